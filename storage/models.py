@@ -1,0 +1,280 @@
+"""The core records (see DESIGN.md). JSON columns hold structured detail; every fact points
+back to the immutable :class:`Capture` it was seen in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Source(SQLModel, table=True):
+    """A site or register we collect from, as described by its spider's YAML file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    kind: str  # job_board | register | classifieds | gazette | website
+    base_url: str = ""
+    legal_basis: str = ""
+    retention_days: int = 365
+    robots_obey: bool = True
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class CrawlRun(SQLModel, table=True):
+    """One execution of one spider: who launched it, why, and what it saw."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    spider: str = Field(index=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id")
+    launched_by: str = "cli"  # cli | schedule | analyst | api | demo
+    user: str | None = None
+    purpose: str = ""
+    case_ref: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = "running"  # running | finished | failed | partial
+    pages_expected: int | None = None
+    pages_seen: int = 0
+    pages_blocked: int = 0
+    items_scraped: int = 0
+    errors_count: int = 0
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Capture(SQLModel, table=True):
+    """One fetched response, archived in a WARC file. Immutable once written."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="crawlrun.id", index=True)
+    url: str = Field(index=True)
+    final_url: str
+    method: str = "GET"
+    status: int
+    headers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    content_type: str | None = None
+    fetched_at: datetime = Field(default_factory=utcnow, index=True)
+    sha256: str = Field(index=True)
+    length: int = 0
+    warc_file: str  # relative to the evidence folder
+    warc_offset: int
+    warc_length: int
+    renderer: str = "http"  # http | browser
+    screenshot_sha256: str | None = None
+    screenshot_path: str | None = None  # relative to the evidence folder
+
+
+class Record(SQLModel, table=True):
+    """One extracted item (job ad, listing, register entry, gazette publication)."""
+
+    __table_args__ = (UniqueConstraint("kind", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # job_ad | listing | register_entry | gazette
+    source: str = Field(index=True)
+    url: str
+    capture_id: int = Field(foreign_key="capture.id", index=True)
+    last_capture_id: int | None = Field(default=None, foreign_key="capture.id")
+    fingerprint: str
+    title: str | None = None
+    employer_name: str | None = None
+    enterprise_number: str | None = Field(default=None, index=True)
+    vat_number: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+    district: str | None = Field(default=None, index=True)
+    country: str | None = None
+    language: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    provenance: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    normalized: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+    seen_count: int = 1
+
+
+class Employer(SQLModel, table=True):
+    """An enterprise of the known-employer register (KBO import or register pages)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_number: str | None = Field(default=None, index=True, unique=True)  # 10 digits
+    name: str
+    other_names: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    legal_form: str | None = None
+    status: str | None = None  # AC (active) | ST (struck off)
+    juridical_situation: str | None = None  # KBO code, e.g. 000 normal, 050 bankruptcy
+    juridical_situation_label: str | None = None
+    juridical_situation_date: date | None = None
+    start_date: date | None = None
+    onss_employer: bool = False
+    onss_since: date | None = None
+    street: str | None = None
+    postcode: str | None = Field(default=None, index=True)
+    municipality: str | None = None
+    district: str | None = None
+    country: str = "BE"
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    nace_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    origin: str = "kbo_opendata"  # kbo_opendata | registry_page | csv
+    capture_id: int | None = Field(default=None, foreign_key="capture.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    """A natural person seen in a function (director, manager) of an enterprise."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(index=True, unique=True)  # normalised name used for identity
+
+
+class Role(SQLModel, table=True):
+    """A person's function in an enterprise, as seen on a register page."""
+
+    __table_args__ = (UniqueConstraint("person_id", "employer_id", "function"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    function: str
+    start_date: date | None = None
+    end_date: date | None = None
+    capture_id: int | None = Field(default=None, foreign_key="capture.id")
+
+
+class Address(SQLModel, table=True):
+    """A seat or establishment address of an enterprise."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    kind: str = "seat"  # seat | establishment
+    street: str | None = None
+    postcode: str | None = Field(default=None, index=True)
+    municipality: str | None = None
+    district: str | None = None
+    country: str = "BE"
+
+
+class Match(SQLModel, table=True):
+    """The machine's link from a record to a register employer, with its reasons."""
+
+    __table_args__ = (UniqueConstraint("record_id", "employer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id", index=True)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    score: float
+    method: str  # enterprise_number | vat | phone | name | name+postcode ...
+    outcome: str = "match"  # match | possible
+    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    matcher_version: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Judgement(SQLModel, table=True):
+    """A human decision on a record/employer pair; always wins over the machine."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_fingerprint: str = Field(index=True)
+    employer_number: str | None = Field(default=None, index=True)
+    employer_id: int | None = Field(default=None, foreign_key="employer.id")
+    verdict: str  # positive | negative | unsure
+    user: str
+    at: datetime = Field(default_factory=utcnow)
+    matcher_version: str = ""
+    note: str = ""
+
+
+class Signal(SQLModel, table=True):
+    """A finding worth an inspector's time. Idempotent on ``key``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    rule: str = Field(index=True)
+    severity: str = Field(index=True)  # low | medium | high
+    title: str
+    rationale: str
+    subject_type: str  # employer | record | person
+    subject_key: str
+    employer_id: int | None = Field(default=None, foreign_key="employer.id", index=True)
+    district: str | None = Field(default=None, index=True)
+    status: str = Field(default="new", index=True)  # new | in_review | confirmed | dismissed
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    rule_version: str = "1"
+    first_seen: datetime = Field(default_factory=utcnow, index=True)
+    last_seen: datetime = Field(default_factory=utcnow)
+    occurrences: int = 1
+
+
+class SignalEvidence(SQLModel, table=True):
+    """Links a signal to the records and captures it rests on."""
+
+    __table_args__ = (UniqueConstraint("signal_id", "record_id", "capture_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int = Field(foreign_key="signal.id", index=True)
+    record_id: int | None = Field(default=None, foreign_key="record.id")
+    capture_id: int | None = Field(default=None, foreign_key="capture.id")
+
+
+class Dossier(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    case_ref: str | None = None
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    notes: str = ""
+
+
+class DossierItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    signal_id: int | None = Field(default=None, foreign_key="signal.id")
+    employer_id: int | None = Field(default=None, foreign_key="employer.id")
+    note: str = ""
+    added_by: str
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    password_hash: str
+    role: str = "analyst"  # analyst | reviewer | admin
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained log of every action."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    user: str | None = None
+    action: str
+    target: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring crawl: which spider, when (cron), with which arguments and purpose."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    spider: str
+    cron: str
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    purpose: str = ""
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow)

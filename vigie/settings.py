@@ -1,0 +1,74 @@
+"""One typed configuration object, built once at the edge and passed in.
+
+No other module reads the environment: the CLI, the crawl runner and the web app build a
+:class:`Settings` and hand it (or the values it holds) to the rooms they compose.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "please-change", ""}
+
+
+class Settings(BaseSettings):
+    """Every setting of Vigie. Environment variables use the ``VIGIE_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIE_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Folder for the database, evidence, logs.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite (WAL) file in the data folder."
+    )
+    user_agent: str = Field(
+        "VigieBot/0.1 (+social-security inspection OSINT; contact: vigie@example.org)",
+        description="Identifying user agent sent with every request.",
+    )
+    robots_obey: bool = Field(True, description="Obey robots.txt (override only per source).")
+    download_delay: float = Field(0.5, description="Default polite delay between requests (s).")
+    concurrent_per_domain: int = Field(4, description="Concurrent requests per domain.")
+    download_timeout: int = Field(30, description="Seconds before a request times out.")
+    download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
+    chromium_path: str | None = Field(
+        None, description="Chromium executable for Playwright; default: /usr/bin/chromium if present."
+    )
+    secret_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        description="Key signing session cookies; random per process unless set.",
+    )
+    session_max_age: int = Field(8 * 3600, description="Session lifetime of the review UI (s).")
+    retention_days: int = Field(365, description="Default retention of uncited captures/records.")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_placeholder(cls, value: str) -> str:
+        if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < 16:
+            raise ValueError("VIGIE_SECRET_KEY must be a real secret of at least 16 characters")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigie.sqlite3').resolve()}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def chromium_executable(self) -> str | None:
+        if self.chromium_path:
+            return self.chromium_path
+        for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+            if Path(candidate).exists():
+                return candidate
+        return None
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
