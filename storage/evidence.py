@@ -102,7 +102,7 @@ class EvidenceStore:
         except OSError as exc:
             raise EvidenceError(f"cannot write evidence to {self._rel}: {exc}") from exc
         return StoredResponse(self._rel, offset, length, digest, len(body),
-                              fetched_at.astimezone(UTC).replace(tzinfo=None))
+                              fetched_at.astimezone(UTC))
 
     def write_screenshot(self, png: bytes) -> tuple[str, str]:
         """Store a screenshot content-addressed; return (sha256, relative path)."""

@@ -29,8 +29,14 @@ class Settings(BaseSettings):
         description="Identifying user agent sent with every request.",
     )
     robots_obey: bool = Field(True, description="Obey robots.txt (override only per source).")
-    download_delay: float = Field(0.5, description="Default polite delay between requests (s).")
-    concurrent_per_domain: int = Field(4, description="Concurrent requests per domain.")
+    download_delay: float | None = Field(
+        None, description="Override of every source's delay between requests (s); the "
+        "demo sets 0 for its own loopback web. Default: each source's YAML."
+    )
+    concurrent_per_domain: int | None = Field(
+        None, description="Override of every source's concurrent requests per domain."
+    )
+    autothrottle: bool | None = Field(None, description="Override of AutoThrottle on/off.")
     download_timeout: int = Field(30, description="Seconds before a request times out.")
     download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
     chromium_path: str | None = Field(

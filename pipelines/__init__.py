@@ -1,0 +1,33 @@
+"""Scrapy glue: the capture middleware, the item pipelines and the run report.
+
+Thin adapters over the pure rooms (entity_resolution, signals, storage). Components take plain
+``__init__`` arguments and read typed settings in ``from_crawler``; they raise ``NotConfigured``
+when the crawl was not started by Vigie's runner (no database/evidence settings).
+"""
+
+from vigie.errors import VigieError
+
+
+class PipelineError(VigieError):
+    """An item could not be processed (the item is dropped and reported, the crawl goes on)."""
+
+
+# Setting names the crawl runner passes to Scrapy.
+DB_URL = "VIGIE_DB_URL"
+EVIDENCE_DIR = "VIGIE_EVIDENCE_DIR"
+RUN_ID = "VIGIE_RUN_ID"
+
+ITEM_PIPELINES = {
+    "pipelines.items.ValidatePipeline": 100,
+    "pipelines.items.NormalizePipeline": 200,
+    "pipelines.items.StorePipeline": 300,
+    "pipelines.items.MatchPipeline": 400,
+    "pipelines.items.DetectPipeline": 500,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Below HttpCompression (590) and Redirect (600): sees the final, decoded response.
+    "pipelines.capture.CaptureMiddleware": 585,
+}
+EXTENSIONS = {
+    "pipelines.report.RunReportExtension": 500,
+}

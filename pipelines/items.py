@@ -1,0 +1,226 @@
+"""Item pipelines: validate → normalise → store → match → detect.
+
+Each stage is a thin adapter over a pure room. Problems with one item drop that item with a
+reason (counted in the run report); they never stop the crawl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from entity_resolution.matcher import Matcher
+from pipelines import DB_URL
+from pipelines.normalize import normalize_item
+from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
+from signals.base import RecordContext
+from signals.engine import detect_network, detect_record
+from storage.db import make_engine, session_scope
+from storage.models import Capture, Employer, Match, Record, utcnow
+
+log = logging.getLogger(__name__)
+
+KINDS = {"job_ad", "listing", "register_entry"}
+
+def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
+    if crawler is not None and crawler.stats is not None:
+        crawler.stats.inc_value(f"vigie/dropped/{kind}")
+    return DropItem(message)
+
+
+class _DbComponent:
+    """Shared construction for the stages that need the database."""
+
+    def __init__(self, engine: Engine, crawler: Crawler | None = None) -> None:
+        self.engine = engine
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):  # type: ignore[no-untyped-def]
+        url = crawler.settings.get(DB_URL)
+        if not url:
+            raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
+        return cls(make_engine(url), crawler)
+
+    def close_spider(self) -> None:
+        self.engine.dispose()
+
+
+class ValidatePipeline:
+    """Refuse items that cannot be traced to a capture or lack what every record needs."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item.get("kind") not in KINDS:
+            raise _drop(self.crawler, "kind", f"unknown item kind {item.get('kind')!r}")
+        if not item.get("capture_id"):
+            raise _drop(self.crawler, "no_capture",
+                        f"item from {item.get('url')} has no capture: evidence missing")
+        fields = item.get("fields")
+        if not isinstance(fields, dict) or not fields:
+            raise _drop(self.crawler, "empty", f"item from {item.get('url')} has no fields")
+        if item["kind"] in ("job_ad", "listing") and not (
+            fields.get("title") or fields.get("description")
+        ):
+            raise _drop(self.crawler, "incomplete", f"ad at {item['url']} has no title/text")
+        if item["kind"] == "register_entry" and not fields.get("enterprise_number"):
+            raise _drop(self.crawler, "incomplete", f"register page {item['url']} has no number")
+        return item
+
+
+class NormalizePipeline:
+    """Attach the normalised fields (identifiers, names, place, district)."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        item["normalized"] = normalize_item(item)
+        return item
+
+
+def fingerprint(item: dict[str, Any]) -> str:
+    """Identity of a record across crawls: same source and same ad id (or URL)."""
+    fields = item.get("fields") or {}
+    ident = fields.get("external_id") or fields.get("enterprise_number") or item["url"]
+    raw = f"{item['kind']}|{item.get('source')}|{ident}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def content_hash(item: dict[str, Any]) -> str:
+    payload = json.dumps(item.get("fields") or {}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class StorePipeline(_DbComponent):
+    """Upsert the Record (idempotent on kind + fingerprint); register pages feed the network."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        with session_scope(self.engine) as session:
+            record = self.upsert_record(session, item)
+            if item["kind"] == "register_entry":
+                employer = upsert_employer_from_page(session, item["fields"],
+                                                     item["normalized"], item["capture_id"])
+                item["employer_id"] = employer.id
+            item["record_id"] = record.id
+        return item
+
+    @staticmethod
+    def upsert_record(session: Session, item: dict[str, Any]) -> Record:
+        norm = item["normalized"]
+        fp = fingerprint(item)
+        record = session.exec(
+            select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
+        ).first()
+        now = utcnow()
+        chash = content_hash(item)
+        if record is None:
+            record = Record(kind=item["kind"], source=item.get("source") or "", url=item["url"],
+                            capture_id=item["capture_id"], fingerprint=fp)
+        elif record.last_capture_id == item["capture_id"] or record.capture_id == item[
+            "capture_id"
+        ]:
+            return record  # the same capture processed twice (resume): nothing new
+        else:
+            record.last_seen = now
+            record.seen_count += 1
+            record.last_capture_id = item["capture_id"]
+        fields = item["fields"]
+        record.title = fields.get("title") or fields.get("name")
+        record.employer_name = fields.get("employer_name") or fields.get("provider_name") or (
+            fields.get("name") if item["kind"] == "register_entry" else None
+        )
+        record.enterprise_number = norm.get("enterprise_number")
+        record.vat_number = norm.get("vat")
+        record.phone = norm.get("phone_e164")
+        record.postcode = norm.get("postcode")
+        record.district = norm.get("district")
+        record.country = norm.get("country")
+        record.language = item.get("language")
+        record.raw = fields
+        record.provenance = item.get("provenance") or {}
+        record.normalized = {**norm, "content_sha256": chash}
+        session.add(record)
+        session.flush()
+        session.refresh(record)
+        return record
+
+
+class MatchPipeline(_DbComponent):
+    """Match ads and listings to the register; store the best candidate with its reasons."""
+
+    def __init__(self, engine: Engine, crawler: Crawler | None = None) -> None:
+        super().__init__(engine, crawler)
+        self.matcher: Matcher | None = None
+
+    def open_spider(self) -> None:
+        with Session(self.engine) as session:
+            self.matcher = build_matcher(session)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item["kind"] == "register_entry" or self.matcher is None:
+            return item
+        candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
+        if not candidates:
+            return item
+        best = candidates[0]
+        with session_scope(self.engine) as session:
+            match = session.exec(
+                select(Match).where(Match.record_id == item["record_id"],
+                                    Match.employer_id == best.key)
+            ).first()
+            if match is None:
+                match = Match(record_id=item["record_id"], employer_id=best.key, score=0,
+                              method="")
+            match.score = round(best.score, 4)
+            match.method = best.method
+            match.outcome = best.outcome
+            match.explanation = [
+                {"feature": f.name, "score": round(f.score, 4), "weight": f.weight,
+                 "reason": f.reason}
+                for f in best.explanation
+            ]
+            match.matcher_version = self.matcher.VERSION
+            session.add(match)
+            session.flush()
+            item["match_id"] = match.id
+            item["employer_id"] = best.key
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"vigie/matches/{best.outcome}")
+        return item
+
+
+class DetectPipeline(_DbComponent):
+    """Run the record rules on each stored item; the network rules once the crawl ends."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        with session_scope(self.engine) as session:
+            record = session.get(Record, item["record_id"])
+            assert record is not None
+            match = session.get(Match, item["match_id"]) if item.get("match_id") else None
+            employer = session.get(Employer, item["employer_id"]) if item.get(
+                "employer_id") else None
+            capture = session.get(Capture, item["capture_id"])
+            found = detect_record(session, RecordContext(record=record, employer=employer,
+                                                         match=match, capture=capture))
+        if found and self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("vigie/signals", len(found))
+        return item
+
+    def close_spider(self) -> None:
+        with session_scope(self.engine) as session:
+            found = detect_network(session)
+        if found and self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("vigie/signals_network", len(found))
+        log.info("network rules raised/updated %d signals", len(found))
+        self.engine.dispose()

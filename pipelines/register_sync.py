@@ -1,0 +1,178 @@
+"""Keep the Employer/Person/Role tables in step with register imports and register pages,
+and build the matcher from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from entity_resolution.geo import lookup_postcode
+from entity_resolution.matcher import Matcher, MatchQuery
+from entity_resolution.names import normalize_person_name
+from entity_resolution.register import RegisterEntry
+from storage.models import Address, Employer, Person, Role, utcnow
+
+
+def entry_from_employer(employer: Employer) -> RegisterEntry:
+    return RegisterEntry(
+        enterprise_number=employer.enterprise_number or "",
+        name=employer.name,
+        other_names=list(employer.other_names or []),
+        legal_form=employer.legal_form,
+        status=employer.status,
+        juridical_situation=employer.juridical_situation,
+        start_date=employer.start_date,
+        onss_employer=employer.onss_employer,
+        street=employer.street,
+        postcode=employer.postcode,
+        municipality=employer.municipality,
+        phone=employer.phone,
+        email=employer.email,
+        website=employer.website,
+        nace_codes=list(employer.nace_codes or []),
+    )
+
+
+def build_matcher(session: Session) -> Matcher:
+    """A matcher over every employer of the register, keyed by ``Employer.id``."""
+    employers = session.exec(select(Employer)).all()
+    return Matcher((e.id, entry_from_employer(e)) for e in employers)
+
+
+def query_for_record(normalized: dict[str, Any], fields: dict[str, Any]) -> MatchQuery:
+    return MatchQuery(
+        name=fields.get("employer_name") or fields.get("provider_name") or "",
+        number=normalized.get("enterprise_number") or normalized.get("vat"),
+        phone=normalized.get("phone_e164"),
+        postcode=normalized.get("postcode"),
+    )
+
+
+def _apply_entry(employer: Employer, entry: RegisterEntry) -> None:
+    employer.name = entry.name
+    employer.other_names = list(entry.other_names or [])
+    employer.legal_form = entry.legal_form
+    employer.status = entry.status
+    employer.juridical_situation = entry.juridical_situation
+    employer.juridical_situation_date = getattr(entry, "juridical_situation_date", None)
+    employer.start_date = entry.start_date
+    employer.onss_employer = bool(entry.onss_employer)
+    employer.onss_since = getattr(entry, "onss_since", None)
+    employer.street = entry.street
+    employer.postcode = entry.postcode
+    employer.municipality = entry.municipality
+    place = lookup_postcode(entry.postcode) if entry.postcode else None
+    employer.district = place.district if place else None
+    employer.phone = entry.phone
+    employer.email = entry.email
+    employer.website = entry.website
+    employer.nace_codes = list(entry.nace_codes or [])
+    employer.updated_at = utcnow()
+
+
+def import_entries(session: Session, entries: Iterable[RegisterEntry],
+                   origin: str = "kbo_opendata", batch: int = 2000) -> dict[str, int]:
+    """Insert or refresh employers; existing rows (and what points at them) are kept."""
+    counts = {"new": 0, "updated": 0}
+    pending = 0
+    for entry in entries:
+        employer = session.exec(
+            select(Employer).where(Employer.enterprise_number == entry.enterprise_number)
+        ).first()
+        if employer is None:
+            employer = Employer(enterprise_number=entry.enterprise_number, name=entry.name,
+                                origin=origin)
+            counts["new"] += 1
+        else:
+            counts["updated"] += 1
+        _apply_entry(employer, entry)
+        session.add(employer)
+        pending += 1
+        if pending >= batch:
+            session.commit()
+            pending = 0
+    session.commit()
+    return counts
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def upsert_employer_from_page(session: Session, fields: dict[str, Any],
+                              normalized: dict[str, Any], capture_id: int) -> Employer:
+    """A register page refreshes the employer and records its directors (the network)."""
+    number = normalized.get("enterprise_number") or fields["enterprise_number"]
+    employer = session.exec(select(Employer).where(Employer.enterprise_number == number)).first()
+    if employer is None:
+        employer = Employer(enterprise_number=number, name=fields.get("name") or number,
+                            origin="registry_page")
+    employer.name = fields.get("name") or employer.name
+    employer.legal_form = fields.get("legal_form") or employer.legal_form
+    if fields.get("status_code"):
+        employer.status = fields["status_code"]
+    if fields.get("juridical_situation_code"):
+        employer.juridical_situation = fields["juridical_situation_code"]
+    if fields.get("juridical_situation"):
+        employer.juridical_situation_label = fields["juridical_situation"]
+    employer.juridical_situation_date = (
+        _as_date(fields.get("juridical_situation_date")) or employer.juridical_situation_date
+    )
+    employer.start_date = _as_date(fields.get("start_date")) or employer.start_date
+    if "onss_employer" in fields:
+        employer.onss_employer = bool(fields["onss_employer"])
+        employer.onss_since = _as_date(fields.get("onss_since"))
+    seat = fields.get("seat") or {}
+    employer.street = seat.get("street") or employer.street
+    employer.postcode = normalized.get("postcode") or seat.get("postcode") or employer.postcode
+    employer.municipality = normalized.get("municipality") or employer.municipality
+    employer.district = normalized.get("district") or employer.district
+    employer.phone = normalized.get("phone_e164") or employer.phone
+    employer.email = fields.get("email") or employer.email
+    employer.website = fields.get("website") or employer.website
+    nace = [a.get("code") for a in fields.get("nace") or [] if a.get("code")]
+    if nace:
+        employer.nace_codes = sorted(set(nace))
+    employer.capture_id = capture_id
+    employer.updated_at = utcnow()
+    session.add(employer)
+    session.flush()
+    assert employer.id is not None
+    if employer.postcode and not session.exec(
+        select(Address).where(Address.employer_id == employer.id, Address.kind == "seat")
+    ).first():
+        session.add(Address(employer_id=employer.id, kind="seat", street=employer.street,
+                            postcode=employer.postcode, municipality=employer.municipality,
+                            district=employer.district))
+    for function in fields.get("functions") or []:
+        name = function.get("name")
+        if not name:
+            continue
+        key = normalize_person_name(name)
+        person = session.exec(select(Person).where(Person.key == key)).first()
+        if person is None:
+            person = Person(name=name, key=key)
+            session.add(person)
+            session.flush()
+        assert person.id is not None
+        title = function.get("function") or "?"
+        role = session.exec(select(Role).where(Role.person_id == person.id,
+                                               Role.employer_id == employer.id,
+                                               Role.function == title)).first()
+        if role is None:
+            role = Role(person_id=person.id, employer_id=employer.id, function=title)
+        role.start_date = _as_date(function.get("since")) or role.start_date
+        role.capture_id = capture_id
+        session.add(role)
+    session.flush()
+    return employer

@@ -1,0 +1,108 @@
+"""The JSON twin of every page, under ``/api``.
+
+Authentication is the same signed session cookie as the pages (log in through ``/login``);
+POSTs also need the session's CSRF token in the ``X-CSRF-Token`` header (``GET /api/session``
+returns it). Errors always have the shape ``{"error": {"type": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from review.captures import body_matches
+from review.deps import current_user, get_db, get_store, require_csrf
+from review.routes_pages import queue_filters
+from review.schemas import (
+    CaptureDetailPublic,
+    EmployerDetailPublic,
+    ErrorPublic,
+    FilterOptionsPublic,
+    SignalDetailPublic,
+    SignalListPublic,
+    SignalPublic,
+    StatusChangeIn,
+    capture_detail_public,
+    employer_detail_public,
+    signal_detail_public,
+    signal_list_public,
+)
+from storage import EvidenceError, queries
+from storage.audit import append_event
+from storage.evidence import EvidenceStore
+from storage.models import User
+
+_ERRORS = {401: {"model": ErrorPublic, "description": "Not logged in."},
+           404: {"model": ErrorPublic, "description": "No such row."}}
+
+router = APIRouter(prefix="/api", dependencies=[Depends(current_user)], responses=_ERRORS)
+
+
+@router.get("/signals", response_model=SignalListPublic, tags=["signals"])
+def api_signals(
+    rule: str | None = None,
+    severity: str | None = Query(None, description="low | medium | high"),
+    status: str | None = Query(None, description="new | in_review | confirmed | dismissed"),
+    district: str | None = Query(None, description="Judicial district id."),
+    sort: str = Query("last_seen", description="last_seen (newest first) | severity"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    db: Session = Depends(get_db),
+) -> SignalListPublic:
+    """The signal queue: same filters as the page, paginated by ``limit``/``offset``."""
+    filters = queue_filters(rule, severity, status, district, sort)
+    rows, total = queries.list_signals(db, filters, sort, limit, offset)
+    return signal_list_public(rows, total, limit, offset)
+
+
+@router.get("/signal-filters", response_model=FilterOptionsPublic, tags=["signals"])
+def api_signal_filters(db: Session = Depends(get_db)) -> FilterOptionsPublic:
+    """The values present in the data for each queue filter."""
+    options = queries.signal_filter_options(db)
+    return FilterOptionsPublic(rules=options.rules, severities=options.severities,
+                               statuses=options.statuses, districts=options.districts)
+
+
+@router.get("/signals/{signal_id}", response_model=SignalDetailPublic, tags=["signals"])
+def api_signal(signal_id: int, user: User = Depends(current_user),
+               db: Session = Depends(get_db)) -> SignalDetailPublic:
+    """A signal with its employer, matches (with explanations), evidence chain and history."""
+    detail = queries.signal_detail(db, signal_id)
+    out = signal_detail_public(detail)
+    append_event(db, user.username, "signal.view", f"signal:{signal_id}", {"via": "api"})
+    db.commit()
+    return out
+
+
+@router.post("/signals/{signal_id}/status", response_model=SignalPublic, tags=["signals"],
+             dependencies=[Depends(require_csrf)],
+             responses={403: {"model": ErrorPublic, "description": "Missing CSRF token."},
+                        409: {"model": ErrorPublic, "description": "Transition not allowed."}})
+def api_signal_status(signal_id: int, change: StatusChangeIn,
+                      user: User = Depends(current_user),
+                      db: Session = Depends(get_db)) -> SignalPublic:
+    """Move a signal along new → in_review → confirmed/dismissed (dismissing needs a reason)."""
+    signal = queries.set_signal_status(db, signal_id, change.status, user.username, change.reason)
+    db.commit()
+    return SignalPublic.model_validate(signal)
+
+
+@router.get("/captures/{capture_id}", response_model=CaptureDetailPublic, tags=["evidence"])
+def api_capture(capture_id: int, db: Session = Depends(get_db),
+                store: EvidenceStore = Depends(get_store)) -> CaptureDetailPublic:
+    """A capture's metadata, whether its archived body still matches its SHA-256, and what
+    cites it."""
+    detail = queries.capture(db, capture_id)
+    try:
+        verified, problem = body_matches(store, detail.capture), None
+    except EvidenceError as exc:
+        verified, problem = False, str(exc)
+    if not verified and problem is None:
+        problem = "the archived body no longer matches its SHA-256"
+    return capture_detail_public(detail, verified, problem)
+
+
+@router.get("/employers/{employer_id}", response_model=EmployerDetailPublic, tags=["employers"])
+def api_employer(employer_id: int, db: Session = Depends(get_db)) -> EmployerDetailPublic:
+    """An employer with its addresses, directors, signals and matched records."""
+    return employer_detail_public(queries.employer_detail(db, employer_id))

@@ -1,0 +1,141 @@
+"""The server-rendered pages: the signal queue, a signal with its evidence chain, captures,
+employers, and the status change form. Every route needs a logged-in user."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from review import ReviewError
+from review.captures import body_matches, content_response, screenshot_response
+from review.deps import current_user, get_db, get_store, require_csrf
+from storage import EvidenceError, queries
+from storage.audit import append_event
+from storage.evidence import EvidenceStore
+from storage.models import User
+
+PAGE_SIZE = 50
+
+router = APIRouter(dependencies=[Depends(current_user)], include_in_schema=False)
+
+
+def queue_filters(rule: str | None, severity: str | None, status: str | None,
+                  district: str | None, sort: str) -> queries.SignalFilters:
+    """Empty strings (the '— any —' option of a select) mean no filter."""
+    if sort not in queries.SIGNAL_SORTS:
+        raise ReviewError(f"unknown sort {sort!r}; use one of {', '.join(queries.SIGNAL_SORTS)}")
+    return queries.SignalFilters(rule=rule or None, severity=severity or None,
+                                 status=status or None, district=district or None)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/signals", status_code=303)
+
+
+@router.get("/signals")
+def signals_page(
+    request: Request,
+    rule: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    district: str | None = None,
+    sort: str = "last_seen",
+    page: int = Query(1, ge=1, le=100_000),
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    filters = queue_filters(rule, severity, status, district, sort)
+    rows, total = queries.list_signals(db, filters, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    kept = {k: v for k, v in (("rule", filters.rule), ("severity", filters.severity),
+                              ("status", filters.status), ("district", filters.district),
+                              ("sort", sort)) if v}
+
+    def page_url(number: int) -> str:
+        return "/signals?" + urlencode({**kept, "page": number})
+
+    return request.app.state.render(request, "signals.html", {
+        "user": user, "rows": rows, "total": total, "page": page, "pages": pages,
+        "filters": filters, "sort": sort, "options": queries.signal_filter_options(db),
+        "prev_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
+    })
+
+
+@router.get("/signals/{signal_id}")
+def signal_page(
+    request: Request,
+    signal_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    detail = queries.signal_detail(db, signal_id)
+    append_event(db, user.username, "signal.view", f"signal:{signal_id}", {"via": "page"})
+    db.commit()
+    return request.app.state.render(request, "signal.html", {"user": user, "d": detail})
+
+
+@router.post("/signals/{signal_id}/status", dependencies=[Depends(require_csrf)])
+def signal_status(
+    signal_id: int,
+    status: str = Form(...),
+    reason: str = Form(""),
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    queries.set_signal_status(db, signal_id, status, user.username, reason)
+    db.commit()
+    return RedirectResponse(f"/signals/{signal_id}", status_code=303)
+
+
+@router.get("/captures/{capture_id}")
+def capture_page(
+    request: Request,
+    capture_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    store: EvidenceStore = Depends(get_store),
+) -> Response:
+    detail = queries.capture(db, capture_id)
+    try:
+        verified: bool | None = body_matches(store, detail.capture)
+        problem = None
+    except EvidenceError as exc:
+        verified, problem = None, str(exc)
+    return request.app.state.render(request, "capture.html", {
+        "user": user, "c": detail.capture, "records": detail.records,
+        "signals": detail.signals, "verified": verified, "problem": problem,
+    })
+
+
+@router.get("/captures/{capture_id}/content")
+def capture_content(
+    capture_id: int,
+    db: Session = Depends(get_db),
+    store: EvidenceStore = Depends(get_store),
+) -> Response:
+    return content_response(store, queries.get_capture(db, capture_id))
+
+
+@router.get("/captures/{capture_id}/screenshot")
+def capture_screenshot(
+    capture_id: int,
+    db: Session = Depends(get_db),
+    store: EvidenceStore = Depends(get_store),
+) -> Response:
+    return screenshot_response(store, queries.get_capture(db, capture_id))
+
+
+@router.get("/employers/{employer_id}")
+def employer_page(
+    request: Request,
+    employer_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    detail = queries.employer_detail(db, employer_id)
+    return request.app.state.render(request, "employer.html", {"user": user, "e": detail})

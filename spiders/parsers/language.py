@@ -1,0 +1,56 @@
+"""Which of Belgium's working languages (FR/NL/DE) or English a text is written in.
+
+The declared language wins (``inLanguage``, ``<html lang>``); otherwise a tiny stop-word count
+decides, and says ``None`` rather than guess on too little evidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGES = ("fr", "nl", "en", "de")
+
+# Frequent function words that are (mostly) distinctive for each language.
+_STOP_WORDS: dict[str, frozenset[str]] = {
+    "fr": frozenset(
+        "le la les des du et est une pour avec dans sur vous nous au aux par qui que votre "
+        "notre sont être ce cette ou pas heure mois".split()
+    ),
+    "nl": frozenset(
+        "het een van voor met op zijn wij je jij niet aan bij ook naar wordt "
+        "onze jouw uur maand bent hebt".split()
+    ),
+    "en": frozenset(
+        "the and of to for with are you we our on at be this will your from "
+        "have an as hour month".split()
+    ),
+    "de": frozenset(
+        "der das und ist nicht mit für ein eine zu wir sie auf dem des bei ihr "
+        "sind oder stunde monat".split()
+    ),
+}
+_WORD = re.compile(r"[a-zà-ÿ]+")
+MIN_HITS = 3
+
+
+def language_from_tag(tag: str | None) -> str | None:
+    """``"fr-BE"`` → ``"fr"``; tags of other languages → ``None``."""
+    if not tag or not isinstance(tag, str):
+        return None
+    primary = tag.strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in LANGUAGES else None
+
+
+def detect_language(text: str | None) -> str | None:
+    """Guess FR/NL/EN/DE from stop words; ``None`` when the evidence is thin or tied."""
+    if not text:
+        return None
+    words = _WORD.findall(text.lower())
+    scores = {
+        lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_WORDS.items()
+    }
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, best_score), (_, second_score) = ranked[0], ranked[1]
+    if best_score < MIN_HITS or best_score == second_score:
+        return None
+    return best

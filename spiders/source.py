@@ -1,0 +1,116 @@
+"""A source described as data: the YAML file beside each spider.
+
+The spider parses; ``spiders/<name>.yaml`` says where the source lives, why we may read it
+(legal basis), how politely, how often, how long we keep what we saw, and how many items a
+healthy run yields. The integrator's settings builder turns ``politeness`` into Scrapy
+settings (:func:`spiders.settings.source_settings`); the run report compares counts with
+``expected``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from spiders import SpiderError
+
+SOURCES_DIR = Path(__file__).parent
+
+
+class Politeness(BaseModel):
+    """How gently we crawl the source (turned into Scrapy settings, never hard-coded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    download_delay: float = Field(1.0, ge=0)
+    concurrent_per_domain: int = Field(2, ge=1)
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = Field(1.0, gt=0)
+    autothrottle_max_delay: float = Field(30.0, gt=0)
+    robots_obey: bool = True
+
+
+class Expected(BaseModel):
+    """What a healthy full run yields: fewer than the minimum is an error, more a warning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items_min: int = Field(0, ge=0)
+    items_max: int | None = Field(None, ge=0)
+    pages_min: int = Field(0, ge=0)
+
+
+class SourceSpec(BaseModel):
+    """One source: everything about it that is data rather than parsing code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["job_board", "register", "classifieds"]
+    title: str
+    base_url: str
+    start_paths: list[str] = Field(min_length=1)
+    url_templates: dict[str, str] = Field(default_factory=dict)
+    allowed_domains: list[str] | None = None
+    legal_basis: str = Field(min_length=10)
+    schedule: str
+    politeness: Politeness = Field(default_factory=Politeness)
+    retention_days: int = Field(365, ge=1)
+    expected: Expected = Field(default_factory=Expected)
+    renderer: Literal["http", "browser"] = "http"
+    fallbacks: dict[str, str] = Field(default_factory=dict)
+    fixes: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("schedule must be a 5-field cron expression")
+        return value
+
+    def apply_fixes(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Replace known-bad values (``fixes: {field: {seen: corrected}}``) in place."""
+        for field, corrections in self.fixes.items():
+            value = fields.get(field)
+            if isinstance(value, str) and value in corrections:
+                fields[field] = corrections[value]
+        return fields
+
+
+def source_path(name: str) -> Path:
+    return SOURCES_DIR / f"{name}.yaml"
+
+
+def load_source(name: str) -> SourceSpec:
+    """Read and validate ``spiders/<name>.yaml``; raise :class:`SpiderError` if it is wrong."""
+    path = source_path(name)
+    if not path.is_file():
+        raise SpiderError(f"no source file {path.name} (known: {', '.join(list_sources())})")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SpiderError(f"{path.name} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SpiderError(f"{path.name} must hold a mapping")
+    try:
+        spec = SourceSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpiderError(f"{path.name} is invalid: {exc}") from exc
+    if spec.name != name:
+        raise SpiderError(f"{path.name} declares name {spec.name!r}, expected {name!r}")
+    return spec
+
+
+def list_sources() -> list[str]:
+    """Names of every source described in this folder."""
+    return sorted(p.stem for p in SOURCES_DIR.glob("*.yaml"))

@@ -1,0 +1,341 @@
+"""Small read/write functions the review views call, so no view builds SQL itself.
+
+Everything goes through SQLModel ``select`` with bound parameters. Functions return model
+objects grouped in small dataclasses; the caller decides how to present them and when to commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func, or_
+from sqlmodel import Session, select
+
+from storage import StorageError
+from storage.audit import append_event
+from storage.models import (
+    Address,
+    AuditEvent,
+    Capture,
+    Employer,
+    Match,
+    Person,
+    Record,
+    Role,
+    Signal,
+    SignalEvidence,
+)
+
+SIGNAL_STATUSES = ("new", "in_review", "confirmed", "dismissed")
+# Triage moves forward; a decided signal can be reopened for review, never silently reset.
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in_review",),
+    "in_review": ("confirmed", "dismissed", "new"),
+    "confirmed": ("in_review",),
+    "dismissed": ("in_review",),
+}
+SIGNAL_SORTS = ("last_seen", "severity")
+SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+STATUS_ACTION = "signal.status"
+
+
+class NotFoundError(StorageError):
+    """The requested row does not exist."""
+
+
+class InvalidStatusChange(StorageError):
+    """A status change that the triage workflow does not allow (or lacks its reason)."""
+
+
+@dataclass(frozen=True)
+class SignalFilters:
+    """The queue's filters; ``None`` means 'any'."""
+
+    rule: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    district: str | None = None
+    employer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    signal: Signal
+    employer: Employer | None
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    rules: list[str]
+    severities: list[str]
+    statuses: list[str]
+    districts: list[str]
+
+
+@dataclass
+class EvidenceItem:
+    """One link of the chain: the record a signal rests on and the captures it was seen in."""
+
+    record: Record | None
+    captures: list[Capture] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    match: Match
+    record: Record
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: Any
+    user: str | None
+    old: str | None
+    new: str | None
+    reason: str
+
+
+@dataclass
+class SignalDetail:
+    signal: Signal
+    employer: Employer | None
+    matches: list[MatchRow]
+    evidence: list[EvidenceItem]
+    history: list[StatusChange]
+
+    @property
+    def allowed_statuses(self) -> tuple[str, ...]:
+        return STATUS_TRANSITIONS.get(self.signal.status, ())
+
+
+@dataclass
+class CaptureDetail:
+    capture: Capture
+    records: list[Record]
+    signals: list[Signal]
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    role: Role
+    person: Person
+
+
+@dataclass
+class EmployerDetail:
+    employer: Employer
+    addresses: list[Address]
+    roles: list[RoleRow]
+    signals: list[Signal]
+    matches: list[MatchRow]
+
+
+# -- the queue ---------------------------------------------------------------------------------
+def _signal_conditions(filters: SignalFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.rule:
+        conditions.append(Signal.rule == filters.rule)
+    if filters.severity:
+        conditions.append(Signal.severity == filters.severity)
+    if filters.status:
+        conditions.append(Signal.status == filters.status)
+    if filters.district:
+        conditions.append(Signal.district == filters.district)
+    if filters.employer_id is not None:
+        conditions.append(Signal.employer_id == filters.employer_id)
+    return conditions
+
+
+def list_signals(
+    session: Session,
+    filters: SignalFilters,
+    sort: str = "last_seen",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[SignalRow], int]:
+    """One page of the queue (with each signal's employer) and the total matching the filters."""
+    if sort not in SIGNAL_SORTS:
+        raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
+    conditions = _signal_conditions(filters)
+    total = session.exec(select(func.count()).select_from(Signal).where(*conditions)).one()
+    statement = (
+        select(Signal, Employer)
+        .join(Employer, Signal.employer_id == Employer.id, isouter=True)
+        .where(*conditions)
+    )
+    if sort == "severity":
+        rank = case(SEVERITY_RANK, value=Signal.severity, else_=0)
+        statement = statement.order_by(rank.desc(), Signal.last_seen.desc(), Signal.id.desc())
+    else:
+        statement = statement.order_by(Signal.last_seen.desc(), Signal.id.desc())
+    rows = session.exec(statement.limit(limit).offset(offset)).all()
+    return [SignalRow(signal, employer) for signal, employer in rows], int(total)
+
+
+def signal_filter_options(session: Session) -> FilterOptions:
+    """The distinct values present in the data, to populate the queue's ``<select>``s."""
+
+    def distinct(column: Any) -> list[str]:
+        values = session.exec(select(column).where(column.is_not(None)).distinct()).all()
+        return sorted(str(v) for v in values)
+
+    severities = distinct(Signal.severity)
+    severities.sort(key=lambda s: -SEVERITY_RANK.get(s, 0))
+    return FilterOptions(
+        rules=distinct(Signal.rule),
+        severities=severities,
+        statuses=[s for s in SIGNAL_STATUSES if s in set(distinct(Signal.status))],
+        districts=distinct(Signal.district),
+    )
+
+
+# -- one signal --------------------------------------------------------------------------------
+def _get(session: Session, model: Any, row_id: int, label: str) -> Any:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFoundError(f"{label} {row_id} does not exist")
+    return row
+
+
+def signal_evidence(session: Session, signal_id: int) -> list[EvidenceItem]:
+    """The records a signal rests on, each with its captures (first seen, last seen, linked)."""
+    links = session.exec(
+        select(SignalEvidence).where(SignalEvidence.signal_id == signal_id)
+        .order_by(SignalEvidence.id)
+    ).all()
+    items: dict[int | None, EvidenceItem] = {}
+    capture_ids: dict[int | None, list[int]] = {}
+    for link in links:
+        record = session.get(Record, link.record_id) if link.record_id is not None else None
+        key = record.id if record is not None else None
+        items.setdefault(key, EvidenceItem(record=record))
+        wanted = capture_ids.setdefault(key, [])
+        candidates = [link.capture_id]
+        if record is not None:
+            candidates += [record.capture_id, record.last_capture_id]
+        for capture_id in candidates:
+            if capture_id is not None and capture_id not in wanted:
+                wanted.append(capture_id)
+    for key, item in items.items():
+        ids = capture_ids[key]
+        if ids:
+            found = session.exec(select(Capture).where(Capture.id.in_(ids))).all()
+            by_id = {c.id: c for c in found}
+            item.captures = [by_id[i] for i in ids if i in by_id]
+    return list(items.values())
+
+
+def signal_history(session: Session, signal_id: int) -> list[StatusChange]:
+    """Status changes of a signal, oldest first, read from the audit log."""
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.action == STATUS_ACTION, AuditEvent.target == f"signal:{signal_id}")
+        .order_by(AuditEvent.id)
+    ).all()
+    return [
+        StatusChange(e.at, e.user, e.details.get("from"), e.details.get("to"),
+                     e.details.get("reason") or "")
+        for e in events
+    ]
+
+
+def signal_detail(session: Session, signal_id: int) -> SignalDetail:
+    """A signal with its employer, the matches of its records, its evidence and its history."""
+    signal = _get(session, Signal, signal_id, "signal")
+    employer = session.get(Employer, signal.employer_id) if signal.employer_id else None
+    evidence = signal_evidence(session, signal_id)
+    record_ids = [item.record.id for item in evidence if item.record is not None]
+    matches: list[MatchRow] = []
+    if record_ids:
+        statement = (
+            select(Match, Record).join(Record, Match.record_id == Record.id)
+            .where(Match.record_id.in_(record_ids))
+        )
+        if employer is not None:
+            statement = statement.where(Match.employer_id == employer.id)
+        statement = statement.order_by(Match.score.desc(), Match.id)
+        matches = [MatchRow(m, r) for m, r in session.exec(statement).all()]
+    return SignalDetail(signal, employer, matches, evidence, signal_history(session, signal_id))
+
+
+def set_signal_status(
+    session: Session, signal_id: int, status: str, user: str, reason: str = ""
+) -> Signal:
+    """Move a signal along the triage workflow and audit it in the same transaction.
+
+    Dismissing needs a reason (a dismissed signal must say why). The caller commits.
+    """
+    signal = _get(session, Signal, signal_id, "signal")
+    if status not in SIGNAL_STATUSES:
+        raise InvalidStatusChange(f"unknown status {status!r}")
+    allowed = STATUS_TRANSITIONS.get(signal.status, ())
+    if status not in allowed:
+        raise InvalidStatusChange(
+            f"a signal in status {signal.status!r} cannot move to {status!r} "
+            f"(allowed: {', '.join(allowed) or 'none'})"
+        )
+    reason = (reason or "").strip()
+    if status == "dismissed" and not reason:
+        raise InvalidStatusChange("dismissing a signal requires a reason")
+    old = signal.status
+    signal.status = status
+    session.add(signal)
+    append_event(session, user, STATUS_ACTION, f"signal:{signal_id}",
+                 {"from": old, "to": status, "reason": reason})
+    return signal
+
+
+# -- captures and employers ------------------------------------------------------------------
+def get_capture(session: Session, capture_id: int) -> Capture:
+    """Just the capture row (to serve its body or screenshot)."""
+    return _get(session, Capture, capture_id, "capture")
+
+
+def capture(session: Session, capture_id: int) -> CaptureDetail:
+    """A capture, the records extracted from it, and the signals citing it."""
+    cap = get_capture(session, capture_id)
+    records = list(session.exec(
+        select(Record)
+        .where(or_(Record.capture_id == capture_id, Record.last_capture_id == capture_id))
+        .order_by(Record.id)
+    ).all())
+    record_ids = [r.id for r in records]
+    cites = [SignalEvidence.capture_id == capture_id]
+    if record_ids:
+        cites.append(SignalEvidence.record_id.in_(record_ids))
+    signals = list(session.exec(
+        select(Signal).where(
+            Signal.id.in_(select(SignalEvidence.signal_id).where(or_(*cites)))
+        ).order_by(Signal.id)
+    ).all())
+    return CaptureDetail(cap, records, signals)
+
+
+def employer_detail(session: Session, employer_id: int) -> EmployerDetail:
+    """An employer with its addresses, directors (roles), signals and matched records."""
+    employer = _get(session, Employer, employer_id, "employer")
+    addresses = list(session.exec(
+        select(Address).where(Address.employer_id == employer_id).order_by(Address.id)
+    ).all())
+    roles = [
+        RoleRow(role, person)
+        for role, person in session.exec(
+            select(Role, Person).join(Person, Role.person_id == Person.id)
+            .where(Role.employer_id == employer_id)
+            .order_by(Role.end_date.is_not(None), Person.name, Role.id)
+        ).all()
+    ]
+    signals = list(session.exec(
+        select(Signal).where(Signal.employer_id == employer_id)
+        .order_by(Signal.last_seen.desc(), Signal.id.desc())
+    ).all())
+    matches = [
+        MatchRow(m, r)
+        for m, r in session.exec(
+            select(Match, Record).join(Record, Match.record_id == Record.id)
+            .where(Match.employer_id == employer_id)
+            .order_by(Match.score.desc(), Match.id)
+        ).all()
+    ]
+    return EmployerDetail(employer, addresses, roles, signals, matches)

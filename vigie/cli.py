@@ -1,0 +1,292 @@
+"""The ``vigie`` command line. One handler turns every VigieError into a message + exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigie.errors import VigieError
+from vigie.settings import Settings
+
+app = typer.Typer(help="Vigie: OSINT collector for social-security inspection.",
+                  no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage review UI accounts.", no_args_is_help=True)
+register_app = typer.Typer(help="Import the known-employer register.", no_args_is_help=True)
+signals_app = typer.Typer(help="Inspect signals.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Check the integrity of the evidence store.",
+                           no_args_is_help=True)
+schedule_app = typer.Typer(help="Manage scheduled crawls.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(register_app, name="register")
+app.add_typer(signals_app, name="signals")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.ensure_dirs()
+    return settings
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import make_engine, upgrade
+
+    upgrade(settings.db_url)
+    return make_engine(settings.db_url)
+
+
+# -- crawling ---------------------------------------------------------------------------------
+@app.command()
+def crawl(
+    spider: Annotated[str, typer.Argument(help="Spider name (jobs, registry, listings).")],
+    purpose: Annotated[str, typer.Option(help="Why this crawl is run (recorded).")],
+    arg: Annotated[list[str] | None, typer.Option("-a", help="Spider argument key=value.")] = None,
+    case: Annotated[str | None, typer.Option(help="Case reference (legal basis).")] = None,
+    launched_by: Annotated[str, typer.Option(hidden=True)] = "cli",
+    user: Annotated[str | None, typer.Option(help="Analyst launching the crawl.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = True,
+) -> None:
+    """Run one spider; the run, its purpose and its report are stored."""
+    from vigie.crawl import parse_spider_args, run_crawl
+
+    settings = _settings()
+    run = run_crawl(settings, spider, parse_spider_args(arg or []), purpose, case, launched_by,
+                    user, progress=progress)
+    report = run.report or {}
+    console.print(f"run {run.id} [{run.status}]: {run.pages_seen} pages, "
+                  f"{run.items_scraped} items, {run.errors_count} problems")
+    for note in report.get("notes", []):
+        console.print(f"  note: {note}")
+    for problem in report.get("problems", [])[:20]:
+        console.print(f"  {problem.get('kind')}: {problem.get('url')} — {problem.get('message')}",
+                      markup=False, highlight=False)
+    if run.status == "failed":
+        raise typer.Exit(3)
+
+
+@app.command()
+def extract(
+    spider: Annotated[str, typer.Option(help="Spider whose parser to use.")],
+    url: Annotated[str, typer.Option(help="URL the page was fetched from.")],
+    file: Annotated[Path, typer.Argument(help="Saved page (HTML).", exists=True,
+                                         dir_okay=False)],
+) -> None:
+    """Run a spider's parser on a saved page and print its items as JSON lines."""
+    from vigie.extract import extract_items
+
+    for item in extract_items(spider, url, file.read_bytes()):
+        sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+
+
+# -- demo -----------------------------------------------------------------------------------
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic web.")] = 7,
+    size: Annotated[int, typer.Option(help="Number of job ads.")] = 300,
+    serve: Annotated[bool, typer.Option(help="Serve the review UI at the end.")] = True,
+    host: Annotated[str, typer.Option(help="Review UI host.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Review UI port.")] = 8000,
+) -> None:
+    """Crawl the bundled offline web, match, raise signals, then serve the review UI."""
+    from vigie.demo_run import run_demo
+
+    settings = _settings()
+    summary = run_demo(settings, seed=seed, size=size, console=console)
+    if serve:
+        _serve(settings, host, port, summary.get("login"))
+
+
+# -- review UI --------------------------------------------------------------------------------
+def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | None = None) -> None:
+    import uvicorn
+
+    from review.app import create_app
+
+    _engine(settings).dispose()
+    console.print(f"Review UI on http://{host}:{port}/ (Ctrl+C to stop)")
+    if login:
+        console.print(f"  log in as [bold]{login[0]}[/] with password [bold]{login[1]}[/]")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the review web UI and its JSON API."""
+    _serve(_settings(), host, port)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="analyst | reviewer | admin")] = "analyst",
+    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
+) -> None:
+    """Create an account for the review UI."""
+    from review.auth import create_user
+    from storage.db import session_scope
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = _engine(_settings())
+    with session_scope(engine) as session:
+        create_user(session, username, password, role)
+    console.print(f"user {username} ({role}) created")
+
+
+# -- register ---------------------------------------------------------------------------------
+@register_app.command("import")
+def register_import(
+    kind: Annotated[str, typer.Argument(help="Format: kbo (KBO Open Data dump).")],
+    path: Annotated[Path, typer.Argument(help="Folder or zip of the dump.", exists=True)],
+) -> None:
+    """Import or refresh the employer register (KBO Open Data CSV dump)."""
+    from vigie.register import import_kbo
+
+    if kind != "kbo":
+        raise VigieError(f"unknown register format {kind!r} (supported: kbo)")
+    settings = _settings()
+    counts = import_kbo(settings, path, console=console)
+    console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+# -- signals ----------------------------------------------------------------------------------
+@signals_app.command("list")
+def signals_list(
+    format: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
+    rule: Annotated[str | None, typer.Option(help="Only this rule.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 1000,
+) -> None:
+    """List signals (newest first)."""
+    from vigie.exports import signal_rows, write_csv
+
+    engine = _engine(_settings())
+    rows = signal_rows(engine, rule=rule, status=status, limit=limit)
+    if format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, default=str, indent=1) + "\n")
+    elif format == "csv":
+        write_csv(sys.stdout, rows)
+    elif format == "table":
+        table = Table("id", "rule", "severity", "status", "title", "district", "seen")
+        for row in rows:
+            table.add_row(str(row["id"]), row["rule"], row["severity"], row["status"],
+                          row["title"], row["district"] or "", str(row["occurrences"]))
+        console.print(table)
+    else:
+        raise VigieError(f"unknown format {format!r} (table, json or csv)")
+
+
+# -- evidence ---------------------------------------------------------------------------------
+@evidence_app.command("verify")
+def evidence_verify() -> None:
+    """Re-read and re-hash every capture; exit non-zero naming any that changed."""
+    from vigie.verify import verify_evidence
+
+    settings = _settings()
+    engine = _engine(settings)
+    checked, problems = verify_evidence(engine, settings.evidence_dir, console=console)
+    for problem in problems:
+        err_console.print(problem, markup=False, highlight=False)
+    if problems:
+        err_console.print(f"{len(problems)} of {checked} captures FAILED verification")
+        raise typer.Exit(1)
+    console.print(f"{checked} captures verified: all hashes match")
+
+
+# -- scheduler --------------------------------------------------------------------------------
+@schedule_app.command("add")
+def schedule_add(
+    spider: Annotated[str, typer.Argument(help="Spider to run.")],
+    cron: Annotated[str, typer.Option(help='Five-field cron expression (UTC), e.g. "0 3 * * *".')],
+    purpose: Annotated[str, typer.Option(help="Why this crawl runs (recorded).")],
+    arg: Annotated[list[str] | None, typer.Option("-a", help="Spider argument key=value.")] = None,
+) -> None:
+    """Schedule a recurring crawl."""
+    from scheduler.service import parse_cron
+    from spiders.source import load_source
+    from storage.db import session_scope
+    from storage.models import Schedule
+    from vigie.crawl import parse_spider_args
+
+    parse_cron(cron)
+    load_source(spider)
+    engine = _engine(_settings())
+    with session_scope(engine) as session:
+        schedule = Schedule(spider=spider, cron=cron, purpose=purpose,
+                            args=parse_spider_args(arg or []))
+        session.add(schedule)
+        session.flush()
+        console.print(f"schedule {schedule.id}: {spider} at '{cron}'")
+
+
+@schedule_app.command("list")
+def schedule_list() -> None:
+    """List schedules."""
+    from sqlmodel import Session, select
+
+    from storage.models import Schedule
+
+    engine = _engine(_settings())
+    table = Table("id", "spider", "cron", "enabled", "purpose")
+    with Session(engine) as session:
+        for s in session.exec(select(Schedule)).all():
+            table.add_row(str(s.id), s.spider, s.cron, str(s.enabled), s.purpose)
+    console.print(table)
+
+
+@app.command("scheduler")
+def scheduler_run() -> None:
+    """Run the scheduler service: start due crawls, each recorded as a CrawlRun."""
+    from scheduler.service import run_service
+
+    settings = _settings()
+    _engine(settings).dispose()
+    console.print("scheduler running (Ctrl+C to stop)")
+    run_service(settings.db_url, str(settings.data_dir.resolve()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    settings = _settings()
+    _engine(settings).dispose()
+    console.print(f"database at {settings.db_url} is up to date")
+
+
+def main() -> None:
+    """Entry point: the single place where expected errors become messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except VigieError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 (click usage errors arrive here too)
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+

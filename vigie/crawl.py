@@ -1,0 +1,142 @@
+"""The crawl runner: one Scrapy crawl, recorded as a CrawlRun with its purpose and report."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session, select
+
+from pipelines import DB_URL, DOWNLOADER_MIDDLEWARES, EVIDENCE_DIR, EXTENSIONS, ITEM_PIPELINES, RUN_ID
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import CrawlRun, Source, utcnow
+from vigie.errors import VigieError
+from vigie.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CrawlError(VigieError):
+    """A crawl could not be started or ended abnormally."""
+
+
+def parse_spider_args(pairs: list[str]) -> dict[str, str]:
+    """``["key=value", ...]`` → dict; a pair without ``=`` is an error."""
+    args: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CrawlError(f"spider argument {pair!r} is not of the form key=value")
+        key, value = pair.split("=", 1)
+        args[key.strip()] = value
+    return args
+
+
+def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool) -> Any:
+    """Compose Scrapy settings: project defaults, the source's politeness, Vigie components."""
+    from scrapy.settings import Settings as ScrapySettings
+
+    from spiders.settings import playwright_settings, source_settings
+    from spiders.source import load_source
+
+    spec = load_source(spider)
+    s = ScrapySettings()
+    s.setmodule("spiders.settings", priority="project")
+    s.update(source_settings(spec), priority="project")
+    if spec.renderer == "browser":
+        s.update(playwright_settings(settings.chromium_executable), priority="project")
+    if settings.download_delay is not None:
+        s.set("DOWNLOAD_DELAY", settings.download_delay, priority="cmdline")
+    if settings.concurrent_per_domain is not None:
+        s.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.concurrent_per_domain,
+              priority="cmdline")
+    if settings.autothrottle is not None:
+        s.set("AUTOTHROTTLE_ENABLED", settings.autothrottle, priority="cmdline")
+    s.set("ROBOTSTXT_OBEY", settings.robots_obey and spec.politeness.robots_obey,
+          priority="cmdline")
+    s.set("USER_AGENT", settings.user_agent, priority="cmdline")
+    s.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
+    s.set("DOWNLOAD_MAXSIZE", settings.download_maxsize, priority="project")
+    s.set("DOWNLOAD_WARNSIZE", settings.download_maxsize // 2, priority="project")
+    s.set("REDIRECT_MAX_TIMES", 10, priority="project")
+    s.set("DEPTH_LIMIT", 50, priority="project")
+    s.set("ITEM_PIPELINES", ITEM_PIPELINES, priority="cmdline")
+    s.set("DOWNLOADER_MIDDLEWARES", {**s.getdict("DOWNLOADER_MIDDLEWARES"),
+                                     **DOWNLOADER_MIDDLEWARES}, priority="cmdline")
+    s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), **EXTENSIONS,
+                         "pipelines.progress.ProgressExtension": 600}, priority="cmdline")
+    s.set(DB_URL, settings.db_url, priority="cmdline")
+    s.set(EVIDENCE_DIR, str(settings.evidence_dir.resolve()), priority="cmdline")
+    s.set(RUN_ID, run_id, priority="cmdline")
+    s.set("VIGIE_PROGRESS", progress, priority="cmdline")
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    s.set("LOG_FILE", str(logs / f"run-{run_id}-{spider}.log"), priority="cmdline")
+    s.set("LOG_LEVEL", "INFO", priority="cmdline")
+    return s
+
+
+def start_run(settings: Settings, spider: str, args: dict[str, str], purpose: str,
+              case_ref: str | None = None, launched_by: str = "cli",
+              user: str | None = None) -> int:
+    """Record the launch (who, why, with what) before anything is fetched."""
+    from spiders.source import load_source
+
+    if not purpose or not purpose.strip():
+        raise CrawlError("every crawl needs a purpose (--purpose): it is recorded for review")
+    spec = load_source(spider)
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            source = session.exec(select(Source).where(Source.name == spec.name)).first()
+            if source is None:
+                source = Source(name=spec.name, kind=spec.kind)
+            source.base_url = args.get("base_url") or spec.base_url or ""
+            source.legal_basis = spec.legal_basis
+            source.retention_days = spec.retention_days
+            source.robots_obey = spec.politeness.robots_obey
+            source.config = spec.model_dump(mode="json")
+            session.add(source)
+            session.flush()
+            run = CrawlRun(spider=spider, source_id=source.id, launched_by=launched_by,
+                           user=user, purpose=purpose.strip(), case_ref=case_ref, args=args)
+            session.add(run)
+            session.flush()
+            assert run.id is not None
+            return run.id
+    finally:
+        engine.dispose()
+
+
+def run_crawl(settings: Settings, spider: str, args: dict[str, str], purpose: str,
+              case_ref: str | None = None, launched_by: str = "cli", user: str | None = None,
+              progress: bool = True) -> CrawlRun:
+    """Run one crawl to its end in this process (Twisted's reactor runs once per process)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import SpiderLoader
+
+    settings.ensure_dirs()
+    upgrade(settings.db_url)
+    run_id = start_run(settings, spider, args, purpose, case_ref, launched_by, user)
+    s = scrapy_settings(settings, spider, run_id, progress)
+    try:
+        spider_cls = SpiderLoader.from_settings(s).load(spider)
+    except KeyError as exc:
+        raise CrawlError(f"no spider named {spider!r}") from exc
+    process = CrawlerProcess(s, install_root_handler=False)
+    process.crawl(spider_cls, **args)
+    process.start()
+    engine = make_engine(settings.db_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            run = session.get(CrawlRun, run_id)
+            assert run is not None
+            if run.status == "running":  # the crawl died before its report was written
+                run.status = "failed"
+                run.finished_at = utcnow()
+                run.report = {**(run.report or {}),
+                              "notes": ["the crawl ended without writing its report"]}
+                session.add(run)
+                session.commit()
+            return run
+    finally:
+        engine.dispose()
