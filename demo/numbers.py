@@ -52,11 +52,12 @@ def foreign_vat(country: str, rng: random.Random) -> str:
     """A valid VAT number (country prefix + digits) for PL, RO, BG or PT."""
     for _ in range(1000):
         if country == "PL":
-            body = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
-            check = sum(w * d for w, d in zip((6, 5, 7, 2, 3, 4, 5, 6, 7), body, strict=True)) % 11
+            digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
+            weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+            check = sum(w * d for w, d in zip(weights, digits, strict=True)) % 11
             if check == 10:
                 continue
-            candidate = "PL" + "".join(map(str, body)) + str(check)
+            candidate = "PL" + "".join(map(str, digits)) + str(check)
         elif country == "RO":
             body = str(rng.randint(10_000_000, 49_999_999))
             candidate = "RO" + body + ro_cui.calc_check_digit(body)
@@ -109,6 +110,16 @@ def write_phone(national: str, rng: random.Random) -> str:
     return "0" + groups[0] + "/" + "".join(groups[1:])
 
 
+def kbo_phone(national: str) -> str:
+    """As the register prints it: "02 315 13 51", "0471 23 45 67", "071 44 00 40"."""
+    d = national
+    if len(d) == 10:
+        return f"{d[:4]} {d[4:6]} {d[6:8]} {d[8:]}"
+    if d[1] in "2349":
+        return f"{d[:2]} {d[2:5]} {d[5:7]} {d[7:]}"
+    return f"{d[:3]} {d[3:5]} {d[5:7]} {d[7:]}"
+
+
 def e164(national: str) -> str:
     return "+32" + national[1:]
 
@@ -117,6 +128,7 @@ def write_enterprise_number(number: str, language: str, rng: random.Random) -> s
     """An enterprise number as ads write it, with or without label, dots, BE prefix, zero."""
     d = dotted(number)
     spaced = f"{number[:4]} {number[4:7]} {number[7:]}"
+    options: tuple[str, ...]
     if language == "nl":
         options = (f"BE {d}", f"BTW BE{number}", f"ondernemingsnummer {spaced}", f"KBO {d}",
                    f"BTW-nr. BE {spaced}", f"ond.nr. {number[1:]}")

@@ -117,7 +117,8 @@ JURIDICAL_SITUATIONS = {
     "000": ("Situation normale", "Normale toestand"),
     "012": ("Dissolution volontaire – liquidation", "Vrijwillige ontbinding – vereffening"),
     "050": ("Ouverture de faillite", "Opening faillissement"),
-    "052": ("Clôture de faillite sans excusabilité", "Sluiting faillissement zonder verschoonbaarheid"),
+    "052": ("Clôture de faillite sans excusabilité",
+            "Sluiting faillissement zonder verschoonbaarheid"),
 }
 STATUS_LABELS = {"AC": ("Actif", "Actief"), "ST": ("Arrêté", "Stopgezet")}
 
@@ -147,7 +148,7 @@ class Sector:
     jobs_fr: tuple[str, ...]
     jobs_nl: tuple[str, ...]
     jobs_en: tuple[str, ...]
-    listing_category: str | None
+    listing_categories: tuple[str, ...]  # what the firm offers on the classifieds
 
 
 SECTORS = (
@@ -159,7 +160,7 @@ SECTORS = (
         ("Laveur de voitures", "Préparateur de véhicules", "Employé car wash"),
         ("Autowasser", "Medewerker carwash", "Voertuigpoetser"),
         ("Car wash attendant", "Car valeter"),
-        "car wash",
+        ("car wash",),
     ),
     Sector(
         "cleaning", True,
@@ -171,7 +172,7 @@ SECTORS = (
         ("Nettoyeur / Nettoyeuse", "Agent d'entretien", "Technicien de surface"),
         ("Schoonmaker", "Poetshulp", "Schoonmaakster kantoren"),
         ("Cleaner", "Office cleaner", "Housekeeping staff"),
-        "cleaning",
+        ("cleaning",),
     ),
     Sector(
         "construction", True,
@@ -184,7 +185,7 @@ SECTORS = (
         ("Maçon", "Manœuvre", "Carreleur", "Peintre en bâtiment", "Coffreur"),
         ("Metselaar", "Bouwvakker", "Tegelzetter", "Schilder", "Dakwerker"),
         ("Bricklayer", "Construction worker", "Tiler", "Painter"),
-        "construction",
+        ("construction", "renovation", "plumbing"),
     ),
     Sector(
         "horeca", True,
@@ -195,7 +196,7 @@ SECTORS = (
         ("Commis de cuisine", "Serveur / Serveuse", "Plongeur", "Cuisinier"),
         ("Keukenhulp", "Kelner", "Afwasser", "Kok"),
         ("Kitchen assistant", "Waiter / Waitress", "Dishwasher", "Cook"),
-        None,
+        (),
     ),
     Sector(
         "night_shop", True,
@@ -206,18 +207,19 @@ SECTORS = (
         ("Vendeur night shop", "Caissier de nuit"),
         ("Verkoper nachtwinkel", "Nachtkassier"),
         ("Night shop clerk", "Shop assistant (nights)"),
-        None,
+        (),
     ),
     Sector(
         "transport", True,
         (Nace("49410", "Transports routiers de fret", "Goederenvervoer over de weg"),
-         Nace("53200", "Autres activités de poste et de courrier", "Overige post- en koeriersactiviteiten")),
+         Nace("53200", "Autres activités de poste et de courrier",
+              "Overige post- en koeriersactiviteiten")),
         ("Transports {last}", "Express {word}", "Logistique {place}"),
         ("Transport {last}", "Koerier {word}", "Logistiek {place}"),
         ("Chauffeur C/CE", "Livreur", "Chauffeur-livreur"),
         ("Chauffeur C/CE", "Koerier", "Bestelwagenchauffeur"),
         ("HGV driver", "Delivery driver", "Courier"),
-        "removals",
+        ("removals",),
     ),
     Sector(
         "retail", False,
@@ -228,7 +230,7 @@ SECTORS = (
         ("Vendeur / Vendeuse", "Responsable de magasin"),
         ("Verkoper / Verkoopster", "Winkelverantwoordelijke"),
         ("Sales assistant", "Store manager"),
-        None,
+        (),
     ),
     Sector(
         "it", False,
@@ -238,7 +240,7 @@ SECTORS = (
         ("Développeur web", "Technicien helpdesk", "Administrateur système"),
         ("Webontwikkelaar", "Helpdeskmedewerker", "Systeembeheerder"),
         ("Software developer", "IT support technician", "Data analyst"),
-        None,
+        (),
     ),
     Sector(
         "care", False,
@@ -249,7 +251,7 @@ SECTORS = (
         ("Aide familiale", "Aide-soignant(e)"),
         ("Gezinszorger", "Zorgkundige"),
         ("Home care assistant", "Care worker"),
-        "care",
+        ("care", "cleaning"),
     ),
     Sector(
         "bakery", False,
@@ -260,7 +262,7 @@ SECTORS = (
         ("Boulanger", "Vendeur en boulangerie"),
         ("Bakker", "Winkelbediende bakkerij"),
         ("Baker", "Bakery sales assistant"),
-        None,
+        (),
     ),
 )
 SECTORS_BY_KEY = {s.key: s for s in SECTORS}
@@ -279,7 +281,8 @@ LISTING_TITLES = {
                  "en": "Man with van, removals"},
     "care": {"fr": "Garde de personnes âgées", "nl": "Oppas voor ouderen",
              "en": "Elderly care at home"},
-    "gardening": {"fr": "Entretien de jardin, taille de haies", "nl": "Tuinonderhoud, hagen snoeien",
+    "gardening": {"fr": "Entretien de jardin, taille de haies",
+                  "nl": "Tuinonderhoud, hagen snoeien",
                   "en": "Garden maintenance, hedge trimming"},
     "renovation": {"fr": "Rénovation complète, peinture, carrelage",
                    "nl": "Totaalrenovatie, schilderwerk, tegels",

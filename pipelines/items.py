@@ -108,7 +108,7 @@ class StorePipeline(_DbComponent):
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         with session_scope(self.engine) as session:
             record = self.upsert_record(session, item)
-            if item["kind"] == "register_entry":
+            if item["kind"] == "register_entry" and item["fields"].get("found", True):
                 employer = upsert_employer_from_page(session, item["fields"],
                                                      item["normalized"], item["capture_id"])
                 item["employer_id"] = employer.id

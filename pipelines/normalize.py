@@ -45,7 +45,9 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
     if name:
         nn = normalize_name(str(name))
         out["employer_core"] = nn.core
-        out["legal_form"] = nn.legal_form
+        if nn.legal_form is not None:
+            out["legal_form"] = nn.legal_form.abbreviation
+            out["legal_form_elf"] = nn.legal_form.elf_code
     # Identifiers: the dedicated field first, then anything written in the text.
     ids = find_identifiers(_text(number_text, fields.get("description")))
     enterprise = normalize_enterprise_number(str(number_text)) if number_text else None
@@ -77,7 +79,7 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
         if place is not None:
             out["postcode"] = place.postcode
             out["municipality"] = place.municipality_fr or place.municipality_nl
-            out["district"] = place.district
+            out["district"] = place.district.id if place.district else None
             country = "BE"
     if country:
         out["country"] = country

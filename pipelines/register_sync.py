@@ -20,7 +20,7 @@ def entry_from_employer(employer: Employer) -> RegisterEntry:
     return RegisterEntry(
         enterprise_number=employer.enterprise_number or "",
         name=employer.name,
-        other_names=list(employer.other_names or []),
+        other_names=tuple(employer.other_names or []),
         legal_form=employer.legal_form,
         status=employer.status,
         juridical_situation=employer.juridical_situation,
@@ -32,7 +32,9 @@ def entry_from_employer(employer: Employer) -> RegisterEntry:
         phone=employer.phone,
         email=employer.email,
         website=employer.website,
-        nace_codes=list(employer.nace_codes or []),
+        nace_codes=tuple(employer.nace_codes or []),
+        juridical_situation_label=employer.juridical_situation_label,
+        country=employer.country,
     )
 
 
@@ -57,15 +59,16 @@ def _apply_entry(employer: Employer, entry: RegisterEntry) -> None:
     employer.legal_form = entry.legal_form
     employer.status = entry.status
     employer.juridical_situation = entry.juridical_situation
-    employer.juridical_situation_date = getattr(entry, "juridical_situation_date", None)
+    employer.juridical_situation_label = entry.juridical_situation_label
+    employer.juridical_situation_date = entry.juridical_situation_date
     employer.start_date = entry.start_date
     employer.onss_employer = bool(entry.onss_employer)
-    employer.onss_since = getattr(entry, "onss_since", None)
+    employer.onss_since = entry.onss_since
     employer.street = entry.street
     employer.postcode = entry.postcode
     employer.municipality = entry.municipality
     place = lookup_postcode(entry.postcode) if entry.postcode else None
-    employer.district = place.district if place else None
+    employer.district = place.district.id if place and place.district else None
     employer.phone = entry.phone
     employer.email = entry.email
     employer.website = entry.website
@@ -121,20 +124,21 @@ def upsert_employer_from_page(session: Session, fields: dict[str, Any],
     employer.legal_form = fields.get("legal_form") or employer.legal_form
     if fields.get("status_code"):
         employer.status = fields["status_code"]
-    if fields.get("juridical_situation_code"):
-        employer.juridical_situation = fields["juridical_situation_code"]
     if fields.get("juridical_situation"):
+        # The page gives the label only; the rules classify it (signals.register_status).
+        if fields["juridical_situation"] != employer.juridical_situation_label:
+            employer.juridical_situation = None
         employer.juridical_situation_label = fields["juridical_situation"]
     employer.juridical_situation_date = (
-        _as_date(fields.get("juridical_situation_date")) or employer.juridical_situation_date
+        _as_date(fields.get("juridical_situation_since")) or employer.juridical_situation_date
     )
     employer.start_date = _as_date(fields.get("start_date")) or employer.start_date
     if "onss_employer" in fields:
         employer.onss_employer = bool(fields["onss_employer"])
         employer.onss_since = _as_date(fields.get("onss_since"))
-    seat = fields.get("seat") or {}
-    employer.street = seat.get("street") or employer.street
-    employer.postcode = normalized.get("postcode") or seat.get("postcode") or employer.postcode
+    street = " ".join(p for p in (fields.get("street"), fields.get("house_number")) if p)
+    employer.street = street or employer.street
+    employer.postcode = normalized.get("postcode") or fields.get("postcode") or employer.postcode
     employer.municipality = normalized.get("municipality") or employer.municipality
     employer.district = normalized.get("district") or employer.district
     employer.phone = normalized.get("phone_e164") or employer.phone

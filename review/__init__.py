@@ -25,12 +25,6 @@ class CsrfError(ReviewError):
     status_code = 403
 
 
-class Forbidden(ReviewError):
-    """The logged-in user's role does not allow this action."""
-
-    status_code = 403
-
-
 class TooManyAttempts(ReviewError):
     """Login throttled after repeated failures for one username."""
 

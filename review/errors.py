@@ -53,6 +53,8 @@ def error_response(request: Request, status: int, kind: str, message: str) -> Re
 async def vigie_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, VigieError)
     if isinstance(exc, LoginRequired) and not wants_json(request):
+        if request.method != "GET":  # a form posted after the session ended: no way back
+            return RedirectResponse("/login", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     status = status_for(exc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
@@ -33,10 +33,12 @@ def format_enterprise_number(number: str | None) -> str:
 
 
 def format_utc(value: datetime | date | None) -> str:
-    """Stored datetimes are naive UTC; show them unambiguously."""
+    """Show a stored time unambiguously in UTC (naive values are taken as UTC)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     return value.isoformat()
 
@@ -57,7 +59,7 @@ def pretty(value: Any) -> str:
     """Scalars as text; lists and dicts as indented JSON."""
     if value is None:
         return "—"
-    if isinstance(value, (dict, list)):
+    if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     return str(value)
 

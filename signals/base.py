@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
@@ -158,6 +158,8 @@ def fmt_when(moment: datetime | date | None) -> str:
     if moment is None:
         return "unknown date"
     if isinstance(moment, datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     return moment.isoformat()
 

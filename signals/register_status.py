@@ -57,7 +57,8 @@ _LABEL_CLASSES: list[tuple[SituationClass, re.Pattern[str]]] = [
         "normal",
         re.compile(
             r"situation normale|normale toestand|normal situation|gewohnlicher zustand"
-            r"|creation juridique|juridische oprichting|prorogation|verlenging"
+            r"|creation juridique|juridische oprichting|juristische grundung|prorogation"
+            r"|verlenging|verlangerung"
         ),
     ),
 ]

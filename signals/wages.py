@@ -108,7 +108,7 @@ _GROSS = re.compile(r"\bbrut(?:o|to)?\b|\bgross\b")
 # A number: thousands groups with '.', ',', space or apostrophe, then an optional decimal part,
 # then an optional 'k' (thousands).
 _AMOUNT = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,3})?)"
+    r"(?<![\w.,/])(\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,3})?)"
     r"(\s?k\b)?"
 )
 # Numbers that are not money: hours, percentages, ages, days, dates, "7/7".

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -70,7 +70,10 @@ def append_event(
     _lock_chain(session)
     # Store exactly what is hashed: details pass through canonical JSON once.
     clean_details = json.loads(canonical_json(details or {}))
-    event = AuditEvent(at=at or utcnow(), user=user, action=action, target=target,
+    at = at or utcnow()
+    # Hash exactly what the database gives back: an aware UTC time.
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    event = AuditEvent(at=at, user=user, action=action, target=target,
                        details=clean_details, prev_hash="", hash="")
     session.add(event)
     session.flush()  # the INSERT takes the write lock before the tail is read

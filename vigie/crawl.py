@@ -122,7 +122,8 @@ def run_crawl(settings: Settings, spider: str, args: dict[str, str], purpose: st
         spider_cls = SpiderLoader.from_settings(s).load(spider)
     except KeyError as exc:
         raise CrawlError(f"no spider named {spider!r}") from exc
-    process = CrawlerProcess(s, install_root_handler=False)
+    s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(s)
     process.crawl(spider_cls, **args)
     process.start()
     engine = make_engine(settings.db_url)

@@ -2,8 +2,8 @@
 
 Pages such as Indeed's carry no schema.org data and almost no markup: everything is in one
 JavaScript assignment. A fallback selector of the form ``js:<variable>:<path>`` reads a value
-from it, e.g. ``js:window._initialData:jobInfoWrapperModel.jobInfoModel.jobInfoHeaderModel.jobTitle``
-(path parts are keys, or ``[n]`` list indexes).
+from it, e.g. ``js:window._initialData:jobInfoWrapperModel.jobInfoModel.jobTitle`` (path parts
+are keys, or ``[n]`` list indexes).
 """
 
 from __future__ import annotations

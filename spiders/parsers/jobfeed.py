@@ -33,7 +33,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "employer_email": ("email",),
 }
 _URL_TAGS = ("url", "link")
-_RANGE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*[-–]\s*(\d+(?:[.,]\d+)?)\s*$")
+_RANGE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–]\s*(\d+(?:[.,]\d+)?))?\s*$")
 
 
 def parse_job_feed(xml: str | bytes, url: str = "(feed)") -> list[dict[str, Any]]:
@@ -63,7 +63,8 @@ def _job(job: Any) -> dict[str, Any]:
                 break
     salary = _RANGE.match(fields.get("salary_text") or "")
     if salary:
-        fields["salary_min"], fields["salary_max"] = salary.group(1), salary.group(2)
+        fields["salary_min"] = salary.group(1)
+        fields["salary_max"] = salary.group(2) or salary.group(1)  # one figure: min = max
         provenance["salary_min"] = provenance["salary_max"] = provenance["salary_text"]
     job_url = next((clean(job.findtext(t)) for t in _URL_TAGS if clean(job.findtext(t))), None)
     sample = f"{fields.get('title', '')} {fields.get('description', '')}"

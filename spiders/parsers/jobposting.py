@@ -10,6 +10,7 @@ Every value says where it came from (``provenance``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import extruct
@@ -17,15 +18,29 @@ from parsel import Selector
 
 from spiders import ParseError
 from spiders.parsers.embedded import dig, embedded_json, parse_js_selector
-from spiders.parsers.encoding import decode_body, declared_encoding
+from spiders.parsers.encoding import declared_encoding, decode_body
 from spiders.parsers.language import LANGUAGES, detect_language, language_from_tag
 from spiders.selectors import clean, html_to_text, maybe, one
 
 JOB_FIELDS = (
-    "external_id", "title", "description", "employer_name", "employer_number",
-    "employer_phone", "employer_url", "street", "postcode", "locality", "country",
-    "salary_text", "salary_min", "salary_max", "salary_currency", "salary_unit",
-    "date_posted", "employment_type",
+    "external_id",
+    "title",
+    "description",
+    "employer_name",
+    "employer_number",
+    "employer_phone",
+    "employer_url",
+    "street",
+    "postcode",
+    "locality",
+    "country",
+    "salary_text",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_unit",
+    "date_posted",
+    "employment_type",
 )
 REQUIRED_HINT = "a title and an employer name or a description"
 
@@ -57,6 +72,7 @@ def parse_job_page(
     sel = Selector(text=html or "<html></html>")
     _apply_fallbacks(sel, html, url, fallbacks, fields, provenance, strict=found is None)
 
+    _split_address_text(fields, provenance)
     if not fields.get("title") or not (fields.get("employer_name") or fields.get("description")):
         what = "schema.org JobPosting" if found is None else "usable JobPosting"
         raise ParseError(url, f"no {what} and fallbacks did not give {REQUIRED_HINT}")
@@ -67,6 +83,7 @@ def parse_job_page(
 
 
 # -- structured data -------------------------------------------------------------------------
+
 
 def find_job_posting(html: str, url: str) -> tuple[str, dict[str, Any]] | None:
     """The first JobPosting on the page as ``("jsonld"|"microdata", node)``, or ``None``."""
@@ -212,7 +229,30 @@ def _is_number(text: str) -> bool:
     return True
 
 
+_POSTCODE_PLACE = re.compile(
+    r"^(?:(?P<street>.*?)[,\s]+)?(?P<postcode>\d{4})\s+(?P<place>[^,\d]+?)"
+    r"(?:,\s*(?P<country>[^,]+))?$"
+)
+
+
+def _split_address_text(fields: dict[str, Any], provenance: dict[str, str]) -> None:
+    """An address written on one line ("Rue X 1, 1000 Bruxelles") fills missing parts."""
+    text = fields.get("address_text")
+    if not text or (fields.get("postcode") and fields.get("locality")):
+        return
+    match = _POSTCODE_PLACE.match(text.strip())
+    if not match:
+        return
+    where = provenance.get("address_text", "")
+    for field, group in (("street", "street"), ("postcode", "postcode"), ("locality", "place")):
+        value = clean(match.group(group))
+        if value and not fields.get(field):
+            fields[field] = value
+            provenance[field] = where
+
+
 # -- fallbacks -------------------------------------------------------------------------------
+
 
 def _apply_fallbacks(
     sel: Selector,

@@ -1,0 +1,359 @@
+"""Comparators: small pure functions that compare one aspect of a query with a register entry
+and return a :class:`Feature` — a score, a weight, and the reason in plain words.
+
+How the matcher combines them is documented in :mod:`entity_resolution.matcher`. In short, a
+feature with a positive ``weight`` is evidence **for** the match (its strength is
+``weight × score``), one with a negative weight is evidence **against**, and weight 0 is
+information shown to the reader that does not change the score.
+
+Reasons name the concrete values, so that a reviewer can check them against the pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
+
+from entity_resolution.geo import District, Place, lookup_postcode
+from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
+from entity_resolution.names import NormalizedName, legal_form_relation
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One piece of evidence: ``score`` in 0..1, signed ``weight``, ``reason`` for a lawyer."""
+
+    name: str
+    score: float
+    weight: float
+    reason: str
+
+    @property
+    def contribution(self) -> float:
+        """Signed strength of this evidence (``weight × score``)."""
+        return self.weight * self.score
+
+
+# --------------------------------------------------------------------------- weights
+
+W_IDENTIFIER = 1.0  # same enterprise / BE VAT number: decisive
+W_NAME = 1.0  # name similarity counts in full
+W_PHONE = 0.6
+W_EMAIL = 0.6  # the same e-mail address
+W_DOMAIN = 0.5  # the same (non free-mail) e-mail or web domain
+W_POSTCODE_SAME = 0.15
+W_MUNICIPALITY_SAME = 0.1
+W_DISTRICT_SAME = 0.05
+W_DISTRICT_OTHER = -0.05  # weak: ads often give the work place, not the seat
+W_LEGAL_FORM_SAME = 0.05
+W_LEGAL_FORM_OTHER = -0.2
+W_NUMBER_CONFLICT = -0.2  # plus a cap at "possible" (matcher)
+W_FOREIGN_VAT = -0.2  # plus a cap at "possible" (matcher)
+
+#: Words common in company names; they count ``GENERIC_WEIGHT`` instead of 1 in name scores.
+GENERIC_WORDS = frozenset(
+    """
+    bouw bouwwerken bouwbedrijf bouwonderneming bouwgroep construct construction constructions
+    constructie bouwservice renovatie renovation renovations algemene algemeen general generale
+    cleaning clean schoonmaak schoonmaakbedrijf schoonmaakdiensten reiniging nettoyage proprete
+    reinigung services service diensten dienst dienstverlening group groep groupe gruppe holding
+    holdings trading trade traders company compagnie cie co corp belgium belgie belgique belgien
+    belgian belge belgica international internationaal internationale intl europe european euro
+    eu benelux transport transports transporten logistics logistiek logistique consulting consult
+    consultancy management invest investments investment immo immobilier immobiliere vastgoed
+    real estate solutions solution systems system technics techniek techniques technique tech
+    technology technologies projects project projecten development partners partner associates
+    sons zonen fils freres gebroeders broers enterprise enterprises entreprise entreprises
+    onderneming ondernemingen firma handel handelsonderneming import export distribution
+    distributie horeca restaurant bar cafe shop store carwash car wash interim staffing personeel
+    security beheer gestion industrie industries industry works werken schilderwerken dakwerken
+    painting peinture toiture plafonnage electricite elektriciteit electro sanitair chauffage
+    verwarming tuin tuinen jardin jardins garden gardens green express home house huis maison food
+    market center centre centrum new nieuw nouveau global world plus pro best top smart quality
+    service24 pharma medical care zorg sport sports auto autos garage motors office kantoor
+    agency agence bureau studio design media marketing networks network
+    """.split()
+)
+#: Country, region and big-city words: they say where, not who.
+PLACE_WORDS = frozenset(
+    """
+    brussels bruxelles brussel antwerpen anvers antwerp gent gand ghent liege luik namur namen
+    charleroi leuven louvain mechelen brugge bruges hasselt mons bergen kortrijk oostende
+    vlaanderen flanders flandre wallonie wallonia brabant limburg hainaut henegouwen
+    """.split()
+)
+STOPWORDS = frozenset(
+    "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do".split()
+)
+GENERIC_WEIGHT = 0.5
+PLACE_WEIGHT = 0.6
+STOPWORD_WEIGHT = 0.05
+SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
+GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
+TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
+
+
+@lru_cache(maxsize=200_000)
+def token_weight(token: str) -> float:
+    """How much a word of a company name says about who the company is."""
+    if token in STOPWORDS:
+        return STOPWORD_WEIGHT
+    if token in GENERIC_WORDS:
+        return GENERIC_WEIGHT
+    if token in PLACE_WORDS:
+        return PLACE_WEIGHT
+    if len(token) <= 2 or token.isdigit():
+        return SHORT_WEIGHT
+    return 1.0
+
+
+def is_distinctive(token: str) -> bool:
+    """A word that can identify a company (not generic, not a place, at least 3 letters)."""
+    return token_weight(token) == 1.0
+
+
+def _pct(score: float) -> str:
+    return f"{round(score * 100)} %"
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def compare_enterprise_numbers(
+    query: str | None, entry: str | None, *, source: str = "the ad", how: str = "Enterprise number"
+) -> Feature | None:
+    """Same enterprise number: decisive. Different: evidence against (and a cap, see matcher)."""
+    if not query or not entry:
+        return None
+    shown = format_enterprise_number(query)
+    if query == entry:
+        return Feature("enterprise_number", 1.0, W_IDENTIFIER,
+                       f"{how} {shown} in {source} is identical to the register's.")
+    return Feature(
+        "enterprise_number_conflict", 1.0, W_NUMBER_CONFLICT,
+        f"{how} {shown} in {source} differs from the register's "
+        f"({format_enterprise_number(entry)}): this may be another company.",
+    )
+
+
+def compare_foreign_vat(vat: VatNumber, entry_number: str, *, source: str = "the ad") -> Feature:
+    """A foreign VAT number in the query against a Belgian register entry."""
+    return Feature(
+        "foreign_vat", 1.0, W_FOREIGN_VAT,
+        f"{source[0].upper() + source[1:]} gives the foreign VAT number {vat.compact} "
+        f"({vat.country}); the register entry is the Belgian enterprise "
+        f"{format_enterprise_number(entry_number)}.",
+    )
+
+
+def compare_phones(query: str | None, entry: str | None, *, source: str = "the ad",
+                   ) -> Feature | None:
+    """Phones in E.164: equal is strong evidence; different is shown but does not count."""
+    if not query or not entry or not entry.startswith("+"):
+        return None
+    if query == entry:
+        return Feature("phone", 1.0, W_PHONE,
+                       f"Phone number {format_phone(query)} in {source} is the register's.")
+    return Feature("phone_differs", 0.0, 0.0,
+                   f"Phone number {format_phone(query)} in {source} differs from the register's "
+                   f"({format_phone(entry)}); companies often have several numbers.")
+
+
+def compare_emails(query: str | None, entry: str | None, *, source: str = "the ad",
+                   ) -> Feature | None:
+    """The same e-mail address (even at a free-mail provider) is strong evidence."""
+    if not query or not entry:
+        return None
+    if query == entry:
+        return Feature("email", 1.0, W_EMAIL,
+                       f"E-mail address {query} in {source} is the register's.")
+    return None
+
+
+def compare_domains(
+    query: str | None, entry: str | None, *, what_query: str, what_entry: str,
+    source: str = "the ad",
+) -> Feature | None:
+    """The same registered domain of an e-mail or website (free-mail domains never count)."""
+    if not query or not entry:
+        return None
+    if query == entry:
+        return Feature("domain", 1.0, W_DOMAIN,
+                       f"The {what_query} domain {query} in {source} is the domain of the "
+                       f"register's {what_entry}.")
+    return Feature("domain_differs", 0.0, 0.0,
+                   f"The {what_query} domain {query} in {source} differs from the register's "
+                   f"{what_entry} domain {entry}.")
+
+
+# --------------------------------------------------------------------------- names
+
+
+@dataclass(frozen=True, slots=True)
+class NameScore:
+    """A name comparison: ``score`` and how it was reached (for the reason)."""
+
+    score: float
+    how: str  # identical, same_words, identical_compact, tokens, compact, generic_only, empty
+    shared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NameProfile:
+    """A normalised name prepared for scoring (word weights computed once)."""
+
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+    compact: str
+
+    @classmethod
+    def of(cls, name: NormalizedName) -> NameProfile:
+        weights = tuple(token_weight(t) for t in name.tokens)
+        return cls(name.tokens, weights, sum(weights), name.compact)
+
+
+def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
+    """Similarity of two normalised names in 0..1, word-order free, typo tolerant.
+
+    Words are paired one-to-one (best pairs first; a pair needs ≥ 80 % character similarity,
+    exact for words under four letters); the score is the weighted share of paired words on
+    both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places 0.6 and
+    articles 0.05. If no distinctive word is paired the score is capped at 0.5: sharing
+    "cleaning services" does not make two companies the same. Names written together or apart
+    ("vanderhaegen" / "van der haegen") compare as the joined strings.
+    """
+    return score_profiles(NameProfile.of(query), NameProfile.of(entry))
+
+
+def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
+    """:func:`score_names` on prepared names (the matcher prepares register names once)."""
+    q, r = query.tokens, entry.tokens
+    if not q or not r:
+        return NameScore(0.0, "empty")
+    if q == r:
+        return NameScore(1.0, "identical", q)
+    if query.compact == entry.compact:
+        return NameScore(1.0, "identical_compact", q)
+    if len(q) == len(r) and sorted(q) == sorted(r):
+        return NameScore(1.0, "same_words", q)
+    similarity = Indel.normalized_similarity
+    pairs: list[tuple[float, int, int]] = []
+    for i, a in enumerate(q):
+        long_a = len(a) >= 4
+        for j, b in enumerate(r):
+            if a == b:
+                pairs.append((1.0, i, j))
+            elif long_a and len(b) >= 4:
+                sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - 1e-9)
+                if sim:
+                    pairs.append((sim, i, j))
+    pairs.sort(reverse=True)
+    used_q: set[int] = set()
+    used_r: set[int] = set()
+    matched = 0.0
+    distinctive = False
+    shared: list[str] = []
+    qw, rw = query.weights, entry.weights
+    for sim, i, j in pairs:
+        if i in used_q or j in used_r:
+            continue
+        used_q.add(i)
+        used_r.add(j)
+        matched += sim * (qw[i] + rw[j])
+        shared.append(r[j])
+        if qw[i] == 1.0 and rw[j] == 1.0:
+            distinctive = True
+    total = query.total + entry.total
+    score = matched / total if total else 0.0
+    how = "tokens"
+    if min(len(query.compact), len(entry.compact)) >= 6:
+        joined = similarity(query.compact, entry.compact, score_cutoff=0.9 - 1e-9)
+        if joined > score:
+            score, how, distinctive = joined, "compact", True
+    if not distinctive and score > GENERIC_ONLY_CAP:
+        return NameScore(GENERIC_ONLY_CAP, "generic_only", tuple(shared))
+    return NameScore(min(score, 1.0), how, tuple(shared))
+
+
+def compare_names(
+    query: NormalizedName, entry: NormalizedName, *, source: str = "the ad",
+    entry_label: str = "the register's name", result: NameScore | None = None,
+) -> Feature:
+    """Name similarity as a feature, with the cores shown in the reason."""
+    result = result if result is not None else score_names(query, entry)
+    pair = f"('{query.core}' vs '{entry.core}')"
+    if result.how in ("identical", "identical_compact", "same_words"):
+        extra = {"identical": "", "identical_compact": " apart from spaces",
+                 "same_words": " apart from word order"}[result.how]
+        reason = (f"The name in {source} is identical to {entry_label}{extra} after removing "
+                  f"legal forms {pair}.")
+    elif result.how == "generic_only":
+        words = ", ".join(result.shared) or "none"
+        reason = (f"The names share only common words ({words}), which cannot identify a "
+                  f"company: similarity capped at {_pct(result.score)} {pair}.")
+    else:
+        reason = (f"Names are {_pct(result.score)} similar after removing legal forms {pair}"
+                  + ("" if entry_label == "the register's name" else f", using {entry_label}")
+                  + ".")
+    return Feature("name", round(result.score, 4), W_NAME, reason)
+
+
+def compare_legal_forms(
+    query: NormalizedName, entry: NormalizedName, *, source: str = "the ad"
+) -> Feature | None:
+    """Legal forms agree (+), succeeded one another (neutral) or differ (−)."""
+    a, b = query.legal_form, entry.legal_form
+    relation = legal_form_relation(a, b)
+    if relation is None or a is None or b is None:
+        return None
+    if relation == "same":
+        if a.abbreviation == b.abbreviation:
+            return Feature("legal_form", 1.0, W_LEGAL_FORM_SAME,
+                           f"Same legal form: {a.describe()}.")
+        common = next((c for c in a.elf_codes if c in b.elf_codes), None)
+        return Feature("legal_form", 1.0, W_LEGAL_FORM_SAME,
+                       f"Same legal form: {a.abbreviation} in {source}, {b.abbreviation} in the "
+                       f"register" + (f" (ELF {common})." if common else "."))
+    if relation == "successor":
+        return Feature("legal_form_successor", 1.0, 0.0,
+                       f"Legal forms {a.abbreviation} and {b.abbreviation} differ, but one "
+                       "replaced the other under the 2019 Belgian Companies Code.")
+    return Feature("legal_form_differs", 1.0, W_LEGAL_FORM_OTHER,
+                   f"Legal forms differ: {a.describe()} vs {b.describe()}.")
+
+
+# --------------------------------------------------------------------------- places
+
+
+def _district_name(district: District | None) -> str:
+    return district.label if district else "unknown"
+
+
+def compare_places(
+    query_postcode: str | None, entry_postcode: str | None, *, source: str = "the ad",
+    query_place: Place | None = None,
+) -> Feature | None:
+    """Postcode agreement with the register's seat; different districts count slightly against."""
+    if not query_postcode or not entry_postcode:
+        return None
+    if query_postcode == entry_postcode:
+        return Feature("postcode", 1.0, W_POSTCODE_SAME,
+                       f"Postcode {query_postcode} in {source} is the register's seat postcode.")
+    q_place = query_place or lookup_postcode(query_postcode)
+    r_place = lookup_postcode(entry_postcode)
+    base = f"Postcode {query_postcode} differs from the register's seat ({entry_postcode})"
+    if q_place is None or r_place is None:
+        return Feature("postcode_differs", 0.0, 0.0, base + ".")
+    if q_place.municipality_nis and q_place.municipality_nis == r_place.municipality_nis:
+        return Feature("municipality", 1.0, W_MUNICIPALITY_SAME,
+                       f"{base}, but both are in the municipality {r_place.municipality_fr}.")
+    if q_place.district and q_place.district == r_place.district:
+        return Feature("district", 1.0, W_DISTRICT_SAME,
+                       f"{base}, but both are in the judicial district "
+                       f"{_district_name(r_place.district)}.")
+    return Feature("district_differs", 1.0, W_DISTRICT_OTHER,
+                   f"{base}; they are in different judicial districts "
+                   f"({_district_name(q_place.district)} vs {_district_name(r_place.district)}).")

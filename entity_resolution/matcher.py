@@ -1,0 +1,585 @@
+"""The matcher: which register entries is this ad / listing / page about, and why.
+
+Built once from the register (``Matcher(entries)``), then ``match(MatchQuery(...))`` returns
+:class:`Candidate` objects, best first, each with the list of :class:`Feature` that produced
+its score. The method, version ``Matcher.VERSION``:
+
+1. **Candidates** come from exact identifier indexes (enterprise number, phone, e-mail,
+   domain) and from a blocking index on name words: every word, every word with one letter
+   deleted (so one typo still shares a key), the name written without spaces, and
+   (postcode, word) pairs for words too common on their own. Keys shared by more
+   than ``max_block`` entries are skipped (too common to tell anyone apart); the rest are
+   ranked by shared rare keys (a word shared by few entries counts more) and the best
+   ``shortlist`` are compared in full.
+2. **Comparators** (:mod:`entity_resolution.compare`) each give a :class:`Feature`.
+3. **Combination** (documented weights in :mod:`entity_resolution.compare`):
+
+   - evidence for the match adds up like independent clues:
+     ``for = 1 − Π (1 − weight × score)`` over features with a positive weight
+     (name similarity weight 1.0, same phone 0.6, same e-mail 0.6, same domain 0.5,
+     same postcode 0.15, same municipality 0.1, same judicial district 0.05, same legal
+     form 0.05);
+   - evidence against multiplies it down: ``score = for × Π (1 − |weight| × score)``
+     (different enterprise number 0.2, foreign VAT number 0.2, different legal form 0.2,
+     seat in another judicial district 0.05);
+   - the same enterprise number (or BE VAT number) is decisive: score 1.0, method
+     ``enterprise_number``.
+4. **Rules** that keep a person in the loop (each shown as a feature with weight 0):
+   a different enterprise number or a foreign VAT number caps the score below the match
+   threshold; two or more entries matching equally well (within 0.05) by name are all capped
+   below it (ambiguous); a name of fewer than three letters is not compared.
+5. **Outcome**: ``"match"`` if score ≥ ``t_match`` (0.85), ``"possible"`` if ≥ ``t_possible``
+   (0.6); below that the candidate is dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import operator
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from entity_resolution.compare import (
+    W_LEGAL_FORM_SAME,
+    W_POSTCODE_SAME,
+    Feature,
+    NameProfile,
+    NameScore,
+    compare_domains,
+    compare_emails,
+    compare_enterprise_numbers,
+    compare_foreign_vat,
+    compare_legal_forms,
+    compare_names,
+    compare_phones,
+    compare_places,
+    score_profiles,
+    token_weight,
+)
+from entity_resolution.geo import Place, lookup_postcode, normalize_postcode, postcode_for_name
+from entity_resolution.identifiers import (
+    VatNumber,
+    email_domain,
+    find_identifiers,
+    format_enterprise_number,
+    normalize_email,
+    normalize_enterprise_number,
+    normalize_phone,
+    normalize_vat,
+    normalize_website,
+)
+from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
+from entity_resolution.register import RegisterEntry
+
+MATCH = "match"
+_SMALL_BLOCK = 64  # blocks up to this size are always merged in full
+_second = operator.itemgetter(1)
+POSSIBLE = "possible"
+AMBIGUITY_MARGIN = 0.05
+IDENTIFIER_METHODS = frozenset({"enterprise_number"})
+
+
+@dataclass(frozen=True, slots=True)
+class MatchQuery:
+    """What a page says about an employer. Every field is optional.
+
+    ``number`` is an enterprise or VAT number as written (``"TVA BE 0123.456.789"``,
+    ``"PL5261040828"``); ``text`` is free text (an ad's description) scanned for identifiers;
+    ``source`` is how reasons refer to the page (``"the ad"``, ``"the listing"``).
+    """
+
+    name: str | None = None
+    number: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    email: str | None = None
+    website: str | None = None
+    text: str | None = None
+    source: str = "the ad"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A register entry the query may be about, with the evidence."""
+
+    key: Hashable
+    score: float
+    outcome: str  # "match" | "possible"
+    method: str  # "enterprise_number" | "name" | "phone" | "email" | "domain"
+    explanation: list[Feature] = field(default_factory=list)
+    entry: RegisterEntry | None = None
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A query normalised once."""
+
+    query: MatchQuery
+    name: NormalizedName | None
+    profile: NameProfile | None
+    numbers: list[tuple[str, str]]  # (enterprise number, how it was written: label)
+    foreign_vats: list[VatNumber]
+    invalid_number: str | None
+    phones: list[str]
+    emails: list[str]
+    email_domains: list[str]
+    websites: list[str]
+    postcode: str | None
+    place: Place | None
+    name_results: dict[int, tuple[NameScore, NormalizedName, str] | None] = field(
+        default_factory=dict)
+
+
+def combine(features: Sequence[Feature]) -> float:
+    """The documented combination: independent clues for, multiplied down by clues against."""
+    remaining = 1.0
+    against = 1.0
+    for f in features:
+        strength = max(0.0, min(1.0, abs(f.weight) * f.score))
+        if f.weight > 0:
+            remaining *= 1.0 - strength
+        elif f.weight < 0:
+            against *= 1.0 - strength
+    return (1.0 - remaining) * against
+
+
+class Matcher:
+    """Match queries against register entries (see the module docstring for the method)."""
+
+    VERSION = "vigie-er/1.0"
+
+    def __init__(
+        self,
+        entries: Iterable[tuple[Hashable, RegisterEntry]],
+        *,
+        t_match: float = 0.85,
+        t_possible: float = 0.6,
+        max_candidates: int = 5,
+        max_block: int = 2000,
+        shortlist: int = 20,
+    ) -> None:
+        self.t_match = t_match
+        self.t_possible = t_possible
+        self.max_candidates = max_candidates
+        self.max_block = max_block
+        self.shortlist = shortlist
+        self._keys: list[Hashable] = []
+        self._entries: list[RegisterEntry] = []
+        self._names: list[list[tuple[NormalizedName, str, NameProfile]]] = []
+        self._forms: list[LegalForm | None] = []
+        self._phones: list[str | None] = []
+        self._emails: list[str | None] = []
+        self._email_domains: list[str | None] = []
+        self._websites: list[str | None] = []
+        self._postcodes: list[str | None] = []
+        self._by_number: dict[str, list[int]] = {}
+        self._by_phone: dict[str, list[int]] = {}
+        self._by_email: dict[str, list[int]] = {}
+        self._by_domain: dict[str, list[int]] = {}
+        self._blocks: dict[str, list[int]] = {}
+        self._block_sets: dict[str, frozenset[int]] = {}  # large blocks as sets, made lazily
+        self._by_key: dict[Hashable, int] = {}
+        for key, entry in entries:
+            self._add(key, entry)
+        self._add_postcode_blocks()
+
+    # ------------------------------------------------------------------ building
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entry(self, key: Hashable) -> RegisterEntry:
+        """The register entry stored under ``key``."""
+        return self._entries[self._by_key[key]]
+
+    @staticmethod
+    def _post(index: dict[str, list[int]], key: str | None, i: int) -> None:
+        if not key:
+            return
+        postings = index.setdefault(key, [])
+        if not postings or postings[-1] != i:
+            postings.append(i)
+
+    def _add(self, key: Hashable, entry: RegisterEntry) -> None:
+        i = len(self._entries)
+        self._keys.append(key)
+        self._entries.append(entry)
+        self._by_key[key] = i
+        variants: list[tuple[NormalizedName, str, NameProfile]] = []
+        for n, text in enumerate(entry.all_names):
+            normalized = normalize_name(text)
+            if not normalized.tokens:
+                continue
+            label = "the register's name" if n == 0 else f"the register's other name '{text}'"
+            variants.append((normalized, label, NameProfile.of(normalized)))
+        self._names.append(variants)
+        form = next((v.legal_form for v, _, _ in variants if v.legal_form), None)
+        if form is None and entry.legal_form:
+            form = find_legal_form(entry.legal_form)
+        self._forms.append(form)
+        phone = entry.phone if entry.phone and entry.phone.startswith("+") else normalize_phone(
+            entry.phone)
+        email = normalize_email(entry.email)
+        mail_domain = email_domain(email)
+        website = normalize_website(entry.website)
+        postcode = (normalize_postcode(entry.postcode)
+                    if entry.country in (None, "", "BE") else None)
+        self._phones.append(phone)
+        self._emails.append(email)
+        self._email_domains.append(mail_domain)
+        self._websites.append(website)
+        self._postcodes.append(postcode)
+        self._post(self._by_number, normalize_enterprise_number(entry.enterprise_number), i)
+        self._post(self._by_phone, phone, i)
+        self._post(self._by_email, email, i)
+        self._post(self._by_domain, mail_domain, i)
+        self._post(self._by_domain, website, i)
+        blocks = self._blocks
+        for normalized, _, _ in variants:
+            for block_key, _weight in _name_keys(normalized):
+                postings = blocks.get(block_key)
+                if postings is None:
+                    blocks[block_key] = [i]
+                elif postings[-1] != i:
+                    postings.append(i)
+
+    def _add_postcode_blocks(self) -> None:
+        """(postcode, word) keys for words too common to block on alone ("cleaning" in 1000)."""
+        for block_key in [k for k, v in self._blocks.items()
+                          if k.startswith("t:") and len(v) > self.max_block]:
+            token = block_key[2:]
+            for i in self._blocks[block_key]:
+                postcode = self._postcodes[i]
+                if postcode:
+                    postings = self._blocks.setdefault(f"z:{postcode}:{token}", [])
+                    if not postings or postings[-1] != i:
+                        postings.append(i)
+
+    # ------------------------------------------------------------------ querying
+
+    def match(self, query: MatchQuery) -> list[Candidate]:
+        """Candidates for ``query``, best first (at most ``max_candidates``)."""
+        prepared = self._prepare(query)
+        scored = [self._score(i, prepared) for i in self._worth_scoring(prepared)]
+        scored = [c for c in scored if c is not None]
+        self._apply_cross_rules(scored, prepared)
+        kept = [c for c in scored if c.score >= self.t_possible]
+        kept.sort(key=lambda c: (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key)))
+        return kept[: self.max_candidates]
+
+    def match_many(self, queries: Iterable[MatchQuery]) -> list[list[Candidate]]:
+        """``match`` for each query, in order."""
+        return [self.match(q) for q in queries]
+
+    def _prepare(self, query: MatchQuery) -> _Prepared:
+        name = normalize_name(query.name) if query.name else None
+        if name is not None and len(name.compact) < 3:
+            name = NormalizedName(name.original, name.cleaned, name.core, name.legal_form, ())
+        numbers: list[tuple[str, str]] = []
+        foreign: list[VatNumber] = []
+        invalid = None
+        if query.number:
+            vat = normalize_vat(query.number)
+            plain = normalize_enterprise_number(query.number)
+            if vat is not None and vat.country != "BE":
+                foreign.append(vat)
+            elif vat is not None and vat.enterprise_number:
+                numbers.append((vat.enterprise_number, "VAT number BE"))
+            elif plain:
+                numbers.append((plain, "Enterprise number"))
+            else:
+                invalid = query.number
+        found = find_identifiers(query.text) if query.text else None
+        if found is not None:
+            for number in found.enterprise_numbers:
+                if all(number != n for n, _ in numbers):
+                    numbers.append((number, "Enterprise number"))
+            foreign.extend(v for v in found.foreign_vats if v not in foreign)
+        phones = [p for p in [normalize_phone(query.phone)] if p]
+        emails = [e for e in [normalize_email(query.email)] if e]
+        websites = [w for w in [normalize_website(query.website)] if w]
+        if found is not None:
+            phones += [p for p in found.phones if p not in phones]
+            emails += [e for e in found.emails if e not in emails]
+            websites += [w for w in found.websites if w not in websites]
+        domains = [d for d in (email_domain(e) for e in emails) if d]
+        postcode = normalize_postcode(query.postcode)
+        if postcode is None and query.municipality:
+            postcode = postcode_for_name(query.municipality)
+        place = lookup_postcode(postcode) if postcode else None
+        profile = NameProfile.of(name) if name is not None else None
+        return _Prepared(query, name, profile, numbers, foreign, invalid, phones, emails,
+                         list(dict.fromkeys(domains)), websites, postcode, place)
+
+    def _candidates(self, p: _Prepared) -> list[int]:
+        pool: dict[int, None] = {}
+        for number, _ in p.numbers:
+            pool.update(dict.fromkeys(self._by_number.get(number, ())))
+        for phone in p.phones:
+            pool.update(dict.fromkeys(self._by_phone.get(phone, ())[: self.max_block]))
+        for email in p.emails:
+            pool.update(dict.fromkeys(self._by_email.get(email, ())[: self.max_block]))
+        for domain in [*p.email_domains, *p.websites]:
+            pool.update(dict.fromkeys(self._by_domain.get(domain, ())[: self.max_block]))
+        if p.name is not None and p.name.tokens:
+            pool.update(dict.fromkeys(self._rank_by_name_keys(p)))
+        return list(pool)
+
+    def _rank_by_name_keys(self, p: _Prepared) -> list[int]:
+        """The ``shortlist`` entries sharing the most (rarity-weighted) name keys.
+
+        Keys are visited rarest first. Once enough entries are in play, a common key only adds
+        to entries already found (a C-level set intersection) instead of bringing in
+        thousands of entries that share nothing else with the query."""
+        assert p.name is not None
+        n = max(len(self._entries), 1)
+        chosen: list[tuple[int, str, float, list[int]]] = []
+        for block_key, weight in _name_keys(p.name):
+            postings = self._blocks.get(block_key)
+            if postings and len(postings) > self.max_block and p.postcode and (
+                    block_key[0] == "t"):
+                block_key = f"z:{p.postcode}:{block_key[2:]}"
+                postings = self._blocks.get(block_key)
+            # Typo keys only help with typos; a common one points everywhere.
+            limit = self.max_block if block_key[0] != "d" else self.max_block // 20
+            if postings and len(postings) <= limit:
+                chosen.append((len(postings), block_key, weight, postings))
+        chosen.sort(key=lambda c: c[0])
+        totals: dict[int, float] = {}
+        get = totals.get
+        for size, block_key, weight, postings in chosen:
+            w = weight * math.log(1.0 + n / size)
+            if size <= _SMALL_BLOCK or len(totals) < self.shortlist:
+                for i in postings:
+                    totals[i] = get(i, 0.0) + w
+            else:
+                for i in totals.keys() & self._block_set(block_key, postings):
+                    totals[i] += w
+        if len(totals) <= self.shortlist:
+            return list(totals)
+        return [i for i, _ in heapq.nlargest(self.shortlist, totals.items(), key=_second)]
+
+    def _block_set(self, block_key: str, postings: list[int]) -> frozenset[int]:
+        found = self._block_sets.get(block_key)
+        if found is None:
+            found = self._block_sets[block_key] = frozenset(postings)
+        return found
+
+    def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, NormalizedName, str] | None:
+        """The entry's name variant closest to the query's name (memoised per query)."""
+        if i in p.name_results:
+            return p.name_results[i]
+        found = None
+        if p.profile is not None and p.profile.tokens and self._names[i]:
+            results = [(score_profiles(p.profile, v[2]), v) for v in self._names[i]]
+            result, best = max(results, key=lambda rv: rv[0].score)
+            found = (result, best[0], best[1])
+        p.name_results[i] = found
+        return found
+
+    def _worth_scoring(self, p: _Prepared) -> list[int]:
+        """Candidates worth a full comparison, most promising first.
+
+        Entries found by an identifier are always compared. The others are bounded by what
+        they could reach: name score plus the best postcode (0.15) and legal-form (0.05)
+        agreement; those that cannot reach ``t_possible`` are dropped, and beyond the best
+        ``max_candidates + 5`` only those that could still be a match are kept (they matter
+        for the ambiguity rule)."""
+        pool = self._candidates(p)
+        if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
+            return pool
+        keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
+        bounds: list[tuple[float, int]] = []
+        for i in pool:
+            found = self._best_name(i, p)
+            if found is None:
+                continue
+            bound = 1.0 - (1.0 - found[0].score) * keep
+            if bound >= self.t_possible:
+                bounds.append((bound, i))
+        bounds.sort(reverse=True)
+        head = self.max_candidates + 5
+        return [i for n, (bound, i) in enumerate(bounds) if n < head or bound >= self.t_match]
+
+    def _score(self, i: int, p: _Prepared) -> Candidate | None:
+        entry = self._entries[i]
+        src = p.query.source
+        features: list[Feature] = []
+        number = normalize_enterprise_number(entry.enterprise_number)
+        identified = False
+        if p.numbers and number:
+            hit = next(((n, how) for n, how in p.numbers if n == number), None)
+            if hit is not None:
+                f = compare_enterprise_numbers(hit[0], number, source=src, how=hit[1])
+                identified = True
+            else:
+                given, how = p.numbers[0]
+                f = compare_enterprise_numbers(given, number, source=src, how=how)
+                owners = self._by_number.get(given)
+                if f is not None and owners:
+                    other = self._entries[owners[0]]
+                    f = Feature(f.name, f.score, f.weight, f.reason[:-1].rsplit(":", 1)[0]
+                                + f": it belongs to another register entry, '{other.name}'.")
+            if f is not None:
+                features.append(f)
+        if p.foreign_vats and number and not identified:
+            features.append(compare_foreign_vat(p.foreign_vats[0], number, source=src))
+        if p.invalid_number:
+            features.append(Feature(
+                "number_invalid", 0.0, 0.0,
+                f"The number '{p.invalid_number}' in {src} is not a valid enterprise or VAT "
+                "number (its check digits fail)."))
+        features.extend(self._contact_features(i, p))
+        best_name: NormalizedName | None = None
+        found = self._best_name(i, p) if p.name is not None else None
+        if p.name is not None and found is not None:
+            result, best_name, label = found
+            features.append(compare_names(p.name, best_name, source=src, entry_label=label,
+                                          result=result))
+        elif p.name is not None and p.query.name and not p.name.tokens:
+            features.append(Feature("name_too_short", 0.0, 0.0,
+                                    f"The name '{p.query.name}' in {src} is too short to compare."))
+        if p.name is not None and best_name is not None:
+            query_form = p.name.legal_form
+            entry_form = best_name.legal_form or self._forms[i]
+            form_feature = compare_legal_forms(
+                NormalizedName("", "", "", query_form, ()),
+                NormalizedName("", "", "", entry_form, ()),
+                source=src,
+            )
+            if form_feature is not None:
+                features.append(form_feature)
+        place = compare_places(p.postcode, self._postcodes[i], source=src, query_place=p.place)
+        if place is not None:
+            features.append(place)
+        if identified:
+            score, method = 1.0, "enterprise_number"
+        else:
+            score = combine(features)
+            method = _method(features)
+            if any(f.name in ("enterprise_number_conflict", "foreign_vat") for f in features):
+                cap = self.t_match - 0.01
+                if score > cap:
+                    score = cap
+                    features.append(Feature(
+                        "rule_numbers_disagree", 0.0, 0.0,
+                        "Score capped below the match threshold because the numbers disagree: "
+                        "a person must decide."))
+        score = round(score, 4)
+        if score < self.t_possible and not identified:
+            return None
+        outcome = MATCH if score >= self.t_match else POSSIBLE
+        return Candidate(self._keys[i], score, outcome, method, features, entry)
+
+    def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
+        src = p.query.source
+        out: list[Feature] = []
+        phone = self._phones[i]
+        if p.phones and phone:
+            f = compare_phones(phone if phone in p.phones else p.phones[0], phone, source=src)
+            if f is not None:
+                out.append(f)
+        email = self._emails[i]
+        exact = None
+        if p.emails and email and email in p.emails:
+            exact = compare_emails(email, email, source=src)
+            if exact is not None:
+                out.append(exact)
+        if exact is None:
+            domains: list[tuple[str | None, str | None, str, str]] = [
+                (d, self._email_domains[i], "e-mail", "e-mail") for d in p.email_domains
+            ] + [(d, self._websites[i], "e-mail", "website") for d in p.email_domains] + [
+                (w, self._websites[i], "website", "website") for w in p.websites
+            ] + [(w, self._email_domains[i], "website", "e-mail") for w in p.websites]
+            found = [compare_domains(q, r, what_query=a, what_entry=b, source=src)
+                     for q, r, a, b in domains]
+            same = [f for f in found if f is not None and f.name == "domain"]
+            differ = [f for f in found if f is not None and f.name != "domain"]
+            if same:
+                out.append(same[0])
+            elif differ:
+                out.append(differ[0])
+        return out
+
+    def _apply_cross_rules(self, scored: list[Candidate], p: _Prepared) -> None:
+        """Rules that look at several candidates: ambiguity, and a number pointing elsewhere."""
+        by_name = [c for c in scored if c.method not in IDENTIFIER_METHODS
+                   and c.score >= self.t_match]
+        by_name.sort(key=lambda c: -c.score)
+        if len(by_name) >= 2 and by_name[0].score - by_name[1].score < AMBIGUITY_MARGIN:
+            tied = [c for c in by_name if by_name[0].score - c.score < AMBIGUITY_MARGIN]
+            listing = ", ".join(
+                f"'{c.entry.name if c.entry else c.key}' "
+                f"({format_enterprise_number(c.entry.enterprise_number) if c.entry else '?'})"
+                for c in tied[:4])
+            cap = self.t_match - 0.01
+            for c in tied:
+                index = scored.index(c)
+                note = Feature("rule_ambiguous", 0.0, 0.0,
+                               f"{len(tied)} register entries match about equally well "
+                               f"({listing}): a person must choose; score capped below the "
+                               "match threshold.")
+                scored[index] = Candidate(c.key, min(c.score, cap), POSSIBLE, c.method,
+                                          [*c.explanation, note], c.entry)
+        identified = [c for c in scored if c.method in IDENTIFIER_METHODS]
+        if not identified:
+            return
+        strongest = max(
+            (c for c in scored if c.method not in IDENTIFIER_METHODS),
+            key=lambda c: _name_score(c), default=None)
+        if strongest is None or _name_score(strongest) < self.t_match:
+            return
+        for c in identified:
+            if _name_score(c) >= _name_score(strongest):
+                continue
+            other = strongest.entry
+            shown = (f"'{other.name}' ({format_enterprise_number(other.enterprise_number)})"
+                     if other else str(strongest.key))
+            note = Feature(
+                "similar_name_elsewhere", 0.0, 0.0,
+                f"Another register entry, {shown}, has a name "
+                f"{round(_name_score(strongest) * 100)} % similar to the name in "
+                f"{p.query.source}; the number decides, but check that the number is not "
+                "borrowed.")
+            scored[scored.index(c)] = Candidate(c.key, c.score, c.outcome, c.method,
+                                                [*c.explanation, note], c.entry)
+
+
+def _name_score(c: Candidate) -> float:
+    return next((f.score for f in c.explanation if f.name == "name"), 0.0)
+
+
+def _method(features: Sequence[Feature]) -> str:
+    best = max((f for f in features if f.weight > 0), key=lambda f: f.contribution, default=None)
+    if best is None:
+        return "name"
+    return {"phone": "phone", "email": "email", "domain": "domain"}.get(best.name, "name")
+
+
+def _name_keys(name: NormalizedName) -> list[tuple[str, float]]:
+    """Blocking keys of a name with their weights (before the rarity factor): the name
+    without spaces, each word, and each distinctive word with one letter deleted (a "deletion
+    neighbourhood": two words one typo apart — a letter changed, added or dropped — always
+    share one of these keys)."""
+    keys: list[tuple[str, float]] = []
+    if name.compact:
+        keys.append(("c:" + name.compact, 2.0))
+    for token in name.tokens:
+        keys.extend(_token_keys(token))
+    return keys
+
+
+@lru_cache(maxsize=300_000)
+def _token_keys(token: str) -> tuple[tuple[str, float], ...]:
+    w = token_weight(token)
+    if w < 0.1:
+        return ()
+    keys = [("t:" + token, w)]
+    if w == 1.0 and 4 <= len(token) <= 15:  # typo keys for distinctive words only
+        variants = {token[:k] + token[k + 1:] for k in range(len(token))}
+        variants.add(token)
+        keys.extend(("d:" + v, 0.5) for v in sorted(variants))
+    return tuple(keys)

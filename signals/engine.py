@@ -1,0 +1,219 @@
+"""Run the rules and store what they find, idempotently.
+
+Call :func:`detect_record` from the item pipeline after a record and its match are stored, and
+:func:`detect_network` after a crawl of register pages (or any batch import of functions).
+:func:`detect_records` re-runs the record rules over stored records (after a register refresh or
+a human judgement). None of them commits: the caller's ``session_scope`` does.
+
+A signal's ``key`` is ``sha256(rule | subject_type | subject_key | discriminator)[:32]``, so the
+same finding always lands on the same row. Seeing it again (:func:`upsert_signal`):
+
+- refreshes ``title``, ``rationale``, ``facts``, ``severity``, ``rule_version``, the employer and
+  district, and moves ``last_seen`` forward;
+- links the new evidence (record, capture) pairs; ``occurrences`` grows by one only when at
+  least one *sighting* (``Finding.evidence``) was not linked before — re-running detection over
+  the same captures changes nothing, a new record or a new capture of the same finding counts;
+- never touches ``status``: what a human decided (in review, confirmed, dismissed) stays.
+
+Only the ORM is used, so the same code runs on SQLite and PostgreSQL. A concurrent insert of the
+same key by another process is absorbed: the insert runs in a savepoint and, on a unique-key
+conflict, the existing row is updated instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from types import ModuleType
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from signals import SignalsError
+from signals.base import EvidenceRef, Finding, RecordContext
+from signals.context import build_context, complete_context
+from signals.rules import (
+    carousel,
+    exploitation_wording,
+    foreign_firm,
+    inactive_enterprise,
+    unregistered_employer,
+)
+from storage.models import Record, Signal, SignalEvidence, utcnow
+
+RECORD_RULES: tuple[ModuleType, ...] = (
+    unregistered_employer,
+    inactive_enterprise,
+    exploitation_wording,
+    foreign_firm,
+)
+NETWORK_RULES: tuple[ModuleType, ...] = (carousel,)
+RULES_BY_ID: dict[str, ModuleType] = {m.RULE: m for m in (*RECORD_RULES, *NETWORK_RULES)}
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC (the storage models refuse naive datetimes; naive ones are taken as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def signal_key(rule: str, subject_type: str, subject_key: str, discriminator: str = "") -> str:
+    """The stable identity of a finding (32 hex characters)."""
+    material = "\x1f".join((rule, subject_type, subject_key, discriminator))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def _linked(session: Session, signal_id: int) -> set[EvidenceRef]:
+    rows = session.exec(
+        select(SignalEvidence.record_id, SignalEvidence.capture_id).where(
+            SignalEvidence.signal_id == signal_id
+        )
+    ).all()
+    return {(r, c) for r, c in rows}
+
+
+def _link(session: Session, signal: Signal, refs: Iterable[EvidenceRef]) -> int:
+    """Link the refs not yet linked; return how many were new."""
+    assert signal.id is not None
+    known = _linked(session, signal.id)
+    new = 0
+    for ref in refs:
+        if ref in known or ref == (None, None):
+            continue
+        session.add(SignalEvidence(signal_id=signal.id, record_id=ref[0], capture_id=ref[1]))
+        known.add(ref)
+        new += 1
+    return new
+
+
+def _refresh(signal: Signal, finding: Finding) -> None:
+    signal.severity = finding.severity
+    signal.title = finding.title
+    signal.rationale = finding.rationale
+    signal.facts = finding.facts
+    signal.rule_version = finding.version
+    if finding.employer_id is not None:
+        signal.employer_id = finding.employer_id
+    if finding.district:
+        signal.district = finding.district
+
+
+def _existing(session: Session, key: str) -> Signal | None:
+    return session.exec(select(Signal).where(Signal.key == key)).first()
+
+
+def upsert_signal(session: Session, finding: Finding) -> Signal:
+    """Store ``finding`` as a new signal or fold it into the signal with the same key."""
+    key = signal_key(finding.rule, finding.subject_type, finding.subject_key, finding.discriminator)
+    seen_at = as_utc(finding.seen_at) if finding.seen_at is not None else utcnow()
+    signal = _existing(session, key)
+    if signal is None:
+        signal = _insert(session, key, finding, seen_at)
+        if signal is not None:
+            _link(session, signal, [*finding.evidence, *finding.support])
+            session.flush()
+            return signal
+        signal = _existing(session, key)  # another writer inserted it meanwhile
+        if signal is None:
+            raise SignalsError(f"signal {key} vanished after a unique-key conflict")
+    assert signal.id is not None
+    new_sightings = _link(session, signal, finding.evidence)
+    _link(session, signal, finding.support)
+    if new_sightings:
+        signal.occurrences += 1
+    _refresh(signal, finding)
+    if seen_at > as_utc(signal.last_seen):
+        signal.last_seen = seen_at
+    if seen_at < as_utc(signal.first_seen):
+        signal.first_seen = seen_at
+    session.add(signal)
+    session.flush()
+    return signal
+
+
+def _insert(session: Session, key: str, finding: Finding, seen_at: datetime) -> Signal | None:
+    signal = Signal(
+        key=key,
+        rule=finding.rule,
+        severity=finding.severity,
+        title=finding.title,
+        rationale=finding.rationale,
+        subject_type=finding.subject_type,
+        subject_key=finding.subject_key,
+        employer_id=finding.employer_id,
+        district=finding.district,
+        facts=finding.facts,
+        rule_version=finding.version,
+        first_seen=seen_at,
+        last_seen=seen_at,
+        occurrences=1,
+    )
+    savepoint = session.begin_nested()
+    try:
+        session.add(signal)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return signal
+
+
+def _run(session: Session, findings: Sequence[Finding]) -> list[Signal]:
+    signals: dict[int | None, Signal] = {}
+    for finding in findings:
+        signal = upsert_signal(session, finding)
+        signals.setdefault(signal.id, signal)
+    return list(signals.values())
+
+
+def detect_record(
+    session: Session, ctx: RecordContext, rules: Sequence[ModuleType] | None = None
+) -> list[Signal]:
+    """Run the record rules on one record; return the signals created or updated."""
+    if ctx.record.id is None:
+        raise SignalsError("detect_record needs a stored record (flush it first)")
+    ctx = complete_context(session, ctx)
+    findings: list[Finding] = []
+    for rule in rules or RECORD_RULES:
+        findings.extend(rule.evaluate(ctx))
+    return _run(session, findings)
+
+
+def detect_record_id(session: Session, record_id: int) -> list[Signal]:
+    """Load a stored record, build its context (matches, judgements) and run the rules."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise SignalsError(f"no record with id {record_id}")
+    return detect_record(session, build_context(session, record))
+
+
+def detect_records(
+    session: Session, kinds: Sequence[str] = ("job_ad", "listing"), batch: int = 500
+) -> list[Signal]:
+    """Re-run the record rules over every stored record of ``kinds``."""
+    signals: dict[int | None, Signal] = {}
+    last_id = 0
+    while True:
+        records = session.exec(
+            select(Record)
+            .where(col(Record.kind).in_(list(kinds)), col(Record.id) > last_id)
+            .order_by(col(Record.id))
+            .limit(batch)
+        ).all()
+        if not records:
+            return list(signals.values())
+        for record in records:
+            for signal in detect_record(session, build_context(session, record)):
+                signals.setdefault(signal.id, signal)
+        last_id = records[-1].id or last_id
+
+
+def detect_network(
+    session: Session, rules: Sequence[ModuleType] | None = None
+) -> list[Signal]:
+    """Run the batch rules over the whole register network; return the signals touched."""
+    findings: list[Finding] = []
+    for rule in rules or NETWORK_RULES:
+        findings.extend(rule.evaluate_network(session))
+    return _run(session, findings)

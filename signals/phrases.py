@@ -1,0 +1,145 @@
+"""Find tell-tale phrases in untrusted ad text, accent- and case-insensitively, on whole words,
+skipping negated ones, and quote them exactly as written.
+
+A :class:`Phrase` is a regular expression written on *folded* text (lower case, accents removed,
+typographic apostrophes made plain) in which a plain space stands for "one or more spaces,
+hyphens or apostrophes". Matches are bounded by non-word characters on both sides, so
+``cash`` never matches inside ``cashier``.
+
+Negation: a match is dropped when one of :data:`NEGATORS` ("pas", "geen", "no", "kein", "sans",
+"against"…) occurs among the :data:`NEGATION_WINDOW` words before it, within the same clause
+(clauses end at ``. , ; : ! ? ( ) | •`` and line breaks). "pas de logement fourni" and
+"we never pay cash in hand" are therefore not indicators, but "sans papiers, logement fourni" is
+two. A phrase may also list ``exclude_before`` words that cancel it the same way (e.g. "ouvert"
+before "7/7": the shop is open every day, not the worker).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+NEGATION_WINDOW = 4
+NEGATORS = frozenset(
+    {
+        # fr
+        "pas", "non", "aucun", "aucune", "jamais", "ni", "sans", "contre", "interdit",
+        # nl
+        "geen", "niet", "nooit", "zonder", "tegen", "verboden",
+        # en
+        "no", "not", "never", "without", "against", "nor", "forbidden",
+        # de
+        "kein", "keine", "keinen", "nicht", "nie", "ohne", "gegen", "verboten",
+    }
+)
+_CLAUSE_END = re.compile(r"[.;:!?,()\[\]|•\n\r]")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"}
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` (casefold, strip accents, plain apostrophes) and map every folded character
+    back to the index of the original character it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        char = _APOSTROPHES.get(char, char)
+        decomposed = unicodedata.normalize("NFKD", char)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        for piece in folded:
+            out.append(piece)
+            origin.append(index)
+    return "".join(out), origin
+
+
+def compile_phrase(pattern: str) -> re.Pattern[str]:
+    """A folded-text pattern with word boundaries around it, in which a space means
+    ``[\\s'-]+`` (one or more separators) and `` ?`` means ``[\\s'-]*`` (optional ones)."""
+    body = pattern.replace(" ?", r"[\s'\-]*").replace(" ", r"[\s'\-]+")
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One indicator: an id, its category, a plain-English gloss and the folded pattern."""
+
+    id: str
+    category: str
+    gloss: str
+    pattern: str
+    exclude_before: frozenset[str] = field(default_factory=frozenset)
+
+    def compiled(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+
+_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern not in _CACHE:
+        _CACHE[pattern] = compile_phrase(pattern)
+    return _CACHE[pattern]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A phrase found in the text: the quote as written and where it was."""
+
+    phrase: Phrase
+    quote: str
+    start: int
+    end: int
+    negated_by: str | None = None
+
+    def as_fact(self) -> dict[str, str | int | None]:
+        return {
+            "indicator": self.phrase.id,
+            "category": self.phrase.category,
+            "meaning": self.phrase.gloss,
+            "quote": self.quote,
+            "offset": self.start,
+            "negated_by": self.negated_by,
+        }
+
+
+def _blocking_word(folded: str, start: int, words: frozenset[str]) -> str | None:
+    """The first of ``words`` among the few words before ``start`` in the same clause."""
+    window_start = 0
+    for m in _CLAUSE_END.finditer(folded, 0, start):
+        window_start = m.end()
+    before = _WORD.findall(folded[window_start:start])[-NEGATION_WINDOW:]
+    for word in reversed(before):
+        if word in words or any(word.endswith(f"'{w}") for w in words):
+            return word
+        if word.endswith("n't"):
+            return word
+    return None
+
+
+def find_phrases(text: str, phrases: list[Phrase]) -> list[Hit]:
+    """Every match of ``phrases`` in ``text``, negated ones included (``negated_by`` set),
+    in text order; overlapping matches of the same category keep the first and longest."""
+    if not text:
+        return []
+    folded, origin = fold_with_map(text)
+    hits: list[Hit] = []
+    for phrase in phrases:
+        for m in phrase.compiled().finditer(folded):
+            start, end = m.start(), m.end()
+            quote = text[origin[start]:origin[end - 1] + 1]
+            blocker = _blocking_word(folded, start, NEGATORS)
+            if blocker is None and phrase.exclude_before:
+                blocker = _blocking_word(folded, start, phrase.exclude_before)
+            hits.append(Hit(phrase, quote, origin[start], origin[end - 1] + 1, blocker))
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for hit in hits:
+        if any(
+            k.phrase.category == hit.phrase.category and k.start <= hit.start < k.end
+            for k in kept
+        ):
+            continue
+        kept.append(hit)
+    return kept

@@ -1,0 +1,85 @@
+"""Scrapy settings of the Vigie project (``scrapy.cfg`` → ``spiders.settings``), and builders.
+
+Module-level names are the project defaults Scrapy reads. The crawl runner (integrator) merges
+on top, in this order: :func:`source_settings` (politeness from the source's YAML), then
+:func:`playwright_settings` when the source's ``renderer`` is ``browser`` (both at once:
+:func:`crawl_settings`), then its own pipelines/middlewares/extensions.
+No function here reads the environment: values are passed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spiders.source import SourceSpec
+
+BOT_NAME = "vigie"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+ROBOTSTXT_OBEY = True
+USER_AGENT = "VigieBot/0.1 (+social-security inspection OSINT; contact: vigie@example.org)"
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+LOG_LEVEL = "INFO"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+def source_settings(spec: SourceSpec) -> dict[str, Any]:
+    """Politeness of one source as Scrapy settings."""
+    polite = spec.politeness
+    return {
+        "DOWNLOAD_DELAY": polite.download_delay,
+        "DOWNLOAD_DELAY_JITTER": 0.5,  # each delay drawn in ±50 % of download_delay
+        "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrent_per_domain,
+        "AUTOTHROTTLE_ENABLED": polite.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(polite.download_delay, 0.1),
+        "AUTOTHROTTLE_MAX_DELAY": polite.autothrottle_max_delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
+        "ROBOTSTXT_OBEY": polite.robots_obey,
+    }
+
+
+def playwright_settings(
+    chromium: str | None,
+    max_pages_per_context: int = 4,
+    max_contexts: int = 2,
+    navigation_timeout_ms: int = 30_000,
+) -> dict[str, Any]:
+    """scrapy-playwright 0.0.48 settings for Chromium.
+
+    ``chromium`` is ``Settings.chromium_executable`` (Debian's ``/usr/bin/chromium``); ``None``
+    falls back to Playwright's bundled browser where one is installed. Pages are bounded per
+    context and contexts in number, so a long crawl does not grow without limit.
+    """
+    launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
+    if chromium:
+        launch["executable_path"] = chromium
+    return {
+        "DOWNLOAD_HANDLERS": {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER},
+        "TWISTED_REACTOR": TWISTED_REACTOR,
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages_per_context,
+        "PLAYWRIGHT_MAX_CONTEXTS": max_contexts,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms,
+    }
+
+
+def crawl_settings(spec: SourceSpec, chromium: str | None = None) -> dict[str, Any]:
+    """Everything a source needs: its politeness, plus Playwright if it renders pages."""
+    settings = source_settings(spec)
+    if spec.renderer == "browser":
+        settings.update(playwright_settings(chromium))
+    return settings
