@@ -41,7 +41,7 @@ class Feature:
 W_IDENTIFIER = 1.0  # same enterprise / BE VAT number: decisive
 W_NAME = 1.0  # name similarity counts in full
 W_PHONE = 0.6
-W_EMAIL = 0.6  # the same e-mail address
+W_EMAIL = 0.7  # the same e-mail address (controlled by its owner)
 W_DOMAIN = 0.5  # the same (non free-mail) e-mail or web domain
 W_POSTCODE_SAME = 0.15
 W_MUNICIPALITY_SAME = 0.1
@@ -129,10 +129,16 @@ def compare_enterprise_numbers(
         return None
     shown = format_enterprise_number(query)
     if query == entry:
-        return Feature("enterprise_number", 1.0, W_IDENTIFIER,
-                       f"{how} {shown} in {source} is identical to the register's.")
+        return Feature(
+            "enterprise_number",
+            1.0,
+            W_IDENTIFIER,
+            f"{how} {shown} in {source} is identical to the register's.",
+        )
     return Feature(
-        "enterprise_number_conflict", 1.0, W_NUMBER_CONFLICT,
+        "enterprise_number_conflict",
+        1.0,
+        W_NUMBER_CONFLICT,
         f"{how} {shown} in {source} differs from the register's "
         f"({format_enterprise_number(entry)}): this may be another company.",
     )
@@ -141,51 +147,82 @@ def compare_enterprise_numbers(
 def compare_foreign_vat(vat: VatNumber, entry_number: str, *, source: str = "the ad") -> Feature:
     """A foreign VAT number in the query against a Belgian register entry."""
     return Feature(
-        "foreign_vat", 1.0, W_FOREIGN_VAT,
+        "foreign_vat",
+        1.0,
+        W_FOREIGN_VAT,
         f"{source[0].upper() + source[1:]} gives the foreign VAT number {vat.compact} "
         f"({vat.country}); the register entry is the Belgian enterprise "
         f"{format_enterprise_number(entry_number)}.",
     )
 
 
-def compare_phones(query: str | None, entry: str | None, *, source: str = "the ad",
-                   ) -> Feature | None:
+def compare_phones(
+    query: str | None,
+    entry: str | None,
+    *,
+    source: str = "the ad",
+) -> Feature | None:
     """Phones in E.164: equal is strong evidence; different is shown but does not count."""
     if not query or not entry or not entry.startswith("+"):
         return None
     if query == entry:
-        return Feature("phone", 1.0, W_PHONE,
-                       f"Phone number {format_phone(query)} in {source} is the register's.")
-    return Feature("phone_differs", 0.0, 0.0,
-                   f"Phone number {format_phone(query)} in {source} differs from the register's "
-                   f"({format_phone(entry)}); companies often have several numbers.")
+        return Feature(
+            "phone",
+            1.0,
+            W_PHONE,
+            f"Phone number {format_phone(query)} in {source} is the register's.",
+        )
+    return Feature(
+        "phone_differs",
+        0.0,
+        0.0,
+        f"Phone number {format_phone(query)} in {source} differs from the register's "
+        f"({format_phone(entry)}); companies often have several numbers.",
+    )
 
 
-def compare_emails(query: str | None, entry: str | None, *, source: str = "the ad",
-                   ) -> Feature | None:
+def compare_emails(
+    query: str | None,
+    entry: str | None,
+    *,
+    source: str = "the ad",
+) -> Feature | None:
     """The same e-mail address (even at a free-mail provider) is strong evidence."""
     if not query or not entry:
         return None
     if query == entry:
-        return Feature("email", 1.0, W_EMAIL,
-                       f"E-mail address {query} in {source} is the register's.")
+        return Feature(
+            "email", 1.0, W_EMAIL, f"E-mail address {query} in {source} is the register's."
+        )
     return None
 
 
 def compare_domains(
-    query: str | None, entry: str | None, *, what_query: str, what_entry: str,
+    query: str | None,
+    entry: str | None,
+    *,
+    what_query: str,
+    what_entry: str,
     source: str = "the ad",
 ) -> Feature | None:
     """The same registered domain of an e-mail or website (free-mail domains never count)."""
     if not query or not entry:
         return None
     if query == entry:
-        return Feature("domain", 1.0, W_DOMAIN,
-                       f"The {what_query} domain {query} in {source} is the domain of the "
-                       f"register's {what_entry}.")
-    return Feature("domain_differs", 0.0, 0.0,
-                   f"The {what_query} domain {query} in {source} differs from the register's "
-                   f"{what_entry} domain {entry}.")
+        return Feature(
+            "domain",
+            1.0,
+            W_DOMAIN,
+            f"The {what_query} domain {query} in {source} is the domain of the "
+            f"register's {what_entry}.",
+        )
+    return Feature(
+        "domain_differs",
+        0.0,
+        0.0,
+        f"The {what_query} domain {query} in {source} differs from the register's "
+        f"{what_entry} domain {entry}.",
+    )
 
 
 # --------------------------------------------------------------------------- names
@@ -255,7 +292,7 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     used_r: set[int] = set()
     matched = 0.0
     distinctive = False
-    shared: list[str] = []
+    shared: list[tuple[int, str]] = []
     qw, rw = query.weights, entry.weights
     for sim, i, j in pairs:
         if i in used_q or j in used_r:
@@ -263,7 +300,7 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         used_q.add(i)
         used_r.add(j)
         matched += sim * (qw[i] + rw[j])
-        shared.append(r[j])
+        shared.append((j, r[j]))
         if qw[i] == 1.0 and rw[j] == 1.0:
             distinctive = True
     total = query.total + entry.total
@@ -273,31 +310,45 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         joined = similarity(query.compact, entry.compact, score_cutoff=0.9 - 1e-9)
         if joined > score:
             score, how, distinctive = joined, "compact", True
+    words = tuple(word for _, word in sorted(shared))
     if not distinctive and score > GENERIC_ONLY_CAP:
-        return NameScore(GENERIC_ONLY_CAP, "generic_only", tuple(shared))
-    return NameScore(min(score, 1.0), how, tuple(shared))
+        return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
+    return NameScore(min(score, 1.0), how, words)
 
 
 def compare_names(
-    query: NormalizedName, entry: NormalizedName, *, source: str = "the ad",
-    entry_label: str = "the register's name", result: NameScore | None = None,
+    query: NormalizedName,
+    entry: NormalizedName,
+    *,
+    source: str = "the ad",
+    entry_label: str = "the register's name",
+    result: NameScore | None = None,
 ) -> Feature:
     """Name similarity as a feature, with the cores shown in the reason."""
     result = result if result is not None else score_names(query, entry)
     pair = f"('{query.core}' vs '{entry.core}')"
     if result.how in ("identical", "identical_compact", "same_words"):
-        extra = {"identical": "", "identical_compact": " apart from spaces",
-                 "same_words": " apart from word order"}[result.how]
-        reason = (f"The name in {source} is identical to {entry_label}{extra} after removing "
-                  f"legal forms {pair}.")
+        extra = {
+            "identical": "",
+            "identical_compact": " apart from spaces",
+            "same_words": " apart from word order",
+        }[result.how]
+        reason = (
+            f"The name in {source} is identical to {entry_label}{extra} after removing "
+            f"legal forms {pair}."
+        )
     elif result.how == "generic_only":
         words = ", ".join(result.shared) or "none"
-        reason = (f"The names share only common words ({words}), which cannot identify a "
-                  f"company: similarity capped at {_pct(result.score)} {pair}.")
+        reason = (
+            f"The names share only common words ({words}), which cannot identify a "
+            f"company: similarity capped at {_pct(result.score)} {pair}."
+        )
     else:
-        reason = (f"Names are {_pct(result.score)} similar after removing legal forms {pair}"
-                  + ("" if entry_label == "the register's name" else f", using {entry_label}")
-                  + ".")
+        reason = (
+            f"Names are {_pct(result.score)} similar after removing legal forms {pair}"
+            + ("" if entry_label == "the register's name" else f", using {entry_label}")
+            + "."
+        )
     return Feature("name", round(result.score, 4), W_NAME, reason)
 
 
@@ -311,18 +362,31 @@ def compare_legal_forms(
         return None
     if relation == "same":
         if a.abbreviation == b.abbreviation:
-            return Feature("legal_form", 1.0, W_LEGAL_FORM_SAME,
-                           f"Same legal form: {a.describe()}.")
+            return Feature(
+                "legal_form", 1.0, W_LEGAL_FORM_SAME, f"Same legal form: {a.describe()}."
+            )
         common = next((c for c in a.elf_codes if c in b.elf_codes), None)
-        return Feature("legal_form", 1.0, W_LEGAL_FORM_SAME,
-                       f"Same legal form: {a.abbreviation} in {source}, {b.abbreviation} in the "
-                       f"register" + (f" (ELF {common})." if common else "."))
+        return Feature(
+            "legal_form",
+            1.0,
+            W_LEGAL_FORM_SAME,
+            f"Same legal form: {a.abbreviation} in {source}, {b.abbreviation} in the "
+            f"register" + (f" (ELF {common})." if common else "."),
+        )
     if relation == "successor":
-        return Feature("legal_form_successor", 1.0, 0.0,
-                       f"Legal forms {a.abbreviation} and {b.abbreviation} differ, but one "
-                       "replaced the other under the 2019 Belgian Companies Code.")
-    return Feature("legal_form_differs", 1.0, W_LEGAL_FORM_OTHER,
-                   f"Legal forms differ: {a.describe()} vs {b.describe()}.")
+        return Feature(
+            "legal_form_successor",
+            1.0,
+            0.0,
+            f"Legal forms {a.abbreviation} and {b.abbreviation} differ, but one "
+            "replaced the other under the 2019 Belgian Companies Code.",
+        )
+    return Feature(
+        "legal_form_differs",
+        1.0,
+        W_LEGAL_FORM_OTHER,
+        f"Legal forms differ: {a.describe()} vs {b.describe()}.",
+    )
 
 
 # --------------------------------------------------------------------------- places
@@ -333,27 +397,46 @@ def _district_name(district: District | None) -> str:
 
 
 def compare_places(
-    query_postcode: str | None, entry_postcode: str | None, *, source: str = "the ad",
+    query_postcode: str | None,
+    entry_postcode: str | None,
+    *,
+    source: str = "the ad",
     query_place: Place | None = None,
 ) -> Feature | None:
     """Postcode agreement with the register's seat; different districts count slightly against."""
     if not query_postcode or not entry_postcode:
         return None
     if query_postcode == entry_postcode:
-        return Feature("postcode", 1.0, W_POSTCODE_SAME,
-                       f"Postcode {query_postcode} in {source} is the register's seat postcode.")
+        return Feature(
+            "postcode",
+            1.0,
+            W_POSTCODE_SAME,
+            f"Postcode {query_postcode} in {source} is the register's seat postcode.",
+        )
     q_place = query_place or lookup_postcode(query_postcode)
     r_place = lookup_postcode(entry_postcode)
     base = f"Postcode {query_postcode} differs from the register's seat ({entry_postcode})"
     if q_place is None or r_place is None:
         return Feature("postcode_differs", 0.0, 0.0, base + ".")
     if q_place.municipality_nis and q_place.municipality_nis == r_place.municipality_nis:
-        return Feature("municipality", 1.0, W_MUNICIPALITY_SAME,
-                       f"{base}, but both are in the municipality {r_place.municipality_fr}.")
+        return Feature(
+            "municipality",
+            1.0,
+            W_MUNICIPALITY_SAME,
+            f"{base}, but both are in the municipality {r_place.municipality_fr}.",
+        )
     if q_place.district and q_place.district == r_place.district:
-        return Feature("district", 1.0, W_DISTRICT_SAME,
-                       f"{base}, but both are in the judicial district "
-                       f"{_district_name(r_place.district)}.")
-    return Feature("district_differs", 1.0, W_DISTRICT_OTHER,
-                   f"{base}; they are in different judicial districts "
-                   f"({_district_name(q_place.district)} vs {_district_name(r_place.district)}).")
+        return Feature(
+            "district",
+            1.0,
+            W_DISTRICT_SAME,
+            f"{base}, but both are in the judicial district "
+            f"{_district_name(r_place.district)}.",
+        )
+    return Feature(
+        "district_differs",
+        1.0,
+        W_DISTRICT_OTHER,
+        f"{base}; they are in different judicial districts "
+        f"({_district_name(q_place.district)} vs {_district_name(r_place.district)}).",
+    )

@@ -46,9 +46,11 @@ class Evaluation:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def summary(self) -> str:
-        return (f"{self.queries} queries: precision {self.precision:.3f}, recall "
-                f"{self.recall:.3f}, F1 {self.f1:.3f} (TP {self.true_positives}, "
-                f"FP {self.false_positives}, FN {self.false_negatives})")
+        return (
+            f"{self.queries} queries: precision {self.precision:.3f}, recall "
+            f"{self.recall:.3f}, F1 {self.f1:.3f} (TP {self.true_positives}, "
+            f"FP {self.false_positives}, FN {self.false_negatives})"
+        )
 
 
 def evaluate(
@@ -83,12 +85,14 @@ def load_parallel_names(
     """Two CSVs where row i of the second is a variant of row i of the first (the layout of
     DeNederlandscheBank/name_matching's test set): register entries keyed by row number and
     labelled queries."""
+
     def names(path: Path) -> list[str]:
         with path.open(encoding="utf-8", newline="") as f:
             return [row[column] for row in csv.DictReader(f)]
 
     originals, variants = names(register_csv), names(queries_csv)
-    entries = [(i, RegisterEntry(synthetic_enterprise_number(i), name))
-               for i, name in enumerate(originals)]
+    entries = [
+        (i, RegisterEntry(synthetic_enterprise_number(i), name)) for i, name in enumerate(originals)
+    ]
     queries = [(MatchQuery(name=name), i) for i, name in enumerate(variants) if i < len(originals)]
     return entries, queries

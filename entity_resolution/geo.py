@@ -62,12 +62,10 @@ DISTRICTS: dict[str, District] = {
         District("ANT", "Anvers", "Antwerpen", "Antwerpen", "Antwerp"),
         District("LIM", "Limbourg", "Limburg", "Limburg", "Limburg"),
         District("OVL", "Flandre orientale", "Oost-Vlaanderen", "Ostflandern", "East Flanders"),
-        District("WVL", "Flandre occidentale", "West-Vlaanderen", "Westflandern",
-                 "West Flanders"),
+        District("WVL", "Flandre occidentale", "West-Vlaanderen", "Westflandern", "West Flanders"),
         District("LEU", "Louvain", "Leuven", "Löwen", "Leuven"),
         District("BRU", "Bruxelles", "Brussel", "Brüssel", "Brussels"),
-        District("BRW", "Brabant wallon", "Waals-Brabant", "Wallonisch-Brabant",
-                 "Walloon Brabant"),
+        District("BRW", "Brabant wallon", "Waals-Brabant", "Wallonisch-Brabant", "Walloon Brabant"),
         District("HAI", "Hainaut", "Henegouwen", "Hennegau", "Hainaut"),
         District("LIE", "Liège", "Luik", "Lüttich", "Liège"),
         District("LUX", "Luxembourg", "Luxemburg", "Luxemburg", "Luxembourg"),
@@ -84,9 +82,17 @@ GERMAN_SPEAKING_NIS = frozenset(
 # German names of a few municipalities outside the German-speaking area (the German-speaking
 # municipalities' own German names are their Dutch-column names in the source data).
 _GERMAN_EXONYMS = {
-    "21004": ("Brüssel",), "62063": ("Lüttich",), "24062": ("Löwen",), "31005": ("Brügge",),
-    "12025": ("Mecheln",), "81001": ("Arel",), "35013": ("Ostende",), "53053": ("Bergen",),
-    "57081": ("Dornick",), "44021": ("Gent",), "11002": ("Antwerpen",),
+    "21004": ("Brüssel",),
+    "62063": ("Lüttich",),
+    "24062": ("Löwen",),
+    "31005": ("Brügge",),
+    "12025": ("Mecheln",),
+    "81001": ("Arel",),
+    "35013": ("Ostende",),
+    "53053": ("Bergen",),
+    "57081": ("Dornick",),
+    "44021": ("Gent",),
+    "11002": ("Antwerpen",),
 }
 
 
@@ -101,8 +107,16 @@ def district_for_arrondissement(arr_nis: str, municipality_nis: str) -> District
         return DISTRICTS["LEU"]
     if prefix == "25":
         return DISTRICTS["BRW"]
-    by_province = {"1": "ANT", "3": "WVL", "4": "OVL", "5": "HAI", "6": "LIE", "7": "LIM",
-                   "8": "LUX", "9": "NAM"}
+    by_province = {
+        "1": "ANT",
+        "3": "WVL",
+        "4": "OVL",
+        "5": "HAI",
+        "6": "LIE",
+        "7": "LIM",
+        "8": "LUX",
+        "9": "NAM",
+    }
     district = by_province.get(arr_nis[:1])
     if district is None:
         raise EntityResolutionError(f"unknown arrondissement NIS code {arr_nis!r}")

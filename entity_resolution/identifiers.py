@@ -87,9 +87,9 @@ def normalize_enterprise_number(text: str | int | float | None) -> str | None:
     if len(text) == 10 and text.isdigit():  # the canonical form: the common case
         return text if text[0] in "01" and _mod97_ok(text) else None
     if len(text) == 12 and text[4] == "." and text[8] == ".":  # the KBO dump's 0200.065.765
-        digits = text[:4] + text[5:8] + text[9:]
-        if digits.isdigit():
-            return digits if digits[0] in "01" and _mod97_ok(digits) else None
+        plain = text[:4] + text[5:8] + text[9:]
+        if plain.isdigit():
+            return plain if plain[0] in "01" and _mod97_ok(plain) else None
     digits = _digits_of_number(str(text))
     if digits is not None:
         return _enterprise_from_digits(digits)
@@ -310,8 +310,9 @@ class Identifiers:
         return tuple(v for v in self.vats if v.country != "BE")
 
     def is_empty(self) -> bool:
-        return not (self.enterprise_numbers or self.vats or self.phones or self.emails
-                    or self.websites)
+        return not (
+            self.enterprise_numbers or self.vats or self.phones or self.emails or self.websites
+        )
 
 
 #: Words that announce an enterprise or VAT number (FR/NL/DE/EN), lower-case, accents kept.
@@ -378,8 +379,11 @@ def _find_vats(text: str, chars: list[str]) -> list[tuple[int, VatNumber]]:
 
 def _find_enterprise_numbers(text: str, chars: list[str]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for regex, needs_context in ((_BE_DOTTED_RE, False), (_BE_GROUPED_RE, True),
-                                 (_BE_PLAIN_RE, True)):
+    for regex, needs_context in (
+        (_BE_DOTTED_RE, False),
+        (_BE_GROUPED_RE, True),
+        (_BE_PLAIN_RE, True),
+    ):
         masked = "".join(chars)
         for m in regex.finditer(masked):
             digits = re.sub(r"\D", "", m.group(0))

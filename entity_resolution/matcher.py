@@ -5,9 +5,10 @@ Built once from the register (``Matcher(entries)``), then ``match(MatchQuery(...
 its score. The method, version ``Matcher.VERSION``:
 
 1. **Candidates** come from exact identifier indexes (enterprise number, phone, e-mail,
-   domain) and from a blocking index on name words: every word, every word with one letter
-   deleted (so one typo still shares a key), the name written without spaces, and
-   (postcode, word) pairs for words too common on their own. Keys shared by more
+   domain) and from a blocking index on name words: every word, the name written without
+   spaces, (postcode, word) pairs for words too common on their own, and — through a
+   one-letter-deletion index of the register's vocabulary — the words one typo away from a
+   word of the query. Keys shared by more
    than ``max_block`` entries are skipped (too common to tell anyone apart); the rest are
    ranked by shared rare keys (a word shared by few entries counts more) and the best
    ``shortlist`` are compared in full.
@@ -16,7 +17,7 @@ its score. The method, version ``Matcher.VERSION``:
 
    - evidence for the match adds up like independent clues:
      ``for = 1 − Π (1 − weight × score)`` over features with a positive weight
-     (name similarity weight 1.0, same phone 0.6, same e-mail 0.6, same domain 0.5,
+     (name similarity weight 1.0, same phone 0.6, same e-mail address 0.7, same domain 0.5,
      same postcode 0.15, same municipality 0.1, same judicial district 0.05, same legal
      form 0.05);
    - evidence against multiplies it down: ``score = for × Π (1 − |weight| × score)``
@@ -26,8 +27,9 @@ its score. The method, version ``Matcher.VERSION``:
      ``enterprise_number``.
 4. **Rules** that keep a person in the loop (each shown as a feature with weight 0):
    a different enterprise number or a foreign VAT number caps the score below the match
-   threshold; two or more entries matching equally well (within 0.05) by name are all capped
-   below it (ambiguous); a name of fewer than three letters is not compared.
+   threshold; when the best candidate found without an identifier reaches the match threshold
+   but another one scores within 0.05 of it, all of those are capped below it (ambiguous); a
+   name of fewer than three letters is not compared.
 5. **Outcome**: ``"match"`` if score ≥ ``t_match`` (0.85), ``"possible"`` if ≥ ``t_possible``
    (0.6); below that the candidate is dropped.
 """
@@ -75,6 +77,8 @@ from entity_resolution.register import RegisterEntry
 
 MATCH = "match"
 _SMALL_BLOCK = 64  # blocks up to this size are always merged in full
+_TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
+_MAX_TYPO_NEIGHBOURS = 20
 _second = operator.itemgetter(1)
 POSSIBLE = "possible"
 AMBIGUITY_MARGIN = 0.05
@@ -130,7 +134,8 @@ class _Prepared:
     postcode: str | None
     place: Place | None
     name_results: dict[int, tuple[NameScore, NormalizedName, str] | None] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -181,6 +186,7 @@ class Matcher:
         self._by_domain: dict[str, list[int]] = {}
         self._blocks: dict[str, list[int]] = {}
         self._block_sets: dict[str, frozenset[int]] = {}  # large blocks as sets, made lazily
+        self._neighbours: dict[str, list[str]] = {}  # one-letter deletion → words of the register
         self._by_key: dict[Hashable, int] = {}
         for key, entry in entries:
             self._add(key, entry)
@@ -220,13 +226,15 @@ class Matcher:
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
-        phone = entry.phone if entry.phone and entry.phone.startswith("+") else normalize_phone(
-            entry.phone)
+        phone = (
+            entry.phone
+            if entry.phone and entry.phone.startswith("+")
+            else normalize_phone(entry.phone)
+        )
         email = normalize_email(entry.email)
         mail_domain = email_domain(email)
         website = normalize_website(entry.website)
-        postcode = (normalize_postcode(entry.postcode)
-                    if entry.country in (None, "", "BE") else None)
+        postcode = normalize_postcode(entry.postcode) if entry.country in (None, "", "BE") else None
         self._phones.append(phone)
         self._emails.append(email)
         self._email_domains.append(mail_domain)
@@ -243,13 +251,18 @@ class Matcher:
                 postings = blocks.get(block_key)
                 if postings is None:
                     blocks[block_key] = [i]
+                    if block_key[0] == "t":  # a new word: index its typo neighbourhood
+                        word = block_key[2:]
+                        for variant in _deletions(word):
+                            self._neighbours.setdefault(variant, []).append(word)
                 elif postings[-1] != i:
                     postings.append(i)
 
     def _add_postcode_blocks(self) -> None:
         """(postcode, word) keys for words too common to block on alone ("cleaning" in 1000)."""
-        for block_key in [k for k, v in self._blocks.items()
-                          if k.startswith("t:") and len(v) > self.max_block]:
+        for block_key in [
+            k for k, v in self._blocks.items() if k.startswith("t:") and len(v) > self.max_block
+        ]:
             token = block_key[2:]
             for i in self._blocks[block_key]:
                 postcode = self._postcodes[i]
@@ -263,8 +276,11 @@ class Matcher:
     def match(self, query: MatchQuery) -> list[Candidate]:
         """Candidates for ``query``, best first (at most ``max_candidates``)."""
         prepared = self._prepare(query)
-        scored = [self._score(i, prepared) for i in self._worth_scoring(prepared)]
-        scored = [c for c in scored if c is not None]
+        scored = [
+            c
+            for c in (self._score(i, prepared) for i in self._worth_scoring(prepared))
+            if c is not None
+        ]
         self._apply_cross_rules(scored, prepared)
         kept = [c for c in scored if c.score >= self.t_possible]
         kept.sort(key=lambda c: (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key)))
@@ -311,8 +327,20 @@ class Matcher:
             postcode = postcode_for_name(query.municipality)
         place = lookup_postcode(postcode) if postcode else None
         profile = NameProfile.of(name) if name is not None else None
-        return _Prepared(query, name, profile, numbers, foreign, invalid, phones, emails,
-                         list(dict.fromkeys(domains)), websites, postcode, place)
+        return _Prepared(
+            query,
+            name,
+            profile,
+            numbers,
+            foreign,
+            invalid,
+            phones,
+            emails,
+            list(dict.fromkeys(domains)),
+            websites,
+            postcode,
+            place,
+        )
 
     def _candidates(self, p: _Prepared) -> list[int]:
         pool: dict[int, None] = {}
@@ -337,15 +365,12 @@ class Matcher:
         assert p.name is not None
         n = max(len(self._entries), 1)
         chosen: list[tuple[int, str, float, list[int]]] = []
-        for block_key, weight in _name_keys(p.name):
+        for block_key, weight in [*_name_keys(p.name), *self._typo_keys(p.name)]:
             postings = self._blocks.get(block_key)
-            if postings and len(postings) > self.max_block and p.postcode and (
-                    block_key[0] == "t"):
+            if postings and len(postings) > self.max_block and p.postcode and block_key[0] == "t":
                 block_key = f"z:{p.postcode}:{block_key[2:]}"
                 postings = self._blocks.get(block_key)
-            # Typo keys only help with typos; a common one points everywhere.
-            limit = self.max_block if block_key[0] != "d" else self.max_block // 20
-            if postings and len(postings) <= limit:
+            if postings and len(postings) <= self.max_block:
                 chosen.append((len(postings), block_key, weight, postings))
         chosen.sort(key=lambda c: c[0])
         totals: dict[int, float] = {}
@@ -361,6 +386,18 @@ class Matcher:
         if len(totals) <= self.shortlist:
             return list(totals)
         return [i for i, _ in heapq.nlargest(self.shortlist, totals.items(), key=_second)]
+
+    def _typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
+        """Word keys of register words one typo away from a distinctive word of the name."""
+        keys: dict[str, float] = {}
+        for token in name.tokens:
+            found: set[str] = set()
+            for variant in _deletions(token):
+                found.update(self._neighbours.get(variant, ()))
+            found.discard(token)
+            for word in sorted(found)[:_MAX_TYPO_NEIGHBOURS]:
+                keys["t:" + word] = _TYPO_WEIGHT
+        return list(keys.items())
 
     def _block_set(self, block_key: str, postings: list[int]) -> frozenset[int]:
         found = self._block_sets.get(block_key)
@@ -421,27 +458,44 @@ class Matcher:
                 owners = self._by_number.get(given)
                 if f is not None and owners:
                     other = self._entries[owners[0]]
-                    f = Feature(f.name, f.score, f.weight, f.reason[:-1].rsplit(":", 1)[0]
-                                + f": it belongs to another register entry, '{other.name}'.")
+                    f = Feature(
+                        f.name,
+                        f.score,
+                        f.weight,
+                        f.reason[:-1].rsplit(":", 1)[0]
+                        + f": it belongs to another register entry, '{other.name}'.",
+                    )
             if f is not None:
                 features.append(f)
         if p.foreign_vats and number and not identified:
             features.append(compare_foreign_vat(p.foreign_vats[0], number, source=src))
         if p.invalid_number:
-            features.append(Feature(
-                "number_invalid", 0.0, 0.0,
-                f"The number '{p.invalid_number}' in {src} is not a valid enterprise or VAT "
-                "number (its check digits fail)."))
+            features.append(
+                Feature(
+                    "number_invalid",
+                    0.0,
+                    0.0,
+                    f"The number '{p.invalid_number}' in {src} is not a valid enterprise or VAT "
+                    "number (its check digits fail).",
+                )
+            )
         features.extend(self._contact_features(i, p))
         best_name: NormalizedName | None = None
         found = self._best_name(i, p) if p.name is not None else None
         if p.name is not None and found is not None:
             result, best_name, label = found
-            features.append(compare_names(p.name, best_name, source=src, entry_label=label,
-                                          result=result))
+            features.append(
+                compare_names(p.name, best_name, source=src, entry_label=label, result=result)
+            )
         elif p.name is not None and p.query.name and not p.name.tokens:
-            features.append(Feature("name_too_short", 0.0, 0.0,
-                                    f"The name '{p.query.name}' in {src} is too short to compare."))
+            features.append(
+                Feature(
+                    "name_too_short",
+                    0.0,
+                    0.0,
+                    f"The name '{p.query.name}' in {src} is too short to compare.",
+                )
+            )
         if p.name is not None and best_name is not None:
             query_form = p.name.legal_form
             entry_form = best_name.legal_form or self._forms[i]
@@ -464,10 +518,15 @@ class Matcher:
                 cap = self.t_match - 0.01
                 if score > cap:
                     score = cap
-                    features.append(Feature(
-                        "rule_numbers_disagree", 0.0, 0.0,
-                        "Score capped below the match threshold because the numbers disagree: "
-                        "a person must decide."))
+                    features.append(
+                        Feature(
+                            "rule_numbers_disagree",
+                            0.0,
+                            0.0,
+                            "Score capped below the match threshold because the numbers disagree: "
+                            "a person must decide.",
+                        )
+                    )
         score = round(score, 4)
         if score < self.t_possible and not identified:
             return None
@@ -489,13 +548,16 @@ class Matcher:
             if exact is not None:
                 out.append(exact)
         if exact is None:
-            domains: list[tuple[str | None, str | None, str, str]] = [
-                (d, self._email_domains[i], "e-mail", "e-mail") for d in p.email_domains
-            ] + [(d, self._websites[i], "e-mail", "website") for d in p.email_domains] + [
-                (w, self._websites[i], "website", "website") for w in p.websites
-            ] + [(w, self._email_domains[i], "website", "e-mail") for w in p.websites]
-            found = [compare_domains(q, r, what_query=a, what_entry=b, source=src)
-                     for q, r, a, b in domains]
+            domains: list[tuple[str, str | None, str, str]] = [
+                *((d, self._email_domains[i], "e-mail", "e-mail") for d in p.email_domains),
+                *((d, self._websites[i], "e-mail", "website") for d in p.email_domains),
+                *((w, self._websites[i], "website", "website") for w in p.websites),
+                *((w, self._email_domains[i], "website", "e-mail") for w in p.websites),
+            ]
+            found = [
+                compare_domains(q, r, what_query=a, what_entry=b, source=src)
+                for q, r, a, b in domains
+            ]
             same = [f for f in found if f is not None and f.name == "domain"]
             differ = [f for f in found if f is not None and f.name != "domain"]
             if same:
@@ -506,46 +568,61 @@ class Matcher:
 
     def _apply_cross_rules(self, scored: list[Candidate], p: _Prepared) -> None:
         """Rules that look at several candidates: ambiguity, and a number pointing elsewhere."""
-        by_name = [c for c in scored if c.method not in IDENTIFIER_METHODS
-                   and c.score >= self.t_match]
-        by_name.sort(key=lambda c: -c.score)
-        if len(by_name) >= 2 and by_name[0].score - by_name[1].score < AMBIGUITY_MARGIN:
-            tied = [c for c in by_name if by_name[0].score - c.score < AMBIGUITY_MARGIN]
+        by_name = sorted(
+            (c for c in scored if c.method not in IDENTIFIER_METHODS), key=lambda c: -c.score
+        )
+        top = by_name[0].score if by_name else 0.0
+        tied = [c for c in by_name if top - c.score < AMBIGUITY_MARGIN]
+        if top >= self.t_match and len(tied) >= 2:
             listing = ", ".join(
                 f"'{c.entry.name if c.entry else c.key}' "
                 f"({format_enterprise_number(c.entry.enterprise_number) if c.entry else '?'})"
-                for c in tied[:4])
+                for c in tied[:4]
+            )
             cap = self.t_match - 0.01
             for c in tied:
                 index = scored.index(c)
-                note = Feature("rule_ambiguous", 0.0, 0.0,
-                               f"{len(tied)} register entries match about equally well "
-                               f"({listing}): a person must choose; score capped below the "
-                               "match threshold.")
-                scored[index] = Candidate(c.key, min(c.score, cap), POSSIBLE, c.method,
-                                          [*c.explanation, note], c.entry)
+                note = Feature(
+                    "rule_ambiguous",
+                    0.0,
+                    0.0,
+                    f"{len(tied)} register entries match about equally well "
+                    f"({listing}): a person must choose; none of them is declared a match.",
+                )
+                scored[index] = Candidate(
+                    c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note], c.entry
+                )
         identified = [c for c in scored if c.method in IDENTIFIER_METHODS]
         if not identified:
             return
         strongest = max(
             (c for c in scored if c.method not in IDENTIFIER_METHODS),
-            key=lambda c: _name_score(c), default=None)
+            key=lambda c: _name_score(c),
+            default=None,
+        )
         if strongest is None or _name_score(strongest) < self.t_match:
             return
         for c in identified:
             if _name_score(c) >= _name_score(strongest):
                 continue
             other = strongest.entry
-            shown = (f"'{other.name}' ({format_enterprise_number(other.enterprise_number)})"
-                     if other else str(strongest.key))
+            shown = (
+                f"'{other.name}' ({format_enterprise_number(other.enterprise_number)})"
+                if other
+                else str(strongest.key)
+            )
             note = Feature(
-                "similar_name_elsewhere", 0.0, 0.0,
+                "similar_name_elsewhere",
+                0.0,
+                0.0,
                 f"Another register entry, {shown}, has a name "
                 f"{round(_name_score(strongest) * 100)} % similar to the name in "
                 f"{p.query.source}; the number decides, but check that the number is not "
-                "borrowed.")
-            scored[scored.index(c)] = Candidate(c.key, c.score, c.outcome, c.method,
-                                                [*c.explanation, note], c.entry)
+                "borrowed.",
+            )
+            scored[scored.index(c)] = Candidate(
+                c.key, c.score, c.outcome, c.method, [*c.explanation, note], c.entry
+            )
 
 
 def _name_score(c: Candidate) -> float:
@@ -561,25 +638,24 @@ def _method(features: Sequence[Feature]) -> str:
 
 def _name_keys(name: NormalizedName) -> list[tuple[str, float]]:
     """Blocking keys of a name with their weights (before the rarity factor): the name
-    without spaces, each word, and each distinctive word with one letter deleted (a "deletion
-    neighbourhood": two words one typo apart — a letter changed, added or dropped — always
-    share one of these keys)."""
+    without spaces (``c:``) and each word (``t:``)."""
     keys: list[tuple[str, float]] = []
     if name.compact:
         keys.append(("c:" + name.compact, 2.0))
     for token in name.tokens:
-        keys.extend(_token_keys(token))
+        w = token_weight(token)
+        if w >= 0.1:
+            keys.append(("t:" + token, w))
     return keys
 
 
 @lru_cache(maxsize=300_000)
-def _token_keys(token: str) -> tuple[tuple[str, float], ...]:
-    w = token_weight(token)
-    if w < 0.1:
+def _deletions(token: str) -> tuple[str, ...]:
+    """The word and the word with one letter deleted (its "deletion neighbourhood"): two words
+    one typo apart — a letter changed, added or dropped — always share one of these.
+    Only distinctive words of 4 to 15 letters have one."""
+    if token_weight(token) != 1.0 or not 4 <= len(token) <= 15:
         return ()
-    keys = [("t:" + token, w)]
-    if w == 1.0 and 4 <= len(token) <= 15:  # typo keys for distinctive words only
-        variants = {token[:k] + token[k + 1:] for k in range(len(token))}
-        variants.add(token)
-        keys.extend(("d:" + v, 0.5) for v in sorted(variants))
-    return tuple(keys)
+    variants = {token[:k] + token[k + 1 :] for k in range(len(token))}
+    variants.add(token)
+    return tuple(sorted(variants))

@@ -49,9 +49,19 @@ _PREFIX_LEGAL_FORMS = frozenset(
     "scomm gcv scs cv sc esv gie ltd llc plc inc gmbh sarl".split()
 )
 _STATUS_PHRASES = (
-    "in vereffening", "en liquidation", "in liquidatie", "in liquidation", "in faillissement",
-    "en faillite", "in faling", "in oprichting", "en formation", "en constitution", "i o",
-    "in vereff", "en liq",
+    "in vereffening",
+    "en liquidation",
+    "in liquidatie",
+    "in liquidation",
+    "in faillissement",
+    "en faillite",
+    "in faling",
+    "in oprichting",
+    "en formation",
+    "en constitution",
+    "i o",
+    "in vereff",
+    "en liq",
 )
 # Successions of the 2019 Belgian Companies and Associations Code (WVV/CSA): old form → new.
 _SUCCESSORS: dict[str, frozenset[str]] = {
@@ -89,8 +99,9 @@ class LegalForm:
 
     def describe(self) -> str:
         """``"BVBA (Besloten vennootschap met beperkte aansprakelijkheid, BE, ELF N5NT)"``."""
-        where = ", ".join(x for x in (self.country, f"ELF {self.elf_code}" if self.elf_code
-                                      else None) if x)
+        where = ", ".join(
+            x for x in (self.country, f"ELF {self.elf_code}" if self.elf_code else None) if x
+        )
         if self.name and self.name.casefold() != self.abbreviation.casefold():
             return f"{self.abbreviation} ({self.name}{', ' + where if where else ''})"
         return f"{self.abbreviation} ({where})" if where else self.abbreviation
@@ -191,8 +202,12 @@ def _legal_form_index() -> _LegalFormIndex:
 
     for row in _read_rows("legal_form_aliases.csv"):
         code = row["elf_code"] or None
-        add(row["alias"], code, row["country"] or None, label_for(code, row["alias"]) or
-            row["name"] or row["alias"])
+        add(
+            row["alias"],
+            code,
+            row["country"] or None,
+            label_for(code, row["alias"]) or row["name"] or row["alias"],
+        )
     for row in elf_rows:
         code, country = row["elf_code"], row["country"]
         for written in (row["local_name"], row["transliterated_name"]):
@@ -225,13 +240,15 @@ def _legal_form_index() -> _LegalFormIndex:
     for phrase in _STATUS_PHRASES:
         words = tuple(tokenize(phrase))
         status[words[-1]] = (*status.get(words[-1], ()), words)
-    return _LegalFormIndex(forms=forms, max_tokens=min(max_tokens, 12),
-                           last_tokens=frozenset(last_tokens), status_phrases=status)
+    return _LegalFormIndex(
+        forms=forms,
+        max_tokens=min(max_tokens, 12),
+        last_tokens=frozenset(last_tokens),
+        status_phrases=status,
+    )
 
 
-def _strip_status(
-    tokens: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]
-) -> list[str]:
+def _strip_status(tokens: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
     if not tokens:
         return tokens
     for phrase in phrases.get(tokens[-1], ()):
@@ -266,8 +283,16 @@ def _with_text(form: LegalForm, words: list[str]) -> LegalForm:
     text = " ".join(words)
     found = _WITH_TEXT.get((form.key, text))
     if found is None:
-        found = LegalForm(form.key, form.abbreviation, form.name, form.elf_code, form.country,
-                          form.elf_codes, form.countries, text)
+        found = LegalForm(
+            form.key,
+            form.abbreviation,
+            form.name,
+            form.elf_code,
+            form.country,
+            form.elf_codes,
+            form.countries,
+            text,
+        )
         if len(_WITH_TEXT) < 10_000:
             _WITH_TEXT[(form.key, text)] = found
     return found

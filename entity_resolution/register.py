@@ -238,8 +238,12 @@ class _SideFile:
                 continue
             if key < self.last_key and not self.unsorted_reported:
                 self.unsorted_reported = True
-                self.report.problem(self.name, line, f"file not sorted by entity number "
-                                    f"({raw!r} after {self.last_key}); out-of-order rows are lost")
+                self.report.problem(
+                    self.name,
+                    line,
+                    f"file not sorted by entity number "
+                    f"({raw!r} after {self.last_key}); out-of-order rows are lost",
+                )
             self.last_key = max(self.last_key, key)
             self.pending = (key, line, row)
             return
@@ -277,8 +281,11 @@ def _load_codes(dump: _Dump) -> dict[tuple[str, str], dict[str, str]]:
     return codes
 
 
-def _label(codes: dict[tuple[str, str], dict[str, str]], category: str, code: str | None,
-           ) -> str | None:
+def _label(
+    codes: dict[tuple[str, str], dict[str, str]],
+    category: str,
+    code: str | None,
+) -> str | None:
     if not code:
         return None
     labels = codes.get((category, code)) or {}
@@ -316,9 +323,13 @@ def read_kbo_opendata(
                     report.repaired_values += 1
                 if number <= previous and not unsorted and any(s.stream for s in sides.values()):
                     unsorted = True
-                    report.problem("enterprise.csv", line, f"file not sorted by enterprise number "
-                                   f"({raw!r} after {_dotted(previous)}): names, addresses, "
-                                   "contacts and activities of out-of-order enterprises are lost")
+                    report.problem(
+                        "enterprise.csv",
+                        line,
+                        f"file not sorted by enterprise number "
+                        f"({raw!r} after {_dotted(previous)}): names, addresses, "
+                        "contacts and activities of out-of-order enterprises are lost",
+                    )
                 previous = max(previous, number)
                 parts = {name: side.take(number) for name, side in sides.items()}
                 entry = _build_entry(number, line, row, parts, codes, report)

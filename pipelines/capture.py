@@ -39,8 +39,13 @@ def _screenshot_bytes(request: Request) -> bytes | None:
 class CaptureMiddleware:
     """Downloader middleware archiving each final response before the spider sees it."""
 
-    def __init__(self, store: EvidenceStore, engine: Engine, run_id: int | None,
-                 crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        store: EvidenceStore,
+        engine: Engine,
+        run_id: int | None,
+        crawler: Crawler | None = None,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.run_id = run_id
@@ -79,8 +84,9 @@ class CaptureMiddleware:
                 headers.append((key.decode("latin-1"), value.decode("latin-1")))
         browser = bool(request.meta.get("playwright"))
         try:
-            stored = self.store.write_response(response.url, response.status, headers,
-                                               response.body)
+            stored = self.store.write_response(
+                response.url, response.status, headers, response.body
+            )
             shot_hash = shot_path = None
             png = _screenshot_bytes(request) if browser else None
             if png:

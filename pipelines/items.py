@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 KINDS = {"job_ad", "listing", "register_entry"}
 
+
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
     if crawler is not None and crawler.stats is not None:
         crawler.stats.inc_value(f"vigie/dropped/{kind}")
@@ -67,8 +68,11 @@ class ValidatePipeline:
         if item.get("kind") not in KINDS:
             raise _drop(self.crawler, "kind", f"unknown item kind {item.get('kind')!r}")
         if not item.get("capture_id"):
-            raise _drop(self.crawler, "no_capture",
-                        f"item from {item.get('url')} has no capture: evidence missing")
+            raise _drop(
+                self.crawler,
+                "no_capture",
+                f"item from {item.get('url')} has no capture: evidence missing",
+            )
         fields = item.get("fields")
         if not isinstance(fields, dict) or not fields:
             raise _drop(self.crawler, "empty", f"item from {item.get('url')} has no fields")
@@ -109,8 +113,9 @@ class StorePipeline(_DbComponent):
         with session_scope(self.engine) as session:
             record = self.upsert_record(session, item)
             if item["kind"] == "register_entry" and item["fields"].get("found", True):
-                employer = upsert_employer_from_page(session, item["fields"],
-                                                     item["normalized"], item["capture_id"])
+                employer = upsert_employer_from_page(
+                    session, item["fields"], item["normalized"], item["capture_id"]
+                )
                 item["employer_id"] = employer.id
             item["record_id"] = record.id
         return item
@@ -125,11 +130,16 @@ class StorePipeline(_DbComponent):
         now = utcnow()
         chash = content_hash(item)
         if record is None:
-            record = Record(kind=item["kind"], source=item.get("source") or "", url=item["url"],
-                            capture_id=item["capture_id"], fingerprint=fp)
-        elif record.last_capture_id == item["capture_id"] or record.capture_id == item[
-            "capture_id"
-        ]:
+            record = Record(
+                kind=item["kind"],
+                source=item.get("source") or "",
+                url=item["url"],
+                capture_id=item["capture_id"],
+                fingerprint=fp,
+            )
+        elif (
+            record.last_capture_id == item["capture_id"] or record.capture_id == item["capture_id"]
+        ):
             return record  # the same capture processed twice (resume): nothing new
         else:
             record.last_seen = now
@@ -137,8 +147,10 @@ class StorePipeline(_DbComponent):
             record.last_capture_id = item["capture_id"]
         fields = item["fields"]
         record.title = fields.get("title") or fields.get("name")
-        record.employer_name = fields.get("employer_name") or fields.get("provider_name") or (
-            fields.get("name") if item["kind"] == "register_entry" else None
+        record.employer_name = (
+            fields.get("employer_name")
+            or fields.get("provider_name")
+            or (fields.get("name") if item["kind"] == "register_entry" else None)
         )
         record.enterprise_number = norm.get("enterprise_number")
         record.vat_number = norm.get("vat")
@@ -176,18 +188,22 @@ class MatchPipeline(_DbComponent):
         best = candidates[0]
         with session_scope(self.engine) as session:
             match = session.exec(
-                select(Match).where(Match.record_id == item["record_id"],
-                                    Match.employer_id == best.key)
+                select(Match).where(
+                    Match.record_id == item["record_id"], Match.employer_id == best.key
+                )
             ).first()
             if match is None:
-                match = Match(record_id=item["record_id"], employer_id=best.key, score=0,
-                              method="")
+                match = Match(record_id=item["record_id"], employer_id=best.key, score=0, method="")
             match.score = round(best.score, 4)
             match.method = best.method
             match.outcome = best.outcome
             match.explanation = [
-                {"feature": f.name, "score": round(f.score, 4), "weight": f.weight,
-                 "reason": f.reason}
+                {
+                    "feature": f.name,
+                    "score": round(f.score, 4),
+                    "weight": f.weight,
+                    "reason": f.reason,
+                }
                 for f in best.explanation
             ]
             match.matcher_version = self.matcher.VERSION
@@ -208,11 +224,14 @@ class DetectPipeline(_DbComponent):
             record = session.get(Record, item["record_id"])
             assert record is not None
             match = session.get(Match, item["match_id"]) if item.get("match_id") else None
-            employer = session.get(Employer, item["employer_id"]) if item.get(
-                "employer_id") else None
+            employer = (
+                session.get(Employer, item["employer_id"]) if item.get("employer_id") else None
+            )
             capture = session.get(Capture, item["capture_id"])
-            found = detect_record(session, RecordContext(record=record, employer=employer,
-                                                         match=match, capture=capture))
+            found = detect_record(
+                session,
+                RecordContext(record=record, employer=employer, match=match, capture=capture),
+            )
         if found and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("vigie/signals", len(found))
         return item

@@ -84,8 +84,12 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
     if country:
         out["country"] = country
     if kind != "register_entry":
-        out["text"] = _text(fields.get("title"), fields.get("description"),
-                            fields.get("salary_text"), fields.get("price_text"))
+        out["text"] = _text(
+            fields.get("title"),
+            fields.get("description"),
+            fields.get("salary_text"),
+            fields.get("price_text"),
+        )
     return out
 
 

@@ -17,8 +17,9 @@ class ProgressExtension:
         self.label = label
         self.pages = 0
         self.items = 0
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 TimeElapsedColumn(), transient=False)
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=False
+        )
         self.task = self.progress.add_task(self._text(), total=None)
 
     @classmethod

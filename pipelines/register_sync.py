@@ -76,8 +76,12 @@ def _apply_entry(employer: Employer, entry: RegisterEntry) -> None:
     employer.updated_at = utcnow()
 
 
-def import_entries(session: Session, entries: Iterable[RegisterEntry],
-                   origin: str = "kbo_opendata", batch: int = 2000) -> dict[str, int]:
+def import_entries(
+    session: Session,
+    entries: Iterable[RegisterEntry],
+    origin: str = "kbo_opendata",
+    batch: int = 2000,
+) -> dict[str, int]:
     """Insert or refresh employers; existing rows (and what points at them) are kept."""
     counts = {"new": 0, "updated": 0}
     pending = 0
@@ -86,8 +90,9 @@ def import_entries(session: Session, entries: Iterable[RegisterEntry],
             select(Employer).where(Employer.enterprise_number == entry.enterprise_number)
         ).first()
         if employer is None:
-            employer = Employer(enterprise_number=entry.enterprise_number, name=entry.name,
-                                origin=origin)
+            employer = Employer(
+                enterprise_number=entry.enterprise_number, name=entry.name, origin=origin
+            )
             counts["new"] += 1
         else:
             counts["updated"] += 1
@@ -112,14 +117,16 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
-def upsert_employer_from_page(session: Session, fields: dict[str, Any],
-                              normalized: dict[str, Any], capture_id: int) -> Employer:
+def upsert_employer_from_page(
+    session: Session, fields: dict[str, Any], normalized: dict[str, Any], capture_id: int
+) -> Employer:
     """A register page refreshes the employer and records its directors (the network)."""
     number = normalized.get("enterprise_number") or fields["enterprise_number"]
     employer = session.exec(select(Employer).where(Employer.enterprise_number == number)).first()
     if employer is None:
-        employer = Employer(enterprise_number=number, name=fields.get("name") or number,
-                            origin="registry_page")
+        employer = Employer(
+            enterprise_number=number, name=fields.get("name") or number, origin="registry_page"
+        )
     employer.name = fields.get("name") or employer.name
     employer.legal_form = fields.get("legal_form") or employer.legal_form
     if fields.get("status_code"):
@@ -152,12 +159,22 @@ def upsert_employer_from_page(session: Session, fields: dict[str, Any],
     session.add(employer)
     session.flush()
     assert employer.id is not None
-    if employer.postcode and not session.exec(
-        select(Address).where(Address.employer_id == employer.id, Address.kind == "seat")
-    ).first():
-        session.add(Address(employer_id=employer.id, kind="seat", street=employer.street,
-                            postcode=employer.postcode, municipality=employer.municipality,
-                            district=employer.district))
+    if (
+        employer.postcode
+        and not session.exec(
+            select(Address).where(Address.employer_id == employer.id, Address.kind == "seat")
+        ).first()
+    ):
+        session.add(
+            Address(
+                employer_id=employer.id,
+                kind="seat",
+                street=employer.street,
+                postcode=employer.postcode,
+                municipality=employer.municipality,
+                district=employer.district,
+            )
+        )
     for function in fields.get("functions") or []:
         name = function.get("name")
         if not name:
@@ -170,9 +187,11 @@ def upsert_employer_from_page(session: Session, fields: dict[str, Any],
             session.flush()
         assert person.id is not None
         title = function.get("function") or "?"
-        role = session.exec(select(Role).where(Role.person_id == person.id,
-                                               Role.employer_id == employer.id,
-                                               Role.function == title)).first()
+        role = session.exec(
+            select(Role).where(
+                Role.person_id == person.id, Role.employer_id == employer.id, Role.function == title
+            )
+        ).first()
         if role is None:
             role = Role(person_id=person.id, employer_id=employer.id, function=title)
         role.start_date = _as_date(function.get("since")) or role.start_date

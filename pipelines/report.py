@@ -37,8 +37,10 @@ def check_expectations(items: int, expected: dict[str, Any] | None) -> tuple[str
     high = expected.get("items_max")
     if low is not None and items < int(low):
         status = "failed"
-        notes.append(f"{items} items, fewer than the expected minimum {low}: the layout may "
-                     "have changed or the site blocked us")
+        notes.append(
+            f"{items} items, fewer than the expected minimum {low}: the layout may "
+            "have changed or the site blocked us"
+        )
     if high is not None and items > int(high):
         notes.append(f"{items} items, more than the expected maximum {high}")
     return status, notes
@@ -71,16 +73,21 @@ class RunReportExtension:
             self.problems.append({"kind": kind, "url": url, "message": message[:1000]})
 
     def spider_error(self, failure: Failure, response: Any, spider: Any) -> None:
-        self._add("spider_error", getattr(response, "url", None),
-                  f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        self._add(
+            "spider_error",
+            getattr(response, "url", None),
+            f"{failure.type.__name__}: {failure.getErrorMessage()}",
+        )
 
-    def item_dropped(self, item: Any, response: Any, exception: BaseException,
-                     spider: Any) -> None:
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
         self._add("dropped", getattr(response, "url", None), str(exception))
 
     def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
-        self._add("item_error", getattr(response, "url", None),
-                  f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        self._add(
+            "item_error",
+            getattr(response, "url", None),
+            f"{failure.type.__name__}: {failure.getErrorMessage()}",
+        )
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler and self.crawler.stats else {}
@@ -96,8 +103,9 @@ class RunReportExtension:
         if reason != "finished":
             status = "failed"
             notes.append(f"crawl closed early: {reason}")
-        blocked = sum(int(stats.get(f"downloader/response_status_count/{s}", 0))
-                      for s in BLOCK_STATUSES)
+        blocked = sum(
+            int(stats.get(f"downloader/response_status_count/{s}", 0)) for s in BLOCK_STATUSES
+        )
         seen = int(stats.get("response_received_count", 0))
         if seen and blocked == seen:
             status = "failed"
@@ -115,17 +123,28 @@ class RunReportExtension:
             run.errors_count = len(problems)
             run.pages_expected = (expected or {}).get("pages_min") if expected else None
             run.stats = _jsonable(stats)
-            run.report = _jsonable({
-                "close_reason": reason,
-                "problems": problems,
-                "notes": notes,
-                "expected": expected,
-                "coverage": {"pages_seen": seen, "pages_blocked": blocked,
-                             "covered": seen > blocked},
-                "dropped": {k.split("/")[-1]: v for k, v in stats.items()
-                            if k.startswith("vigie/dropped/")},
-                "matches": {k.split("/")[-1]: v for k, v in stats.items()
-                            if k.startswith("vigie/matches/")},
-            })
+            run.report = _jsonable(
+                {
+                    "close_reason": reason,
+                    "problems": problems,
+                    "notes": notes,
+                    "expected": expected,
+                    "coverage": {
+                        "pages_seen": seen,
+                        "pages_blocked": blocked,
+                        "covered": seen > blocked,
+                    },
+                    "dropped": {
+                        k.split("/")[-1]: v
+                        for k, v in stats.items()
+                        if k.startswith("vigie/dropped/")
+                    },
+                    "matches": {
+                        k.split("/")[-1]: v
+                        for k, v in stats.items()
+                        if k.startswith("vigie/matches/")
+                    },
+                }
+            )
             session.add(run)
         self.engine.dispose()

@@ -19,11 +19,26 @@ from storage.models import CrawlRun, Schedule, utcnow
 log = logging.getLogger(__name__)
 
 
-def crawl_command(spider: str, purpose: str, args: dict[str, str],
-                  launched_by: str = "schedule", case_ref: str | None = None) -> list[str]:
+def crawl_command(
+    spider: str,
+    purpose: str,
+    args: dict[str, str],
+    launched_by: str = "schedule",
+    case_ref: str | None = None,
+) -> list[str]:
     """The argument vector of a ``vigie crawl`` child process (no shell involved)."""
-    cmd = [sys.executable, "-m", "vigie", "crawl", spider, "--purpose", purpose,
-           "--launched-by", launched_by, "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vigie",
+        "crawl",
+        spider,
+        "--purpose",
+        purpose,
+        "--launched-by",
+        launched_by,
+        "--no-progress",
+    ]
     if case_ref:
         cmd += ["--case", case_ref]
     for key, value in sorted(args.items()):
@@ -31,8 +46,9 @@ def crawl_command(spider: str, purpose: str, args: dict[str, str],
     return cmd
 
 
-def run_scheduled_crawl(schedule_id: int, db_url: str, data_dir: str,
-                        time_limit: int = 6 * 3600) -> int:
+def run_scheduled_crawl(
+    schedule_id: int, db_url: str, data_dir: str, time_limit: int = 6 * 3600
+) -> int:
     """Job function called by APScheduler (by reference, so it survives restarts)."""
     engine = make_engine(db_url)
     try:
@@ -41,20 +57,27 @@ def run_scheduled_crawl(schedule_id: int, db_url: str, data_dir: str,
             if schedule is None or not schedule.enabled:
                 log.warning("schedule %s is gone or disabled; nothing run", schedule_id)
                 return 0
-            cmd = crawl_command(schedule.spider, schedule.purpose or "scheduled crawl",
-                                dict(schedule.args or {}))
+            cmd = crawl_command(
+                schedule.spider, schedule.purpose or "scheduled crawl", dict(schedule.args or {})
+            )
             spider = schedule.spider
         env = {**os.environ, "VIGIE_DATA_DIR": data_dir, "VIGIE_DATABASE_URL": db_url}
         log.info("schedule %s: starting %s", schedule_id, spider)
         try:
-            done = subprocess.run(cmd, env=env, timeout=time_limit, check=False,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                cmd, env=env, timeout=time_limit, check=False, capture_output=True, text=True
+            )
         except subprocess.TimeoutExpired:
             _record_killed(engine, spider, time_limit)
             return -1
         if done.returncode != 0:
-            log.error("schedule %s: crawl %s exited %s: %s", schedule_id, spider,
-                      done.returncode, done.stderr[-2000:])
+            log.error(
+                "schedule %s: crawl %s exited %s: %s",
+                schedule_id,
+                spider,
+                done.returncode,
+                done.stderr[-2000:],
+            )
         return done.returncode
     finally:
         engine.dispose()
@@ -66,12 +89,15 @@ def _record_killed(engine, spider: str, time_limit: int) -> None:  # type: ignor
 
     with session_scope(engine) as session:
         run = session.exec(
-            select(CrawlRun).where(CrawlRun.spider == spider, CrawlRun.status == "running")
+            select(CrawlRun)
+            .where(CrawlRun.spider == spider, CrawlRun.status == "running")
             .order_by(CrawlRun.id.desc())  # type: ignore[union-attr]
         ).first()
         if run is not None:
             run.status = "failed"
             run.finished_at = utcnow()
-            run.report = {**(run.report or {}),
-                          "notes": [f"killed: exceeded the time limit of {time_limit} s"]}
+            run.report = {
+                **(run.report or {}),
+                "notes": [f"killed: exceeded the time limit of {time_limit} s"],
+            }
             session.add(run)

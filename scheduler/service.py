@@ -42,10 +42,11 @@ def make_scheduler(db_url: str, blocking: bool = True) -> BaseScheduler:
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
     return cls(
-        jobstores={"default": SQLAlchemyJobStore(url=db_url, tablename="apscheduler_jobs"),
-                   "memory": MemoryJobStore()},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": MISFIRE_GRACE},
+        jobstores={
+            "default": SQLAlchemyJobStore(url=db_url, tablename="apscheduler_jobs"),
+            "memory": MemoryJobStore(),
+        },
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
         timezone="UTC",
     )
 
@@ -67,9 +68,14 @@ def sync_jobs(scheduler: BaseScheduler, db_url: str, data_dir: str) -> int:
         existing = scheduler.get_job(job_id)
         if existing is not None and str(existing.trigger) == str(trigger):
             continue
-        scheduler.add_job(run_scheduled_crawl, trigger=trigger, id=job_id,
-                          name=f"{schedule.spider} ({schedule.cron})",
-                          args=[schedule.id, db_url, data_dir], replace_existing=True)
+        scheduler.add_job(
+            run_scheduled_crawl,
+            trigger=trigger,
+            id=job_id,
+            name=f"{schedule.spider} ({schedule.cron})",
+            args=[schedule.id, db_url, data_dir],
+            replace_existing=True,
+        )
     return len(wanted)
 
 
@@ -78,7 +84,14 @@ def run_service(db_url: str, data_dir: str) -> None:
     scheduler = make_scheduler(db_url, blocking=True)
     count = sync_jobs(scheduler, db_url, data_dir)
     # The sync job holds a live object, so it lives in the memory store, not the database.
-    scheduler.add_job(sync_jobs, "interval", minutes=1, id="vigie-sync", jobstore="memory",
-                      args=[scheduler, db_url, data_dir], replace_existing=True)
+    scheduler.add_job(
+        sync_jobs,
+        "interval",
+        minutes=1,
+        id="vigie-sync",
+        jobstore="memory",
+        args=[scheduler, db_url, data_dir],
+        replace_existing=True,
+    )
     log.info("scheduler started with %d schedules at %s", count, datetime.now(UTC))
     scheduler.start()

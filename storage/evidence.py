@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.recordloader import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 from warcio.warcwriter import WARCWriter
 
 from storage import EvidenceError
@@ -77,12 +79,15 @@ class EvidenceStore:
         assert self._handle is not None and self._writer is not None and self._rel is not None
         fetched_at = fetched_at or datetime.now(UTC)
         digest = sha256_hex(body)
-        safe_headers = [(k, v) for k, v in headers if k.lower() not in ("content-length",
-                                                                         "transfer-encoding",
-                                                                         "content-encoding")]
+        safe_headers = [
+            (k, v)
+            for k, v in headers
+            if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")
+        ]
         safe_headers.append(("Content-Length", str(len(body))))
-        http_headers = StatusAndHeaders(f"{status} {_reason(status)}", safe_headers,
-                                        protocol=protocol)
+        http_headers = StatusAndHeaders(
+            f"{status} {_reason(status)}", safe_headers, protocol=protocol
+        )
         record = self._writer.create_warc_record(
             url,
             "response",
@@ -101,8 +106,9 @@ class EvidenceStore:
             length = self._handle.tell() - offset
         except OSError as exc:
             raise EvidenceError(f"cannot write evidence to {self._rel}: {exc}") from exc
-        return StoredResponse(self._rel, offset, length, digest, len(body),
-                              fetched_at.astimezone(UTC))
+        return StoredResponse(
+            self._rel, offset, length, digest, len(body), fetched_at.astimezone(UTC)
+        )
 
     def write_screenshot(self, png: bytes) -> tuple[str, str]:
         """Store a screenshot content-addressed; return (sha256, relative path)."""
@@ -133,8 +139,18 @@ class EvidenceStore:
                 fh.seek(offset)
                 for record in ArchiveIterator(fh):
                     return record.content_stream().read()
-        except (OSError, ValueError, EOFError) as exc:
-            raise EvidenceError(f"cannot read {warc_file}@{offset}: {exc}") from exc
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            zlib.error,
+            ArchiveLoadFailed,
+            StatusAndHeadersParserException,
+        ) as exc:
+            detail = str(exc).splitlines()[0][:120] if str(exc) else ""
+            raise EvidenceError(
+                f"cannot read {warc_file}@{offset}: {type(exc).__name__} {detail}".rstrip()
+            ) from exc
         raise EvidenceError(f"no WARC record at {warc_file}@{offset}")
 
     def read_file(self, rel: str) -> bytes:

@@ -14,13 +14,15 @@ from rich.table import Table
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
-app = typer.Typer(help="Vigie: OSINT collector for social-security inspection.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Vigie: OSINT collector for social-security inspection.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 users_app = typer.Typer(help="Manage review UI accounts.", no_args_is_help=True)
 register_app = typer.Typer(help="Import the known-employer register.", no_args_is_help=True)
 signals_app = typer.Typer(help="Inspect signals.", no_args_is_help=True)
-evidence_app = typer.Typer(help="Check the integrity of the evidence store.",
-                           no_args_is_help=True)
+evidence_app = typer.Typer(help="Check the integrity of the evidence store.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Manage scheduled crawls.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -62,16 +64,29 @@ def crawl(
     from vigie.crawl import parse_spider_args, run_crawl
 
     settings = _settings()
-    run = run_crawl(settings, spider, parse_spider_args(arg or []), purpose, case, launched_by,
-                    user, progress=progress)
+    run = run_crawl(
+        settings,
+        spider,
+        parse_spider_args(arg or []),
+        purpose,
+        case,
+        launched_by,
+        user,
+        progress=progress,
+    )
     report = run.report or {}
-    console.print(f"run {run.id} [{run.status}]: {run.pages_seen} pages, "
-                  f"{run.items_scraped} items, {run.errors_count} problems")
+    console.print(
+        f"run {run.id} [{run.status}]: {run.pages_seen} pages, "
+        f"{run.items_scraped} items, {run.errors_count} problems"
+    )
     for note in report.get("notes", []):
         console.print(f"  note: {note}")
     for problem in report.get("problems", [])[:20]:
-        console.print(f"  {problem.get('kind')}: {problem.get('url')} — {problem.get('message')}",
-                      markup=False, highlight=False)
+        console.print(
+            f"  {problem.get('kind')}: {problem.get('url')} — {problem.get('message')}",
+            markup=False,
+            highlight=False,
+        )
     if run.status == "failed":
         raise typer.Exit(3)
 
@@ -80,8 +95,7 @@ def crawl(
 def extract(
     spider: Annotated[str, typer.Option(help="Spider whose parser to use.")],
     url: Annotated[str, typer.Option(help="URL the page was fetched from.")],
-    file: Annotated[Path, typer.Argument(help="Saved page (HTML).", exists=True,
-                                         dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="Saved page (HTML).", exists=True, dir_okay=False)],
 ) -> None:
     """Run a spider's parser on a saved page and print its items as JSON lines."""
     from vigie.extract import extract_items
@@ -184,8 +198,15 @@ def signals_list(
     elif format == "table":
         table = Table("id", "rule", "severity", "status", "title", "district", "seen")
         for row in rows:
-            table.add_row(str(row["id"]), row["rule"], row["severity"], row["status"],
-                          row["title"], row["district"] or "", str(row["occurrences"]))
+            table.add_row(
+                str(row["id"]),
+                row["rule"],
+                row["severity"],
+                row["status"],
+                row["title"],
+                row["district"] or "",
+                str(row["occurrences"]),
+            )
         console.print(table)
     else:
         raise VigieError(f"unknown format {format!r} (table, json or csv)")
@@ -227,8 +248,9 @@ def schedule_add(
     load_source(spider)
     engine = _engine(_settings())
     with session_scope(engine) as session:
-        schedule = Schedule(spider=spider, cron=cron, purpose=purpose,
-                            args=parse_spider_args(arg or []))
+        schedule = Schedule(
+            spider=spider, cron=cron, purpose=purpose, args=parse_spider_args(arg or [])
+        )
         session.add(schedule)
         session.flush()
         console.print(f"schedule {schedule.id}: {spider} at '{cron}'")
@@ -270,23 +292,18 @@ def db_upgrade() -> None:
 
 def main() -> None:
     """Entry point: the single place where expected errors become messages and exit codes."""
+    import click
+
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of ``typer.Exit`` instead of raising.
+        code = app(standalone_mode=False)
     except VigieError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
+    except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 (click usage errors arrive here too)
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-
-
-
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from pipelines import DB_URL, DOWNLOADER_MIDDLEWARES, EVIDENCE_DIR, EXTENSIONS, ITEM_PIPELINES, RUN_ID
+from pipelines import (
+    DB_URL,
+    DOWNLOADER_MIDDLEWARES,
+    EVIDENCE_DIR,
+    EXTENSIONS,
+    ITEM_PIPELINES,
+    RUN_ID,
+)
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Source, utcnow
 from vigie.errors import VigieError
@@ -47,12 +54,12 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     if settings.download_delay is not None:
         s.set("DOWNLOAD_DELAY", settings.download_delay, priority="cmdline")
     if settings.concurrent_per_domain is not None:
-        s.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.concurrent_per_domain,
-              priority="cmdline")
+        s.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.concurrent_per_domain, priority="cmdline")
     if settings.autothrottle is not None:
         s.set("AUTOTHROTTLE_ENABLED", settings.autothrottle, priority="cmdline")
-    s.set("ROBOTSTXT_OBEY", settings.robots_obey and spec.politeness.robots_obey,
-          priority="cmdline")
+    s.set(
+        "ROBOTSTXT_OBEY", settings.robots_obey and spec.politeness.robots_obey, priority="cmdline"
+    )
     s.set("USER_AGENT", settings.user_agent, priority="cmdline")
     s.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
     s.set("DOWNLOAD_MAXSIZE", settings.download_maxsize, priority="project")
@@ -60,10 +67,16 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     s.set("REDIRECT_MAX_TIMES", 10, priority="project")
     s.set("DEPTH_LIMIT", 50, priority="project")
     s.set("ITEM_PIPELINES", ITEM_PIPELINES, priority="cmdline")
-    s.set("DOWNLOADER_MIDDLEWARES", {**s.getdict("DOWNLOADER_MIDDLEWARES"),
-                                     **DOWNLOADER_MIDDLEWARES}, priority="cmdline")
-    s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), **EXTENSIONS,
-                         "pipelines.progress.ProgressExtension": 600}, priority="cmdline")
+    s.set(
+        "DOWNLOADER_MIDDLEWARES",
+        {**s.getdict("DOWNLOADER_MIDDLEWARES"), **DOWNLOADER_MIDDLEWARES},
+        priority="cmdline",
+    )
+    s.set(
+        "EXTENSIONS",
+        {**s.getdict("EXTENSIONS"), **EXTENSIONS, "pipelines.progress.ProgressExtension": 600},
+        priority="cmdline",
+    )
     s.set(DB_URL, settings.db_url, priority="cmdline")
     s.set(EVIDENCE_DIR, str(settings.evidence_dir.resolve()), priority="cmdline")
     s.set(RUN_ID, run_id, priority="cmdline")
@@ -75,9 +88,15 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     return s
 
 
-def start_run(settings: Settings, spider: str, args: dict[str, str], purpose: str,
-              case_ref: str | None = None, launched_by: str = "cli",
-              user: str | None = None) -> int:
+def start_run(
+    settings: Settings,
+    spider: str,
+    args: dict[str, str],
+    purpose: str,
+    case_ref: str | None = None,
+    launched_by: str = "cli",
+    user: str | None = None,
+) -> int:
     """Record the launch (who, why, with what) before anything is fetched."""
     from spiders.source import load_source
 
@@ -97,8 +116,15 @@ def start_run(settings: Settings, spider: str, args: dict[str, str], purpose: st
             source.config = spec.model_dump(mode="json")
             session.add(source)
             session.flush()
-            run = CrawlRun(spider=spider, source_id=source.id, launched_by=launched_by,
-                           user=user, purpose=purpose.strip(), case_ref=case_ref, args=args)
+            run = CrawlRun(
+                spider=spider,
+                source_id=source.id,
+                launched_by=launched_by,
+                user=user,
+                purpose=purpose.strip(),
+                case_ref=case_ref,
+                args=args,
+            )
             session.add(run)
             session.flush()
             assert run.id is not None
@@ -107,9 +133,16 @@ def start_run(settings: Settings, spider: str, args: dict[str, str], purpose: st
         engine.dispose()
 
 
-def run_crawl(settings: Settings, spider: str, args: dict[str, str], purpose: str,
-              case_ref: str | None = None, launched_by: str = "cli", user: str | None = None,
-              progress: bool = True) -> CrawlRun:
+def run_crawl(
+    settings: Settings,
+    spider: str,
+    args: dict[str, str],
+    purpose: str,
+    case_ref: str | None = None,
+    launched_by: str = "cli",
+    user: str | None = None,
+    progress: bool = True,
+) -> CrawlRun:
     """Run one crawl to its end in this process (Twisted's reactor runs once per process)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
@@ -134,8 +167,10 @@ def run_crawl(settings: Settings, spider: str, args: dict[str, str], purpose: st
             if run.status == "running":  # the crawl died before its report was written
                 run.status = "failed"
                 run.finished_at = utcnow()
-                run.report = {**(run.report or {}),
-                              "notes": ["the crawl ended without writing its report"]}
+                run.report = {
+                    **(run.report or {}),
+                    "notes": ["the crawl ended without writing its report"],
+                }
                 session.add(run)
                 session.commit()
             return run

@@ -64,9 +64,11 @@ def summarize(settings: Settings) -> dict[str, Any]:
     engine = make_engine(settings.db_url)
     try:
         with Session(engine) as session:
+
             def grouped(column, model):  # type: ignore[no-untyped-def]
-                rows = session.exec(select(column, func.count()).select_from(model)
-                                    .group_by(column)).all()
+                rows = session.exec(
+                    select(column, func.count()).select_from(model).group_by(column)
+                ).all()
                 return {str(k): int(v) for k, v in rows}
 
             runs = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()  # type: ignore[arg-type]
@@ -75,16 +77,25 @@ def summarize(settings: Settings) -> dict[str, Any]:
                 "records": grouped(Record.kind, Record),
                 "matches": grouped(Match.outcome, Match),
                 "signals": grouped(Signal.rule, Signal),
-                "runs": [{"id": r.id, "spider": r.spider, "status": r.status,
-                          "pages": r.pages_seen, "items": r.items_scraped,
-                          "problems": r.errors_count} for r in runs],
+                "runs": [
+                    {
+                        "id": r.id,
+                        "spider": r.spider,
+                        "status": r.status,
+                        "pages": r.pages_seen,
+                        "items": r.items_scraped,
+                        "problems": r.errors_count,
+                    }
+                    for r in runs
+                ],
             }
     finally:
         engine.dispose()
 
 
-def run_demo(settings: Settings, seed: int = 7, size: int = 300,
-             console: Console | None = None) -> dict[str, Any]:
+def run_demo(
+    settings: Settings, seed: int = 7, size: int = 300, console: Console | None = None
+) -> dict[str, Any]:
     console = console or Console()
     settings.ensure_dirs()
     upgrade(settings.db_url)
@@ -98,13 +109,25 @@ def run_demo(settings: Settings, seed: int = 7, size: int = 300,
     with DemoServer(world) as server:
         console.print(f"offline web serving on {server.url}")
         for spider in SPIDERS:
-            cmd = [sys.executable, "-m", "vigie", "crawl", spider,
-                   "--purpose", f"demo: crawl of the offline {spider} site",
-                   "--launched-by", "demo", "-a", f"base_url={server.url}"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "vigie",
+                "crawl",
+                spider,
+                "--purpose",
+                f"demo: crawl of the offline {spider} site",
+                "--launched-by",
+                "demo",
+                "-a",
+                f"base_url={server.url}",
+            ]
             done = subprocess.run(cmd, env=env, check=False)
             if done.returncode not in (0, 3):
-                raise VigieError(f"the {spider} crawl crashed (exit {done.returncode}); "
-                                 f"see {settings.data_dir / 'logs'}")
+                raise VigieError(
+                    f"the {spider} crawl crashed (exit {done.returncode}); "
+                    f"see {settings.data_dir / 'logs'}"
+                )
     summary = summarize(settings)
     summary["login"] = _demo_user(settings)
     _print_summary(console, summary)
@@ -114,8 +137,14 @@ def run_demo(settings: Settings, seed: int = 7, size: int = 300,
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:
     table = Table("run", "spider", "status", "pages", "items", "problems", title="Crawl runs")
     for run in summary["runs"]:
-        table.add_row(str(run["id"]), run["spider"], run["status"], str(run["pages"]),
-                      str(run["items"]), str(run["problems"]))
+        table.add_row(
+            str(run["id"]),
+            run["spider"],
+            run["status"],
+            str(run["pages"]),
+            str(run["items"]),
+            str(run["problems"]),
+        )
     console.print(table)
     console.print(f"pages captured: {summary['pages']}")
     console.print(f"records: {summary['records']}")

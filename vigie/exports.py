@@ -20,8 +20,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def signal_rows(engine: Engine, rule: str | None = None, status: str | None = None,
-                limit: int = 1000) -> list[dict[str, Any]]:
+def signal_rows(
+    engine: Engine, rule: str | None = None, status: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
     with Session(engine) as session:
         query = select(Signal)
         if rule:
@@ -30,10 +31,20 @@ def signal_rows(engine: Engine, rule: str | None = None, status: str | None = No
             query = query.where(Signal.status == status)
         query = query.order_by(Signal.last_seen.desc(), Signal.id.desc()).limit(limit)  # type: ignore[attr-defined]
         return [
-            {"id": s.id, "rule": s.rule, "severity": s.severity, "status": s.status,
-             "title": s.title, "rationale": s.rationale, "district": s.district,
-             "subject": s.subject_key, "employer_id": s.employer_id,
-             "occurrences": s.occurrences, "first_seen": s.first_seen, "last_seen": s.last_seen}
+            {
+                "id": s.id,
+                "rule": s.rule,
+                "severity": s.severity,
+                "status": s.status,
+                "title": s.title,
+                "rationale": s.rationale,
+                "district": s.district,
+                "subject": s.subject_key,
+                "employer_id": s.employer_id,
+                "occurrences": s.occurrences,
+                "first_seen": s.first_seen,
+                "last_seen": s.last_seen,
+            }
             for s in session.exec(query).all()
         ]
 

@@ -18,8 +18,13 @@ def import_kbo(settings: Settings, path: Path, console: Console | None = None) -
     """Stream a KBO Open Data dump into the Employer table (new and refreshed rows)."""
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                        console=console, disable=console is None)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )
     try:
         with progress, Session(engine) as session:
             task = progress.add_task("importing KBO register", total=None)

@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     )
     robots_obey: bool = Field(True, description="Obey robots.txt (override only per source).")
     download_delay: float | None = Field(
-        None, description="Override of every source's delay between requests (s); the "
-        "demo sets 0 for its own loopback web. Default: each source's YAML."
+        None,
+        description="Override of every source's delay between requests (s); the "
+        "demo sets 0 for its own loopback web. Default: each source's YAML.",
     )
     concurrent_per_domain: int | None = Field(
         None, description="Override of every source's concurrent requests per domain."
@@ -40,7 +41,8 @@ class Settings(BaseSettings):
     download_timeout: int = Field(30, description="Seconds before a request times out.")
     download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
     chromium_path: str | None = Field(
-        None, description="Chromium executable for Playwright; default: /usr/bin/chromium if present."
+        None,
+        description="Chromium executable for Playwright; default: /usr/bin/chromium if present.",
     )
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),

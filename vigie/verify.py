@@ -14,15 +14,20 @@ from storage.evidence import EvidenceStore, sha256_hex
 from storage.models import Capture
 
 
-def verify_evidence(engine: Engine, evidence_dir: Path,
-                    console: Console | None = None) -> tuple[int, list[str]]:
+def verify_evidence(
+    engine: Engine, evidence_dir: Path, console: Console | None = None
+) -> tuple[int, list[str]]:
     """Return (captures checked, problems); a problem names the capture and what differs."""
     store = EvidenceStore(evidence_dir)
     problems: list[str] = []
     with Session(engine) as session:
         captures = session.exec(select(Capture).order_by(Capture.id)).all()  # type: ignore[arg-type]
-    for cap in track(captures, description="verifying captures", console=console,
-                     disable=console is None or len(captures) < 50):
+    for cap in track(
+        captures,
+        description="verifying captures",
+        console=console,
+        disable=console is None or len(captures) < 50,
+    ):
         where = f"capture {cap.id} ({cap.url}, {cap.warc_file}@{cap.warc_offset})"
         try:
             body = store.read_body(cap.warc_file, cap.warc_offset)

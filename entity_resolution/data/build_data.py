@@ -35,9 +35,10 @@ ELF_COLUMNS = {
 def build_elf(realdata: Path) -> int:
     src = realdata / "D" / "gleif_elf-codes-1.4.1_opensanctions.csv"
     rows = 0
-    with src.open(encoding="utf-8-sig", newline="") as fin, (
-        HERE / "elf_legal_forms.csv"
-    ).open("w", encoding="utf-8", newline="") as fout:
+    with (
+        src.open(encoding="utf-8-sig", newline="") as fin,
+        (HERE / "elf_legal_forms.csv").open("w", encoding="utf-8", newline="") as fout,
+    ):
         writer = csv.writer(fout)
         writer.writerow(ELF_COLUMNS.values())
         for row in csv.DictReader(fin):
@@ -53,17 +54,27 @@ def build_postcodes(realdata: Path) -> int:
         writer = csv.writer(fout)
         writer.writerow(["postcode", "mun_nis", "mun_nl", "mun_fr", "arr_nis", "arr_nl", "arr_fr"])
         for r in sorted(data, key=lambda r: r["postal_code"]):
-            writer.writerow([r["postal_code"], r["mun_nis"], r["mun_nl"], r["mun_fr"],
-                             r["arr_nis"], r["arr_nl"], r["arr_fr"]])
+            writer.writerow(
+                [
+                    r["postal_code"],
+                    r["mun_nis"],
+                    r["mun_nl"],
+                    r["mun_fr"],
+                    r["arr_nis"],
+                    r["arr_nl"],
+                    r["arr_fr"],
+                ]
+            )
     return len(data)
 
 
 def build_localities(realdata: Path) -> int:
     src = realdata / "E" / "jief_zipcode_belgium" / "zipcodes_num_fr.csv"
     rows = 0
-    with src.open(encoding="utf-8", newline="") as fin, (HERE / "localities_be.csv").open(
-        "w", encoding="utf-8", newline=""
-    ) as fout:
+    with (
+        src.open(encoding="utf-8", newline="") as fin,
+        (HERE / "localities_be.csv").open("w", encoding="utf-8", newline="") as fout,
+    ):
         writer = csv.writer(fout)
         writer.writerow(["postcode", "locality", "sub_municipality", "province_fr"])
         for row in csv.reader(fin):

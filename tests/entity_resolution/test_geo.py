@@ -65,10 +65,22 @@ def test_twelve_districts_with_labels() -> None:
 
 
 def test_german_speaking_municipalities_form_eupen() -> None:
-    eupen = {lookup_postcode(p).municipality_nl for p in all_postcodes()
-             if district_for_postcode(p) == DISTRICTS["EUP"]}
-    assert eupen == {"Eupen", "Kelmis", "Lontzen", "Raeren", "Amel", "Büllingen",
-                     "Burg-Reuland", "Bütgenbach", "Sankt Vith"}
+    eupen = {
+        lookup_postcode(p).municipality_nl
+        for p in all_postcodes()
+        if district_for_postcode(p) == DISTRICTS["EUP"]
+    }
+    assert eupen == {
+        "Eupen",
+        "Kelmis",
+        "Lontzen",
+        "Raeren",
+        "Amel",
+        "Büllingen",
+        "Burg-Reuland",
+        "Bütgenbach",
+        "Sankt Vith",
+    }
 
 
 def test_every_real_postcode_has_exactly_one_district() -> None:

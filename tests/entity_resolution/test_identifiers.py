@@ -44,8 +44,18 @@ def test_enterprise_number_forms(text: str | float | int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["0200.065.766", "0200.065.775", "1200.065.765", "2000.065.765", "0200.065.76",
-     "20006576.5", "abc", "", None, "0200.065.765 and 0200.068.636"],
+    [
+        "0200.065.766",
+        "0200.065.775",
+        "1200.065.765",
+        "2000.065.765",
+        "0200.065.76",
+        "20006576.5",
+        "abc",
+        "",
+        None,
+        "0200.065.765 and 0200.068.636",
+    ],
 )
 def test_enterprise_number_rejected(text: str | None) -> None:
     # one digit changed, wrong first digit, too short, a fraction, two numbers (ambiguous)
@@ -53,9 +63,18 @@ def test_enterprise_number_rejected(text: str | None) -> None:
 
 
 def test_real_register_numbers_are_valid() -> None:
-    for number in ["0200.068.636", "0200.171.970", "0200.245.711", "0200.305.493",
-                   "0200.362.210", "0200.362.408", "0200.420.410", "0200.420.608",
-                   "0200.448.421", "0441.571.714"]:
+    for number in [
+        "0200.068.636",
+        "0200.171.970",
+        "0200.245.711",
+        "0200.305.493",
+        "0200.362.210",
+        "0200.362.408",
+        "0200.420.410",
+        "0200.420.608",
+        "0200.448.421",
+        "0441.571.714",
+    ]:
         assert normalize_enterprise_number(number) == number.replace(".", "")
 
 
@@ -104,8 +123,14 @@ def test_foreign_vat_with_bad_check_digit() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["02 315 13 51", "+32 2 315 13 51", "02/315.13.51", "0032 2 315 13 51",
-     "+32 (0)2 315 13 51", "023151351"],
+    [
+        "02 315 13 51",
+        "+32 2 315 13 51",
+        "02/315.13.51",
+        "0032 2 315 13 51",
+        "+32 (0)2 315 13 51",
+        "023151351",
+    ],
 )
 def test_phone_e164(text: str) -> None:
     assert normalize_phone(text) == "+3223151351"  # the ISBW's number in the KBO

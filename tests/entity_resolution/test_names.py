@@ -51,8 +51,12 @@ def test_bvba_dotted() -> None:
         ("Kowalski Sp. z o.o.", "kowalski", "Sp z o o", "O7XB"),
         ("Schumm PLC", "schumm", "PLC", "B6ES"),
         ("Ratke Ltd", "ratke", "Ltd", "H0PO"),
-        ("Renovatie Janssens besloten vennootschap met beperkte aansprakelijkheid",
-         "renovatie janssens", "besloten vennootschap met beperkte aansprakelijkheid", "N5NT"),
+        (
+            "Renovatie Janssens besloten vennootschap met beperkte aansprakelijkheid",
+            "renovatie janssens",
+            "besloten vennootschap met beperkte aansprakelijkheid",
+            "N5NT",
+        ),
     ],
 )
 def test_legal_forms_removed(name: str, core: str, abbreviation: str, elf: str) -> None:
@@ -75,7 +79,8 @@ def test_ampersand_and_connectors_unified() -> None:
 
 def test_accents_ligatures_punctuation() -> None:
     assert normalize_name("Œuvres Sociales Société Générale").core == (
-        "oeuvres sociales societe generale")
+        "oeuvres sociales societe generale"
+    )
     assert normalize_name("Łódź Transport Sp. z o.o.").core == "lodz transport"
     assert normalize_name("Straße-Bau  GmbH").core == "strasse bau"
     assert normalize_name("L'Entreprise Générale").tokens == ("l", "entreprise", "generale")
@@ -94,7 +99,8 @@ def test_name_that_is_only_a_legal_form_keeps_it() -> None:
 def test_words_that_are_not_legal_forms_stay() -> None:
     # "Vereniging" and "Stichting" describe the body; "Trust" is a brand word here
     assert normalize_name("Intergemeentelijke Vereniging Veneco").core == (
-        "intergemeentelijke vereniging veneco")
+        "intergemeentelijke vereniging veneco"
+    )
     assert normalize_name("Brussels Trust").core == "brussels trust"
     assert normalize_name("Cleaning Services").legal_form is None
 

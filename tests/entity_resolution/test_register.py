@@ -14,8 +14,18 @@ import pytest
 from entity_resolution import EntityResolutionError
 from entity_resolution.register import ImportReport, RegisterEntry, read_kbo_opendata
 
-NUMBERS = ["0200065765", "0200068636", "0200171970", "0200245711", "0200305493",
-           "0200362210", "0200362408", "0200420410", "0200420608", "0200448421"]
+NUMBERS = [
+    "0200065765",
+    "0200068636",
+    "0200171970",
+    "0200245711",
+    "0200305493",
+    "0200362210",
+    "0200362408",
+    "0200420410",
+    "0200420608",
+    "0200448421",
+]
 
 
 def read(path: Path) -> tuple[dict[str, RegisterEntry], ImportReport]:
@@ -35,7 +45,10 @@ def test_real_sample_rows(kbo_dump: Path) -> None:
     assert veneco.juridical_situation_label == "Situation normale"
     assert veneco.start_date == date(1960, 8, 9)
     assert (veneco.street, veneco.postcode, veneco.municipality) == (
-        "Panhuisstraat 1", "9070", "Destelbergen")
+        "Panhuisstraat 1",
+        "9070",
+        "Destelbergen",
+    )
     assert veneco.legal_form_code == "416"
     assert veneco.nace_codes == ("84130", "68121") and veneco.nace_version == "2025"
     isbw = entries["0200362408"]
@@ -49,13 +62,26 @@ def test_real_sample_rows(kbo_dump: Path) -> None:
     assert entries["0200420608"].legal_form == "Etablissement public"  # label from code.csv
     assert entries["0200068636"].nace_codes == ("36000", "93110", "93299", "93126")
     assert [e.postcode for e in entries.values()] == [
-        "9070", "9000", "9000", "9500", "9520", "1400", "1332", "3290", "8970", "8500"]
+        "9070",
+        "9000",
+        "9000",
+        "9500",
+        "9520",
+        "1400",
+        "1332",
+        "3290",
+        "8970",
+        "8500",
+    ]
     assert all(e.status == "AC" and e.country == "BE" for e in entries.values())
     # ActivityGroup 006 ("Activités ONSS") appears in the sample for exactly these three.
     # (0200.362.408 is "Employeur ONSS" on its kbopub page, but its activity rows are not in
     # this excerpt, so from these rows it is not an employer.)
     assert {n for n, e in entries.items() if e.onss_employer} == {
-        "0200065765", "0200068636", "0200305493"}
+        "0200065765",
+        "0200068636",
+        "0200305493",
+    }
     # The sample has no denomination rows for the last two (non-contiguous excerpt).
     assert entries["0200420608"].name == "" and entries["0200448421"].name == ""
     assert report.enterprises == 10
@@ -98,10 +124,10 @@ def test_establishment_rows_skipped_and_bad_lines_reported(kbo_dump: Path) -> No
 def test_unsorted_side_file_is_reported(kbo_dump: Path) -> None:
     lines = (kbo_dump / "denomination.csv").read_text("utf-8").splitlines()
     (kbo_dump / "denomination.csv").write_text(
-        "\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+        "\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8"
+    )
     _, report = read(kbo_dump)
-    assert any(p.file == "denomination.csv" and "not sorted" in p.message
-               for p in report.problems)
+    assert any(p.file == "denomination.csv" and "not sorted" in p.message for p in report.problems)
 
 
 def test_dirty_spreadsheet_copy_is_repaired(tmp_path: Path, kbo_dirty_csv: Path) -> None:
@@ -123,7 +149,9 @@ def test_stripped_zero_numbers_are_repaired(tmp_path: Path) -> None:
         "EnterpriseNumber;Status;JuridicalSituation;TypeOfEnterprise;JuridicalForm;"
         "JuridicalFormCAC;StartDate\n"
         "200065765.0;AC;0;2;416.0;;1960-08-09\n"
-        "200068636;AC;0;2;417;;16/02/1923\n", encoding="utf-8")
+        "200068636;AC;0;2;417;;16/02/1923\n",
+        encoding="utf-8",
+    )
     entries, report = read(tmp_path)
     assert list(entries) == ["0200065765", "0200068636"]
     assert entries["0200065765"].start_date == date(1960, 8, 9)
@@ -147,8 +175,10 @@ def test_streams_with_a_merge_join(tmp_path: Path) -> None:
     a whole file before yielding would leave the writer waiting (and this test failing)."""
     n, lag = 3_000, 100
     with (tmp_path / "enterprise.csv").open("w", encoding="utf-8") as e:
-        e.write('"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise",'
-                '"JuridicalForm","JuridicalFormCAC","StartDate"\n')
+        e.write(
+            '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise",'
+            '"JuridicalForm","JuridicalFormCAC","StartDate"\n'
+        )
         for k in range(n):
             e.write(f'"{_number(k)}","AC","000","2","610",,01-01-2000\n')
     os.mkfifo(tmp_path / "activity.csv")

@@ -15,8 +15,13 @@ from storage.models import Capture
 
 def _response(url: str, body: bytes, status: int = 200, **meta) -> HtmlResponse:
     request = Request(url, meta=meta)
-    return HtmlResponse(url, status=status, body=body, request=request,
-                        headers={"Content-Type": "text/html; charset=utf-8"})
+    return HtmlResponse(
+        url,
+        status=status,
+        body=body,
+        request=request,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
 
 
 def test_capture_writes_warc_and_row(settings, engine):
@@ -40,8 +45,9 @@ def test_capture_writes_warc_and_row(settings, engine):
 def test_capture_records_redirect_chain_and_errors(settings, engine):
     store = EvidenceStore(settings.evidence_dir, name="t")
     mw = CaptureMiddleware(store, engine, run_id=None)
-    response = _response("http://127.0.0.1:9/final", b"oops", status=500,
-                         redirect_urls=["http://127.0.0.1:9/start"])
+    response = _response(
+        "http://127.0.0.1:9/final", b"oops", status=500, redirect_urls=["http://127.0.0.1:9/start"]
+    )
     mw.process_response(response.request, response)
     ok = _response("http://127.0.0.1:9/other", b"fine")
     mw.process_response(ok.request, ok)
@@ -64,8 +70,12 @@ def test_browser_capture_stores_screenshot(settings, engine):
     mw = CaptureMiddleware(store, engine, run_id=None)
     shot = PageMethod("screenshot", full_page=True)
     shot.result = b"\x89PNG\r\n\x1a\n" + b"0" * 64
-    response = _response("http://127.0.0.1:9/classifieds/listing/3", b"<html></html>",
-                         playwright=True, playwright_page_methods=[shot])
+    response = _response(
+        "http://127.0.0.1:9/classifieds/listing/3",
+        b"<html></html>",
+        playwright=True,
+        playwright_page_methods=[shot],
+    )
     mw.process_response(response.request, response)
     with Session(engine) as session:
         cap = session.get(Capture, response.request.meta["vigie_capture_id"])

@@ -28,8 +28,7 @@ def test_crawl_command_is_an_argv_without_shell():
 def test_jobs_persist_across_scheduler_restarts(settings, engine):
     with session_scope(engine) as session:
         session.add(Schedule(spider="jobs", cron="0 3 * * *", purpose="nightly sweep"))
-        session.add(Schedule(spider="registry", cron="0 4 * * 1", purpose="weekly",
-                             enabled=False))
+        session.add(Schedule(spider="registry", cron="0 4 * * 1", purpose="weekly", enabled=False))
     first = make_scheduler(settings.db_url, blocking=False)
     first.start(paused=True)
     assert sync_jobs(first, settings.db_url, str(settings.data_dir)) == 1

@@ -34,8 +34,18 @@ def _commands(group: typer.Typer, prefix: str = "") -> list[tuple[str, str | Non
 def test_every_command_has_a_description_and_is_documented():
     commands = _commands(app)
     names = {name for name, _ in commands}
-    expected = {"demo", "crawl", "extract", "serve", "users add", "register import",
-                "signals list", "evidence verify", "schedule add", "scheduler"}
+    expected = {
+        "demo",
+        "crawl",
+        "extract",
+        "serve",
+        "users add",
+        "register import",
+        "signals list",
+        "evidence verify",
+        "schedule add",
+        "scheduler",
+    }
     assert expected <= names
     for name, help_text in commands:
         assert help_text, f"vigie {name} has no description"
@@ -43,10 +53,21 @@ def test_every_command_has_a_description_and_is_documented():
 
 
 def test_help_lists_commands():
-    out = subprocess.run([sys.executable, "-m", "vigie", "--help"], capture_output=True,
-                         text=True, check=True).stdout
-    for name in ("demo", "crawl", "extract", "serve", "users", "register", "signals",
-                 "evidence", "schedule", "scheduler"):
+    out = subprocess.run(
+        [sys.executable, "-m", "vigie", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for name in (
+        "demo",
+        "crawl",
+        "extract",
+        "serve",
+        "users",
+        "register",
+        "signals",
+        "evidence",
+        "schedule",
+        "scheduler",
+    ):
         assert name in out
 
 
@@ -57,8 +78,12 @@ def test_every_setting_is_documented():
 
 def test_error_exit_code_and_message(tmp_path):
     env = {"VIGIE_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "  "],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "  "],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 1
     assert "purpose" in done.stderr
     assert "Traceback" not in done.stderr

@@ -1,0 +1,95 @@
+"""Comparators: scores, weights and the plain-words reasons with concrete values."""
+
+from __future__ import annotations
+
+from entity_resolution.compare import (
+    GENERIC_ONLY_CAP,
+    compare_domains,
+    compare_enterprise_numbers,
+    compare_legal_forms,
+    compare_names,
+    compare_phones,
+    compare_places,
+    score_names,
+)
+from entity_resolution.names import normalize_name as nn
+
+
+def test_enterprise_number_equal_and_different() -> None:
+    same = compare_enterprise_numbers("0123456749", "0123456749")
+    assert same is not None and same.score == 1.0 and same.weight == 1.0
+    assert same.reason == "Enterprise number 0123.456.749 in the ad is identical to the register's."
+    other = compare_enterprise_numbers("0200068636", "0200065765", source="the listing")
+    assert other is not None and other.weight < 0
+    assert "0200.068.636 in the listing differs from the register's (0200.065.765)" in other.reason
+
+
+def test_name_scores() -> None:
+    assert score_names(nn("BOUWWERKEN PEETERS B.V.B.A."), nn("Bouwwerken Peeters")).score == 1.0
+    typo = score_names(nn("Bouwwerken Peters"), nn("Bouwwerken Peeters BVBA")).score
+    assert 0.95 < typo < 1.0
+    assert score_names(nn("Vanderhaegen"), nn("Van der Haegen BV")).how == "identical_compact"
+    assert score_names(nn("Janssens Schoonmaak"), nn("Schoonmaak Janssens")).how == "same_words"
+    # different companies that share a surname or only generic words
+    assert score_names(nn("Transport Peeters"), nn("Bouwwerken Peeters")).score < 0.7
+    generic = score_names(nn("Cleaning Services BV"), nn("Brussels Cleaning Services"))
+    assert generic.score == GENERIC_ONLY_CAP and generic.how == "generic_only"
+    assert score_names(nn("Schmidt Bau"), nn("Schmitt Bouw")).score < 0.6
+    # short words must be exact: "abc" and "abd" do not pair
+    assert score_names(nn("ABC Bouw"), nn("ABD Bouw")).score <= GENERIC_ONLY_CAP
+
+
+def test_name_reason_shows_the_cores() -> None:
+    f = compare_names(nn("Bouwwerken Peters"), nn("BOUWWERKEN PEETERS B.V.B.A."))
+    assert f.name == "name" and f.weight == 1.0
+    assert f.reason == (
+        "Names are 97 % similar after removing legal forms "
+        "('bouwwerken peters' vs 'bouwwerken peeters')."
+    )
+    g = compare_names(nn("Cleaning Services"), nn("Brussels Cleaning Services"))
+    assert "share only common words (cleaning, services)" in g.reason
+
+
+def test_phones_and_domains() -> None:
+    same = compare_phones("+3223151351", "+3223151351")
+    assert same is not None and same.contribution == 0.6
+    assert same.reason == "Phone number +32 2 315 13 51 in the ad is the register's."
+    differ = compare_phones("+32470123456", "+3223151351")
+    assert differ is not None and differ.contribution == 0.0
+    assert "+32 470 12 34 56" in differ.reason and "+32 2 315 13 51" in differ.reason
+    dom = compare_domains("isbw.be", "isbw.be", what_query="e-mail", what_entry="website")
+    assert dom is not None and dom.weight == 0.5
+    assert dom.reason == (
+        "The e-mail domain isbw.be in the ad is the domain of the register's website."
+    )
+
+
+def test_legal_form_agreement() -> None:
+    same = compare_legal_forms(nn("Peeters BV"), nn("Peeters SRL"))
+    assert same is not None and same.name == "legal_form" and "ELF 3W7E" in same.reason
+    succ = compare_legal_forms(nn("Peeters BVBA"), nn("Peeters BV"))
+    assert succ is not None and succ.name == "legal_form_successor" and succ.weight == 0.0
+    diff = compare_legal_forms(nn("Peeters NV"), nn("Peeters VZW"))
+    assert diff is not None and diff.weight < 0
+    assert "NV (Naamloze vennootschap, BE, ELF R85P)" in diff.reason
+    assert compare_legal_forms(nn("Peeters"), nn("Peeters BV")) is None
+
+
+def test_places() -> None:
+    same = compare_places("2000", "2000")
+    assert same is not None and same.name == "postcode" and same.weight > 0
+    muni = compare_places("1020", "1000")
+    assert muni is not None and muni.name == "municipality"
+    assert muni.reason == (
+        "Postcode 1020 differs from the register's seat (1000), but both are "
+        "in the municipality Bruxelles."
+    )
+    district = compare_places("1500", "1000")  # Halle: Brussels judicial district
+    assert district is not None and district.name == "district"
+    far = compare_places("9000", "2000")
+    assert far is not None and far.name == "district_differs" and far.weight < 0
+    assert far.reason == (
+        "Postcode 9000 differs from the register's seat (2000); they are in different judicial "
+        "districts (Flandre orientale / Oost-Vlaanderen vs Anvers / Antwerpen)."
+    )
+    assert compare_places(None, "2000") is None

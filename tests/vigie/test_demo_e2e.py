@@ -1,0 +1,133 @@
+"""`vigie demo --no-serve` in a fresh data folder: the whole path, real at every step."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.db import make_engine
+from storage.models import Capture, CrawlRun, Match, Record, Signal, SignalEvidence
+
+RULES = {
+    "unregistered_employer",
+    "inactive_enterprise",
+    "exploitation_wording",
+    "carousel",
+    "foreign_firm",
+}
+
+
+def _vigie(data_dir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("VIGIE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "vigie", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo") / "var"
+    done = _vigie(data_dir, "demo", "--no-serve", "--size", "90")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "signals by type" in done.stdout
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def session(demo_dir: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{demo_dir / 'vigie.sqlite3'}")
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def test_every_signal_kind_is_raised(session: Session) -> None:
+    rules = {s.rule for s in session.exec(select(Signal)).all()}
+    assert RULES <= rules, f"missing: {RULES - rules}"
+
+
+def test_every_signal_links_to_a_record_and_a_capture(session: Session) -> None:
+    for signal in session.exec(select(Signal)).all():
+        links = session.exec(
+            select(SignalEvidence).where(SignalEvidence.signal_id == signal.id)
+        ).all()
+        records = [session.get(Record, link.record_id) for link in links if link.record_id]
+        captures = [session.get(Capture, link.capture_id) for link in links if link.capture_id]
+        assert records and all(records), f"signal {signal.id} ({signal.rule}) has no record"
+        assert captures and all(captures), f"signal {signal.id} ({signal.rule}) has no capture"
+        for record in records:
+            assert session.get(Capture, record.capture_id) is not None
+        assert signal.rationale and len(signal.rationale) > 40
+
+
+def test_matches_carry_explanations(session: Session) -> None:
+    matches = session.exec(select(Match)).all()
+    assert len(matches) > 30
+    for match in matches:
+        assert match.explanation and all(f["reason"] for f in match.explanation)
+        assert match.matcher_version
+
+
+def test_browser_captures_have_screenshots(session: Session) -> None:
+    listings = session.exec(select(Record).where(Record.kind == "listing")).all()
+    assert listings
+    for record in listings:
+        capture = session.get(Capture, record.capture_id)
+        assert capture is not None and capture.renderer == "browser"
+        assert capture.screenshot_sha256 and capture.screenshot_path
+
+
+def test_faults_are_reported_not_crashed(session: Session) -> None:
+    run = session.exec(select(CrawlRun).where(CrawlRun.spider == "jobs")).one()
+    assert run.status == "finished" and run.finished_at is not None
+    assert run.purpose.startswith("demo:") and run.launched_by == "demo"
+    problems = {(p["kind"], p["url"].rsplit("/", 1)[-1]) for p in run.report["problems"]}
+    assert ("http_500", "fault-500") in problems
+    assert ("parse", "fault-malformed") in problems
+    assert ("encoding", "fault-encoding") in problems
+    assert run.items_scraped >= 90
+    assert run.report["coverage"]["covered"] is True
+
+
+def test_signals_list_formats(demo_dir: Path) -> None:
+    done = _vigie(demo_dir, "signals", "list", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert RULES <= {row["rule"] for row in rows}
+    done = _vigie(demo_dir, "signals", "list", "--format", "csv", "--rule", "carousel")
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("id,rule,severity")
+    assert len(lines) > 1 and all(",carousel," in line for line in lines[1:])
+
+
+def test_evidence_verify_passes_then_names_a_tampered_capture(
+    demo_dir: Path, session: Session
+) -> None:
+    done = _vigie(demo_dir, "evidence", "verify")
+    assert done.returncode == 0, done.stderr
+    assert "all hashes match" in done.stdout
+    # Tamper with one archived byte of one capture's WARC record.
+    capture = session.exec(
+        select(Capture).where(Capture.renderer == "http").order_by(Capture.id.desc())
+    ).first()  # type: ignore[union-attr]
+    assert capture is not None
+    path = demo_dir / "evidence" / capture.warc_file
+    data = bytearray(path.read_bytes())
+    middle = capture.warc_offset + capture.warc_length // 2
+    data[middle] ^= 0xFF
+    path.write_bytes(bytes(data))
+    done = _vigie(demo_dir, "evidence", "verify")
+    assert done.returncode == 1
+    assert f"capture {capture.id} " in done.stderr
+    assert "FAILED verification" in done.stderr
