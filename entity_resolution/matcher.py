@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from entity_resolution.compare import (
+    GENERIC_WEIGHT,
     W_LEGAL_FORM_SAME,
     W_POSTCODE_SAME,
     Feature,
@@ -359,30 +360,35 @@ class Matcher:
     def _rank_by_name_keys(self, p: _Prepared) -> list[int]:
         """The ``shortlist`` entries sharing the most (rarity-weighted) name keys.
 
-        Keys are visited rarest first. Once enough entries are in play, a common key only adds
-        to entries already found (a C-level set intersection) instead of bringing in
-        thousands of entries that share nothing else with the query."""
+        The query's own words come first, rarest first, then register words one typo away
+        from them. Once enough entries are in play, a common key only adds to entries already
+        found (a C-level set intersection) instead of bringing in thousands of entries that
+        share nothing else with the query."""
         assert p.name is not None
         n = max(len(self._entries), 1)
-        chosen: list[tuple[int, str, float, list[int]]] = []
-        for block_key, weight in [*_name_keys(p.name), *self._typo_keys(p.name)]:
-            postings = self._blocks.get(block_key)
-            if postings and len(postings) > self.max_block and p.postcode and block_key[0] == "t":
-                block_key = f"z:{p.postcode}:{block_key[2:]}"
-                postings = self._blocks.get(block_key)
-            if postings and len(postings) <= self.max_block:
-                chosen.append((len(postings), block_key, weight, postings))
-        chosen.sort(key=lambda c: c[0])
         totals: dict[int, float] = {}
         get = totals.get
-        for size, block_key, weight, postings in chosen:
-            w = weight * math.log(1.0 + n / size)
-            if size <= _SMALL_BLOCK or len(totals) < self.shortlist:
-                for i in postings:
-                    totals[i] = get(i, 0.0) + w
-            else:
-                for i in totals.keys() & self._block_set(block_key, postings):
-                    totals[i] += w
+        for keys in (_name_keys(p.name), self._typo_keys(p.name)):
+            chosen: list[tuple[int, str, float, list[int]]] = []
+            for block_key, weight in keys:
+                postings = self._blocks.get(block_key)
+                if postings and len(postings) > self.max_block and p.postcode:
+                    local = self._blocks.get(f"z:{p.postcode}:{block_key[2:]}")
+                    if local:  # the word at the query's postcode: a small block of its own
+                        chosen.append((len(local), f"z:{p.postcode}:{block_key[2:]}", weight,
+                                       local))
+                if postings:
+                    chosen.append((len(postings), block_key, weight, postings))
+            chosen.sort(key=lambda c: c[0])
+            for size, block_key, weight, postings in chosen:
+                w = weight * math.log(1.0 + n / size)
+                if size <= _SMALL_BLOCK or (len(totals) < self.shortlist
+                                            and size <= self.max_block):
+                    for i in postings:
+                        totals[i] = get(i, 0.0) + w
+                elif totals:  # too common to bring in new entries: only adds to those found
+                    for i in totals.keys() & self._block_set(block_key, postings):
+                        totals[i] += w
         if len(totals) <= self.shortlist:
             return list(totals)
         return [i for i, _ in heapq.nlargest(self.shortlist, totals.items(), key=_second)]
@@ -653,8 +659,8 @@ def _name_keys(name: NormalizedName) -> list[tuple[str, float]]:
 def _deletions(token: str) -> tuple[str, ...]:
     """The word and the word with one letter deleted (its "deletion neighbourhood"): two words
     one typo apart — a letter changed, added or dropped — always share one of these.
-    Only distinctive words of 4 to 15 letters have one."""
-    if token_weight(token) != 1.0 or not 4 <= len(token) <= 15:
+    Only words of 4 to 15 letters that are not articles have one."""
+    if token_weight(token) < GENERIC_WEIGHT or not 4 <= len(token) <= 15:
         return ()
     variants = {token[:k] + token[k + 1 :] for k in range(len(token))}
     variants.add(token)

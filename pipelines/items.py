@@ -199,7 +199,7 @@ class MatchPipeline(_DbComponent):
             match.outcome = best.outcome
             match.explanation = [
                 {
-                    "feature": f.name,
+                    "name": f.name,
                     "score": round(f.score, 4),
                     "weight": f.weight,
                     "reason": f.reason,

@@ -155,6 +155,7 @@ def upsert_employer_from_page(
     if nace:
         employer.nace_codes = sorted(set(nace))
     employer.capture_id = capture_id
+    employer.origin = "registry_page"  # the page is fresher than the bulk import
     employer.updated_at = utcnow()
     session.add(employer)
     session.flush()

@@ -90,12 +90,27 @@ def capture_media_type(content_type: str | None) -> tuple[bool, str | None]:
     return media in ("text/html", "application/xhtml+xml"), charset
 
 
+def district_label(district_id: str | None) -> str:
+    """``"BRU"`` → ``"Bruxelles / Brussel"``: the judicial district as people name it."""
+    from entity_resolution.geo import DISTRICTS
+
+    if not district_id:
+        return "—"
+    district = DISTRICTS.get(district_id)
+    if district is None:
+        return district_id
+    if district.name_fr == district.name_nl:
+        return district.name_fr
+    return f"{district.name_fr} / {district.name_nl}"
+
+
 def make_environment(template_dir: str) -> Environment:
     """The Jinja environment of the pages: autoescape ON for every template."""
     env = Environment(loader=FileSystemLoader(template_dir), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(
         enterprise=format_enterprise_number,
+        district=district_label,
         utc=format_utc,
         day=format_date,
         score=format_score,

@@ -131,3 +131,37 @@ def test_evidence_verify_passes_then_names_a_tampered_capture(
     assert done.returncode == 1
     assert f"capture {capture.id} " in done.stderr
     assert "FAILED verification" in done.stderr
+
+
+def test_review_api_and_pages_serve_every_demo_signal(demo_dir: Path, session: Session) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from review.app import create_app
+    from review.auth import create_user
+    from storage.db import session_scope
+    from vigie.settings import Settings
+
+    settings = Settings(data_dir=demo_dir, secret_key="e2e-secret-key-0123456789abcdef")
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as s:
+        create_user(s, "e2e", "e2e-password-long", "reviewer")
+    with TestClient(create_app(settings, engine)) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        client.post("/login", data={"username": "e2e", "password": "e2e-password-long",
+                                    "csrf_token": token, "next": "/signals"})
+        for rule in sorted(RULES):
+            signal = session.exec(select(Signal).where(Signal.rule == rule)).first()
+            assert signal is not None
+            api = client.get(f"/api/signals/{signal.id}")
+            assert api.status_code == 200, api.text
+            html = client.get(f"/signals/{signal.id}")
+            assert html.status_code == 200
+            assert "/captures/" in html.text
+        matched = session.exec(select(Signal).where(Signal.rule == "unregistered_employer")).first()
+        detail = client.get(f"/api/signals/{matched.id}").json()
+        text = json.dumps(detail)
+        assert "identical to the register" in text or "similar" in text
+    engine.dispose()
