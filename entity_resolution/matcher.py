@@ -79,6 +79,7 @@ from entity_resolution.register import RegisterEntry
 MATCH = "match"
 _SMALL_BLOCK = 64  # blocks up to this size are always merged in full
 _TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
+_KEEP_FOR_COMMON_KEYS = 200  # entries kept in play when common keys start to count
 _MAX_TYPO_NEIGHBOURS = 20
 _second = operator.itemgetter(1)
 POSSIBLE = "possible"
@@ -387,6 +388,10 @@ class Matcher:
                     for i in postings:
                         totals[i] = get(i, 0.0) + w
                 elif totals:  # too common to bring in new entries: only adds to those found
+                    if len(totals) > _KEEP_FOR_COMMON_KEYS:
+                        best = heapq.nlargest(_KEEP_FOR_COMMON_KEYS, totals.items(), key=_second)
+                        totals = dict(best)
+                        get = totals.get
                     for i in totals.keys() & self._block_set(block_key, postings):
                         totals[i] += w
         if len(totals) <= self.shortlist:

@@ -132,7 +132,10 @@ def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | No
     console.print(f"Review UI on http://{host}:{port}/ (Ctrl+C to stop)")
     if login:
         console.print(f"  log in as [bold]{login[0]}[/] with password [bold]{login[1]}[/]")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Off loopback the session cookie must only travel over HTTPS (behind a TLS proxy).
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    uvicorn.run(create_app(settings, https_only=not loopback), host=host, port=port,
+                log_level="warning")
 
 
 @app.command()

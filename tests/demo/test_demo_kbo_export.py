@@ -14,7 +14,7 @@ from demo.world import World
 
 REALWORLD = Path(__file__).parent.parent / "fixtures" / "realworld"
 
-SAMPLE = REALWORLD / "kbo_opendata_sample"
+SAMPLE = REALWORLD / "kbo_opendata_rows_2025"
 LINE_SHAPES = {  # quoting and number/date formats, checked on the real rows too
     "enterprise": r'"\d{4}\.\d{3}\.\d{3}","AC","\d{3}","2","\d{3}",("\d{3}")?,\d{2}-\d{2}-\d{4}',
     "establishment": r'"2\.\d{3}\.\d{3}\.\d{3}",\d{2}-\d{2}-\d{4},"\d{4}\.\d{3}\.\d{3}"',

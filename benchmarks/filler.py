@@ -1,0 +1,152 @@
+"""KBO-like filler entries that pad the demo register to a realistic size for matching.
+
+The demo world holds a few hundred employers; a real register search runs against hundreds
+of thousands. The filler adds deterministic, plausible Belgian enterprises (sector names,
+sole traders, "X & Y", holdings…) seated at real postcodes. A filler name never equals the
+name of anyone who posts in the demo world (register employer, unknown business or foreign
+firm), so the ground truth of the labelled queries stays true: the filler makes the search
+harder (near names, shared words) without making a labelled answer wrong.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from demo.numbers import belgian_phone, enterprise_number
+from demo.places import all_places
+from demo.vocab import (
+    FIRST_NAMES_FR,
+    FIRST_NAMES_NL,
+    LAST_NAMES_FR,
+    LAST_NAMES_NL,
+    LAST_NAMES_OTHER,
+    LEGAL_FORM_WEIGHTS,
+    LEGAL_FORMS,
+    PLACE_WORDS,
+    SECTORS,
+)
+from demo.world import World
+from entity_resolution.register import RegisterEntry
+
+# Enterprise numbers 0900.000.0xx–0999.999.9xx: a range the demo world never draws from.
+FILLER_NUMBER_BASE = 9_000_000
+GENERIC_FR = (
+    "{last} Consulting", "Immo {last}", "Garage {last}", "{last} & {last2}", "{first} {last}",
+    "Boucherie {last}", "Pharmacie {place}", "Cabinet {last}", "{last} Invest",
+    "{word} {place}", "Menuiserie {last}", "Électricité {last}", "Transports {last}",
+    "Boulangerie {place}", "Auto {word}", "Fiduciaire {last}", "{last} Management",
+)
+GENERIC_NL = (
+    "{last} Consulting", "Immo {last}", "Garage {last}", "{last} & {last2}", "{first} {last}",
+    "Slagerij {last}", "Apotheek {place}", "Kantoor {last}", "{last} Invest",
+    "{word} {place}", "Schrijnwerkerij {last}", "Elektro {last}", "Transport {last}",
+    "Bakkerij {place}", "Auto {word}", "Boekhouding {last}", "{last} Beheer",
+)
+
+
+def name_key(name: str) -> str:
+    """Case-, accent- and punctuation-blind form used to keep filler off the labelled names."""
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())
+
+
+def world_names(world: World) -> set[str]:
+    """Keys of every name a demo poster goes by (register, unknown, foreign)."""
+    names: list[str] = []
+    for e in world.employers:
+        names.append(e.name)
+        if e.abbreviation:
+            names.append(e.abbreviation)
+    names += [u.name for u in world.unknown_employers]
+    names += [f.name for f in world.foreign_firms]
+    return {name_key(n) for n in names}
+
+
+def _patterns(language: str) -> tuple[str, ...]:
+    sector = tuple(p for s in SECTORS for p in (s.names_nl if language == "nl" else s.names_fr))
+    return sector + (GENERIC_NL if language == "nl" else GENERIC_FR)
+
+
+def filler_entries(count: int, world: World, seed: int = 1) -> list[RegisterEntry]:
+    """``count`` deterministic filler entries for ``world`` (same arguments, same entries)."""
+    rng = random.Random(f"vigie-benchmark-filler/{seed}")
+    taken = world_names(world)
+    used_numbers = {e.enterprise_number for e in world.employers}
+    used_numbers.update(u.claimed_number for u in world.unknown_employers if u.claimed_number)
+    places = all_places()
+    forms = [k for k, _ in LEGAL_FORM_WEIGHTS]
+    weights = [w for _, w in LEGAL_FORM_WEIGHTS]
+    patterns = {"fr": _patterns("fr"), "nl": _patterns("nl")}
+    entries: list[RegisterEntry] = []
+    attempts = 0
+    while len(entries) < count:
+        attempts += 1
+        if attempts > count * 50:
+            raise ValueError(f"cannot draw {count} distinct filler names")
+        place = rng.choice(places)
+        language = "fr" if place.municipality_fr == place.municipality_nl or rng.random() < 0.5 \
+            else "nl"
+        if int(place.postcode) >= 8000 or 1500 <= int(place.postcode) < 4000:
+            language = "nl" if rng.random() < 0.9 else "fr"
+        lasts = (LAST_NAMES_NL if language == "nl" else LAST_NAMES_FR) + LAST_NAMES_OTHER
+        firsts = FIRST_NAMES_NL if language == "nl" else FIRST_NAMES_FR
+        pattern = rng.choice(patterns[language])
+        name = pattern.format(
+            last=rng.choice(lasts), last2=rng.choice(lasts), first=rng.choice(firsts),
+            place=place.municipality(language), word=rng.choice(PLACE_WORDS),
+        )
+        if "{place}" not in pattern and rng.random() < 0.25:  # crowded names: many firms add their town
+            name = f"{name} {place.municipality(language)}"
+        key = name_key(name)
+        if key in taken:
+            continue
+        number = enterprise_number(FILLER_NUMBER_BASE + rng.randrange(1_000_000))
+        if number in used_numbers:
+            continue
+        taken.add(key)
+        used_numbers.add(number)
+        form = LEGAL_FORMS[rng.choices(forms, weights)[0]]
+        entries.append(RegisterEntry(
+            enterprise_number=number,
+            name=name,
+            legal_form=form.label_fr,
+            status="AC",
+            juridical_situation="000",
+            onss_employer=rng.random() < 0.4,
+            postcode=place.postcode,
+            municipality=place.municipality(language),
+            phone=belgian_phone(rng) if rng.random() < 0.3 else None,
+            email=f"info@{key[:20]}.be" if rng.random() < 0.15 else None,
+        ))
+    return entries
+
+
+def demo_entries(world: World) -> list[RegisterEntry]:
+    """The demo world's employers as register entries (all of them, stopped ones included)."""
+    out: list[RegisterEntry] = []
+    for e in world.employers:
+        out.append(RegisterEntry(
+            enterprise_number=e.enterprise_number,
+            name=e.name,
+            other_names=(e.abbreviation,) if e.abbreviation else (),
+            legal_form=e.form.label_fr,
+            status=e.status,
+            juridical_situation=e.juridical_situation,
+            start_date=e.start_date,
+            onss_employer=e.onss_employer,
+            street=f"{e.address.street(e.language)} {e.address.house_number}",
+            postcode=e.address.postcode,
+            municipality=e.address.municipality(e.language),
+            phone=e.phone,
+            email=e.email,
+            website=e.website,
+        ))
+    return out
+
+
+def keyed(entries: Iterable[RegisterEntry]) -> list[tuple[str, RegisterEntry]]:
+    """``(enterprise number, entry)`` pairs, the shape ``Matcher`` takes."""
+    return [(e.enterprise_number, e) for e in entries]
