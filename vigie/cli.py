@@ -25,12 +25,14 @@ signals_app = typer.Typer(help="Inspect signals.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Check the integrity of the evidence store.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Manage scheduled crawls.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+runs_app = typer.Typer(help="Crawl runs: status, coverage, problems.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(register_app, name="register")
 app.add_typer(signals_app, name="signals")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(db_app, name="db")
+app.add_typer(runs_app, name="runs")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -102,6 +104,43 @@ def extract(
 
     for item in extract_items(spider, url, file.read_bytes()):
         sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+
+
+@runs_app.command("list")
+def runs_list(
+    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+) -> None:
+    """List crawl runs with their status, coverage and problem count."""
+    from sqlmodel import Session, select
+
+    from storage.models import CrawlRun
+
+    engine = _engine(_settings())
+    table = Table("id", "spider", "status", "launched by", "purpose", "started", "pages",
+                  "blocked", "items", "problems")
+    with Session(engine) as session:
+        query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)  # type: ignore[union-attr]
+        for r in session.exec(query).all():
+            table.add_row(str(r.id), r.spider, r.status, r.user or r.launched_by, r.purpose,
+                          f"{r.started_at:%Y-%m-%d %H:%M}", str(r.pages_seen),
+                          str(r.pages_blocked), str(r.items_scraped), str(r.errors_count))
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[int, typer.Argument(help="Crawl run id.")]) -> None:
+    """Print one crawl run's full report as JSON."""
+    from sqlmodel import Session
+
+    from storage.models import CrawlRun
+
+    engine = _engine(_settings())
+    with Session(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise VigieError(f"no crawl run {run_id}")
+        data = run.model_dump(exclude={"stats"})
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str, indent=1) + "\n")
 
 
 # -- demo -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pipelines import (
     ITEM_PIPELINES,
     RUN_ID,
 )
+from storage.audit import append_event
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Source, utcnow
 from vigie.errors import VigieError
@@ -128,6 +129,9 @@ def start_run(
             session.add(run)
             session.flush()
             assert run.id is not None
+            append_event(session, user or launched_by, "crawl.launch", f"crawlrun:{run.id}",
+                         {"spider": spider, "purpose": run.purpose, "case_ref": case_ref,
+                          "args": args, "launched_by": launched_by})
             return run.id
     finally:
         engine.dispose()

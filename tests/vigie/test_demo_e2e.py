@@ -165,3 +165,18 @@ def test_review_api_and_pages_serve_every_demo_signal(demo_dir: Path, session: S
         text = json.dumps(detail)
         assert "identical to the register" in text or "similar" in text
     engine.dispose()
+
+
+def test_runs_are_listed_and_launches_audited(demo_dir: Path, session: Session) -> None:
+    from storage.audit import verify_chain
+    from storage.models import AuditEvent
+
+    done = _vigie(demo_dir, "runs", "list")
+    assert done.returncode == 0 and "registry" in done.stdout and "listings" in done.stdout
+    run = session.exec(select(CrawlRun).where(CrawlRun.spider == "jobs")).one()
+    shown = json.loads(_vigie(demo_dir, "runs", "show", str(run.id)).stdout)
+    assert shown["purpose"] == run.purpose and shown["report"]["problems"]
+    launches = session.exec(select(AuditEvent).where(AuditEvent.action == "crawl.launch")).all()
+    assert {e.details["spider"] for e in launches} == {"registry", "jobs", "listings"}
+    assert all(e.details["purpose"].startswith("demo:") for e in launches)
+    assert verify_chain(session) == []
