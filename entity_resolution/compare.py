@@ -18,7 +18,7 @@ from rapidfuzz.distance import Indel
 
 from entity_resolution.geo import District, Place, lookup_postcode
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
-from entity_resolution.names import NormalizedName, legal_form_relation
+from entity_resolution.names import LegalForm, NormalizedName, legal_form_relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +122,15 @@ def _pct(score: float) -> str:
 
 
 def compare_enterprise_numbers(
-    query: str | None, entry: str | None, *, source: str = "the ad", how: str = "Enterprise number"
+    query: str | None,
+    entry: str | None,
+    *,
+    source: str = "the ad",
+    how: str = "Enterprise number",
+    owner: str | None = None,
 ) -> Feature | None:
-    """Same enterprise number: decisive. Different: evidence against (and a cap, see matcher)."""
+    """Same enterprise number: decisive. Different: evidence against (and a cap, see matcher);
+    ``owner`` names the register entry the query's number belongs to, if any."""
     if not query or not entry:
         return None
     shown = format_enterprise_number(query)
@@ -135,12 +141,17 @@ def compare_enterprise_numbers(
             W_IDENTIFIER,
             f"{how} {shown} in {source} is identical to the register's.",
         )
+    why = (
+        f"it belongs to another register entry, '{owner}'"
+        if owner is not None
+        else "this may be another company"
+    )
     return Feature(
         "enterprise_number_conflict",
         1.0,
         W_NUMBER_CONFLICT,
         f"{how} {shown} in {source} differs from the register's "
-        f"({format_enterprise_number(entry)}): this may be another company.",
+        f"({format_enterprise_number(entry)}): {why}.",
     )
 
 
@@ -355,8 +366,15 @@ def compare_names(
 def compare_legal_forms(
     query: NormalizedName, entry: NormalizedName, *, source: str = "the ad"
 ) -> Feature | None:
-    """Legal forms agree (+), succeeded one another (neutral) or differ (−)."""
-    a, b = query.legal_form, entry.legal_form
+    """Legal forms of two names: agree (+), succeeded one another (neutral) or differ (−)."""
+    return compare_legal_form_values(query.legal_form, entry.legal_form, source=source)
+
+
+def compare_legal_form_values(
+    a: LegalForm | None, b: LegalForm | None, *, source: str = "the ad"
+) -> Feature | None:
+    """Two legal forms (query's, register's): agree (+), succeeded one another (neutral) or
+    differ (−); None when either is unknown."""
     relation = legal_form_relation(a, b)
     if relation is None or a is None or b is None:
         return None
@@ -370,8 +388,8 @@ def compare_legal_forms(
             "legal_form",
             1.0,
             W_LEGAL_FORM_SAME,
-            f"Same legal form: {a.abbreviation} in {source}, {b.abbreviation} in the "
-            f"register" + (f" (ELF {common})." if common else "."),
+            f"Same legal form: {a.abbreviation} in {source}, {b.abbreviation} in the register"
+            + (f" (ELF {common})." if common else "."),
         )
     if relation == "successor":
         return Feature(

@@ -36,6 +36,9 @@ def _mod97_ok(digits: str) -> bool:
 
 _FLOAT_RE = re.compile(r"^(\d{8,10})[.,]0+$")
 _SCI_RE = re.compile(r"^\d(?:[.,]\d+)?[eE][+]?\d+$")
+_PHONE_WORDS_RE = re.compile(
+    r"\b(?:tel|t[eé]l[eé]phone|telefoon|gsm|fax|phone|mobile?)\b|\+\s*\d", re.IGNORECASE
+)
 _GROUPED_RE = re.compile(r"^(\d{3,4})[.\s/-]?(\d{3})[.\s/-]?(\d{3})$")
 
 
@@ -94,14 +97,13 @@ def normalize_enterprise_number(text: str | int | float | None) -> str | None:
     if digits is not None:
         return _enterprise_from_digits(digits)
     found = set(find_identifiers(str(text)).enterprise_numbers)
-    if not found:
+    if not found and not _PHONE_WORDS_RE.search(str(text)):
         # A field known to hold a number ("Nr: 0123456789"): accept it when its digits form a
         # single number-shaped group and nothing else in the field is a digit.
         groups = re.findall(r"\d[\d.\s]*\d", str(text))
         if len(groups) == 1:
-            digits = _digits_of_number(groups[0])
-            number = _enterprise_from_digits(digits) if digits else None
-            return number
+            digits = _digits_of_number(groups[0].strip())
+            return _enterprise_from_digits(digits) if digits else None
     return found.pop() if len(found) == 1 else None
 
 

@@ -5,13 +5,10 @@ Built once from the register (``Matcher(entries)``), then ``match(MatchQuery(...
 its score. The method, version ``Matcher.VERSION``:
 
 1. **Candidates** come from exact identifier indexes (enterprise number, phone, e-mail,
-   domain) and from a blocking index on name words: every word, the name written without
-   spaces, (postcode, word) pairs for words too common on their own, and — through a
-   one-letter-deletion index of the register's vocabulary — the words one typo away from a
-   word of the query. Keys shared by more
-   than ``max_block`` entries are skipped (too common to tell anyone apart); the rest are
-   ranked by shared rare keys (a word shared by few entries counts more) and the best
-   ``shortlist`` are compared in full.
+   domain) and from the blocking index on names (:mod:`entity_resolution.blocking`: words,
+   names without spaces, (postcode, word) pairs, words one typo away), which ranks entries by
+   the rare name keys they share with the query. The best ``shortlist`` are scored by name;
+   only those that can still reach ``t_possible`` get the full comparison.
 2. **Comparators** (:mod:`entity_resolution.compare`) each give a :class:`Feature`.
 3. **Combination** (documented weights in :mod:`entity_resolution.compare`):
 
@@ -36,15 +33,11 @@ its score. The method, version ``Matcher.VERSION``:
 
 from __future__ import annotations
 
-import heapq
-import math
-import operator
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from entity_resolution.blocking import NameBlocks
 from entity_resolution.compare import (
-    GENERIC_WEIGHT,
     W_LEGAL_FORM_SAME,
     W_POSTCODE_SAME,
     Feature,
@@ -54,12 +47,11 @@ from entity_resolution.compare import (
     compare_emails,
     compare_enterprise_numbers,
     compare_foreign_vat,
-    compare_legal_forms,
+    compare_legal_form_values,
     compare_names,
     compare_phones,
     compare_places,
     score_profiles,
-    token_weight,
 )
 from entity_resolution.geo import Place, lookup_postcode, normalize_postcode, postcode_for_name
 from entity_resolution.identifiers import (
@@ -77,11 +69,6 @@ from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, 
 from entity_resolution.register import RegisterEntry
 
 MATCH = "match"
-_SMALL_BLOCK = 64  # blocks up to this size are always merged in full
-_TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
-_KEEP_FOR_COMMON_KEYS = 200  # entries kept in play when common keys start to count
-_MAX_TYPO_NEIGHBOURS = 20
-_second = operator.itemgetter(1)
 POSSIBLE = "possible"
 AMBIGUITY_MARGIN = 0.05
 IDENTIFIER_METHODS = frozenset({"enterprise_number"})
@@ -182,17 +169,16 @@ class Matcher:
         self._email_domains: list[str | None] = []
         self._websites: list[str | None] = []
         self._postcodes: list[str | None] = []
+        self._numbers: list[str | None] = []
         self._by_number: dict[str, list[int]] = {}
         self._by_phone: dict[str, list[int]] = {}
         self._by_email: dict[str, list[int]] = {}
         self._by_domain: dict[str, list[int]] = {}
-        self._blocks: dict[str, list[int]] = {}
-        self._block_sets: dict[str, frozenset[int]] = {}  # large blocks as sets, made lazily
-        self._neighbours: dict[str, list[str]] = {}  # one-letter deletion → words of the register
+        self._name_blocks = NameBlocks(max_block)
         self._by_key: dict[Hashable, int] = {}
         for key, entry in entries:
             self._add(key, entry)
-        self._add_postcode_blocks()
+        self._name_blocks.add_postcode_blocks(self._postcodes)
 
     # ------------------------------------------------------------------ building
 
@@ -242,36 +228,14 @@ class Matcher:
         self._email_domains.append(mail_domain)
         self._websites.append(website)
         self._postcodes.append(postcode)
-        self._post(self._by_number, normalize_enterprise_number(entry.enterprise_number), i)
+        number = normalize_enterprise_number(entry.enterprise_number)
+        self._numbers.append(number)
+        self._post(self._by_number, number, i)
         self._post(self._by_phone, phone, i)
         self._post(self._by_email, email, i)
         self._post(self._by_domain, mail_domain, i)
         self._post(self._by_domain, website, i)
-        blocks = self._blocks
-        for normalized, _, _ in variants:
-            for block_key, _weight in _name_keys(normalized):
-                postings = blocks.get(block_key)
-                if postings is None:
-                    blocks[block_key] = [i]
-                    if block_key[0] == "t":  # a new word: index its typo neighbourhood
-                        word = block_key[2:]
-                        for variant in _deletions(word):
-                            self._neighbours.setdefault(variant, []).append(word)
-                elif postings[-1] != i:
-                    postings.append(i)
-
-    def _add_postcode_blocks(self) -> None:
-        """(postcode, word) keys for words too common to block on alone ("cleaning" in 1000)."""
-        for block_key in [
-            k for k, v in self._blocks.items() if k.startswith("t:") and len(v) > self.max_block
-        ]:
-            token = block_key[2:]
-            for i in self._blocks[block_key]:
-                postcode = self._postcodes[i]
-                if postcode:
-                    postings = self._blocks.setdefault(f"z:{postcode}:{token}", [])
-                    if not postings or postings[-1] != i:
-                        postings.append(i)
+        self._name_blocks.add(i, [v for v, _, _ in variants])
 
     # ------------------------------------------------------------------ querying
 
@@ -355,66 +319,9 @@ class Matcher:
         for domain in [*p.email_domains, *p.websites]:
             pool.update(dict.fromkeys(self._by_domain.get(domain, ())[: self.max_block]))
         if p.name is not None and p.name.tokens:
-            pool.update(dict.fromkeys(self._rank_by_name_keys(p)))
+            ranked = self._name_blocks.rank(p.name, p.postcode, self.shortlist)
+            pool.update(dict.fromkeys(ranked))
         return list(pool)
-
-    def _rank_by_name_keys(self, p: _Prepared) -> list[int]:
-        """The ``shortlist`` entries sharing the most (rarity-weighted) name keys.
-
-        The query's own words come first, rarest first, then register words one typo away
-        from them. Once enough entries are in play, a common key only adds to entries already
-        found (a C-level set intersection) instead of bringing in thousands of entries that
-        share nothing else with the query."""
-        assert p.name is not None
-        n = max(len(self._entries), 1)
-        totals: dict[int, float] = {}
-        get = totals.get
-        for keys in (_name_keys(p.name), self._typo_keys(p.name)):
-            chosen: list[tuple[int, str, float, list[int]]] = []
-            for block_key, weight in keys:
-                postings = self._blocks.get(block_key)
-                if postings and len(postings) > self.max_block and p.postcode:
-                    local = self._blocks.get(f"z:{p.postcode}:{block_key[2:]}")
-                    if local:  # the word at the query's postcode: a small block of its own
-                        chosen.append((len(local), f"z:{p.postcode}:{block_key[2:]}", weight,
-                                       local))
-                if postings:
-                    chosen.append((len(postings), block_key, weight, postings))
-            chosen.sort(key=lambda c: c[0])
-            for size, block_key, weight, postings in chosen:
-                w = weight * math.log(1.0 + n / size)
-                if size <= _SMALL_BLOCK or (len(totals) < self.shortlist
-                                            and size <= self.max_block):
-                    for i in postings:
-                        totals[i] = get(i, 0.0) + w
-                elif totals:  # too common to bring in new entries: only adds to those found
-                    if len(totals) > _KEEP_FOR_COMMON_KEYS:
-                        best = heapq.nlargest(_KEEP_FOR_COMMON_KEYS, totals.items(), key=_second)
-                        totals = dict(best)
-                        get = totals.get
-                    for i in totals.keys() & self._block_set(block_key, postings):
-                        totals[i] += w
-        if len(totals) <= self.shortlist:
-            return list(totals)
-        return [i for i, _ in heapq.nlargest(self.shortlist, totals.items(), key=_second)]
-
-    def _typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
-        """Word keys of register words one typo away from a distinctive word of the name."""
-        keys: dict[str, float] = {}
-        for token in name.tokens:
-            found: set[str] = set()
-            for variant in _deletions(token):
-                found.update(self._neighbours.get(variant, ()))
-            found.discard(token)
-            for word in sorted(found)[:_MAX_TYPO_NEIGHBOURS]:
-                keys["t:" + word] = _TYPO_WEIGHT
-        return list(keys.items())
-
-    def _block_set(self, block_key: str, postings: list[int]) -> frozenset[int]:
-        found = self._block_sets.get(block_key)
-        if found is None:
-            found = self._block_sets[block_key] = frozenset(postings)
-        return found
 
     def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, NormalizedName, str] | None:
         """The entry's name variant closest to the query's name (memoised per query)."""
@@ -456,7 +363,7 @@ class Matcher:
         entry = self._entries[i]
         src = p.query.source
         features: list[Feature] = []
-        number = normalize_enterprise_number(entry.enterprise_number)
+        number = self._numbers[i]
         identified = False
         if p.numbers and number:
             hit = next(((n, how) for n, how in p.numbers if n == number), None)
@@ -465,17 +372,9 @@ class Matcher:
                 identified = True
             else:
                 given, how = p.numbers[0]
-                f = compare_enterprise_numbers(given, number, source=src, how=how)
                 owners = self._by_number.get(given)
-                if f is not None and owners:
-                    other = self._entries[owners[0]]
-                    f = Feature(
-                        f.name,
-                        f.score,
-                        f.weight,
-                        f.reason[:-1].rsplit(":", 1)[0]
-                        + f": it belongs to another register entry, '{other.name}'.",
-                    )
+                owner = self._entries[owners[0]].name if owners else None
+                f = compare_enterprise_numbers(given, number, source=src, how=how, owner=owner)
             if f is not None:
                 features.append(f)
         if p.foreign_vats and number and not identified:
@@ -508,12 +407,8 @@ class Matcher:
                 )
             )
         if p.name is not None and best_name is not None:
-            query_form = p.name.legal_form
-            entry_form = best_name.legal_form or self._forms[i]
-            form_feature = compare_legal_forms(
-                NormalizedName("", "", "", query_form, ()),
-                NormalizedName("", "", "", entry_form, ()),
-                source=src,
+            form_feature = compare_legal_form_values(
+                p.name.legal_form, best_name.legal_form or self._forms[i], source=src
             )
             if form_feature is not None:
                 features.append(form_feature)
@@ -545,6 +440,8 @@ class Matcher:
         return Candidate(self._keys[i], score, outcome, method, features, entry)
 
     def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
+        if not (p.phones or p.emails or p.email_domains or p.websites):
+            return []
         src = p.query.source
         out: list[Feature] = []
         phone = self._phones[i]
@@ -645,28 +542,3 @@ def _method(features: Sequence[Feature]) -> str:
     if best is None:
         return "name"
     return {"phone": "phone", "email": "email", "domain": "domain"}.get(best.name, "name")
-
-
-def _name_keys(name: NormalizedName) -> list[tuple[str, float]]:
-    """Blocking keys of a name with their weights (before the rarity factor): the name
-    without spaces (``c:``) and each word (``t:``)."""
-    keys: list[tuple[str, float]] = []
-    if name.compact:
-        keys.append(("c:" + name.compact, 2.0))
-    for token in name.tokens:
-        w = token_weight(token)
-        if w >= 0.1:
-            keys.append(("t:" + token, w))
-    return keys
-
-
-@lru_cache(maxsize=300_000)
-def _deletions(token: str) -> tuple[str, ...]:
-    """The word and the word with one letter deleted (its "deletion neighbourhood"): two words
-    one typo apart — a letter changed, added or dropped — always share one of these.
-    Only words of 4 to 15 letters that are not articles have one."""
-    if token_weight(token) < GENERIC_WEIGHT or not 4 <= len(token) <= 15:
-        return ()
-    variants = {token[:k] + token[k + 1 :] for k in range(len(token))}
-    variants.add(token)
-    return tuple(sorted(variants))

@@ -55,10 +55,12 @@ def test_enterprise_number_forms(text: str | float | int) -> None:
         "",
         None,
         "0200.065.765 and 0200.068.636",
+        "Tel: 0200065765",
     ],
 )
 def test_enterprise_number_rejected(text: str | None) -> None:
-    # one digit changed, wrong first digit, too short, a fraction, two numbers (ambiguous)
+    # one digit changed, wrong first digit, too short, a fraction, two numbers (ambiguous),
+    # a phone number that happens to pass the check
     assert normalize_enterprise_number(text) is None
 
 

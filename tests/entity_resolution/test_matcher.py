@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from entity_resolution.compare import Feature
 from entity_resolution.matcher import Candidate, Matcher, MatchQuery, combine
-from entity_resolution.register import RegisterEntry
+from entity_resolution.register import RegisterEntry, read_kbo_opendata
 
 REGISTER = [
     RegisterEntry(
@@ -179,3 +181,17 @@ def test_version_and_lookup(matcher: Matcher) -> None:
     assert Matcher.VERSION.startswith("vigie-er/")
     assert len(matcher) == len(REGISTER)
     assert matcher.entry("0200068636").name == "Farys"
+
+
+def test_register_read_from_the_kbo_dump(kbo_dump: Path) -> None:
+    entries = list(read_kbo_opendata(kbo_dump))
+    matcher = Matcher((e.enterprise_number, e) for e in entries)
+    isbw = best(matcher, name="I.S.B.W. asbl", postcode="1332")
+    assert (isbw.key, isbw.outcome) == ("0200362408", "match")
+    farys = best(matcher, name="FARYS", municipality="Gent")
+    assert (farys.key, farys.outcome) == ("0200068636", "match")
+    assert "Postcode 9000 in the ad is the register's seat postcode." in reasons(farys)
+    contact = best(matcher, phone="+32 2 315 13 51", email="info@isbw.be")
+    assert (contact.key, contact.outcome, contact.score) == ("0200362408", "match", 0.88)
+    by_number = best(matcher, number="BE0200448421")  # an entry without a name in the rows
+    assert (by_number.key, by_number.method) == ("0200448421", "enterprise_number")
