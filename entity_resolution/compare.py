@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from entity_resolution.geo import District, Place, lookup_postcode
+from entity_resolution.geo import District, Place, lookup_postcode, place_name_words
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
 from entity_resolution.names import LegalForm, NormalizedName, legal_form_relation
 
@@ -92,6 +92,7 @@ PLACE_WEIGHT = 0.6
 STOPWORD_WEIGHT = 0.05
 SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
+OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different town
 TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
 
 
@@ -102,7 +103,7 @@ def token_weight(token: str) -> float:
         return STOPWORD_WEIGHT
     if token in GENERIC_WORDS:
         return GENERIC_WEIGHT
-    if token in PLACE_WORDS:
+    if token in PLACE_WORDS or token in place_name_words():
         return PLACE_WEIGHT
     if len(token) <= 2 or token.isdigit():
         return SHORT_WEIGHT
@@ -244,8 +245,10 @@ class NameScore:
     """A name comparison: ``score`` and how it was reached (for the reason)."""
 
     score: float
-    how: str  # identical, same_words, identical_compact, tokens, compact, generic_only, empty
+    how: str  # identical, same_words, identical_compact, tokens, compact, generic_only,
+    # other_place, empty
     shared: tuple[str, ...] = ()
+    places: tuple[str, str] | None = None  # (query's town, entry's town) when they differ
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,9 +325,24 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if joined > score:
             score, how, distinctive = joined, "compact", True
     words = tuple(word for _, word in sorted(shared))
+    towns = _different_towns(query, entry, used_q, used_r)
+    if towns is not None and score > OTHER_PLACE_CAP:
+        return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
     if not distinctive and score > GENERIC_ONLY_CAP:
         return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
     return NameScore(min(score, 1.0), how, words)
+
+
+def _different_towns(query: NameProfile, entry: NameProfile, used_q: set[int],
+                     used_r: set[int]) -> tuple[str, str] | None:
+    """Each name keeps an unpaired town name of its own ("… Jette" vs "… Mettet")."""
+    def towns(profile: NameProfile, used: set[int]) -> list[str]:
+        return [t for i, t in enumerate(profile.tokens) if i not in used and t in place_name_words()]
+
+    q_towns, r_towns = towns(query, used_q), towns(entry, used_r)
+    if q_towns and r_towns:
+        return q_towns[0], r_towns[0]
+    return None
 
 
 def compare_names(
@@ -347,6 +365,12 @@ def compare_names(
         reason = (
             f"The name in {source} is identical to {entry_label}{extra} after removing "
             f"legal forms {pair}."
+        )
+    elif result.how == "other_place" and result.places:
+        reason = (
+            f"The names differ in the town they name ('{result.places[0]}' vs "
+            f"'{result.places[1]}'), which usually means two different firms: similarity "
+            f"capped at {_pct(result.score)} {pair}."
         )
     elif result.how == "generic_only":
         words = ", ".join(result.shared) or "none"

@@ -212,6 +212,21 @@ def _data() -> _GeoData:
     return _GeoData(places=places, by_name=by_name)
 
 
+@cache
+def place_name_words() -> frozenset[str]:
+    """One-word Belgian municipality and locality names (folded, at least four letters).
+
+    Company names often carry their town ("Aide à Domicile Jette"); such words say where a
+    firm is, not who it is, and two different towns in two names point to two firms.
+    """
+    return frozenset(name for name in _data().by_name if " " not in name and len(name) >= 4
+                     and name.isalpha() and name not in _EVERYDAY_WORDS)
+
+
+#: Town names that are also everyday words in company names ("Boom", "Manage", "Peer"…).
+_EVERYDAY_WORDS = frozenset("mont berg meer boom manage peer lens".split())
+
+
 _POSTCODE_RE = re.compile(r"^(?:B|BE)?\s*[-‐]?\s*(\d{4})$", re.IGNORECASE)
 
 
