@@ -2,10 +2,14 @@
 
 The demo world holds a few hundred employers; a real register search runs against hundreds
 of thousands. The filler adds deterministic, plausible Belgian enterprises (sector names,
-sole traders, "X & Y", holdings…) seated at real postcodes. A filler name never equals the
-name of anyone who posts in the demo world (register employer, unknown business or foreign
-firm), so the ground truth of the labelled queries stays true: the filler makes the search
-harder (near names, shared words) without making a labelled answer wrong.
+sole traders, "X & Y", holdings…) seated at real postcodes. A filler name is never a twin of
+the name of anyone who posts in the demo world (register employer, unknown business or
+foreign firm): not equal, not ≥ 90 % similar (``fuzz.ratio`` on the case-, accent- and
+space-blind form), and not that name plus or minus trailing words ("Bakkerij Cools" vs
+"Bakkerij Cools Antwerpen"). Drawn from the demo's own small vocabulary, such twins would
+otherwise be far denser than in a real register and would turn correct "no match" answers
+into errors. The filler makes the search harder (shared words, near names) without making a
+labelled answer wrong.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import random
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
 
 from demo.numbers import belgian_phone, enterprise_number
 from demo.places import all_places
@@ -65,6 +71,22 @@ def world_names(world: World) -> set[str]:
     return {name_key(n) for n in names}
 
 
+class _Twins:
+    """Is a name a twin of a demo poster's name (see the module docstring)?"""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = sorted(set(keys))
+        self.prefixes = {k[:n] for k in self.keys for n in range(1, len(k) + 1)}
+        self.exact = set(self.keys)
+
+    def __contains__(self, key: str) -> bool:
+        if key in self.prefixes:  # equal to, or the start of, a poster's name
+            return True
+        if any(key[:n] in self.exact for n in range(4, len(key))):  # a poster's name + more
+            return True
+        return process.extractOne(key, self.keys, scorer=fuzz.ratio, score_cutoff=90) is not None
+
+
 def _patterns(language: str) -> tuple[str, ...]:
     sector = tuple(p for s in SECTORS for p in (s.names_nl if language == "nl" else s.names_fr))
     return sector + (GENERIC_NL if language == "nl" else GENERIC_FR)
@@ -73,7 +95,8 @@ def _patterns(language: str) -> tuple[str, ...]:
 def filler_entries(count: int, world: World, seed: int = 1) -> list[RegisterEntry]:
     """``count`` deterministic filler entries for ``world`` (same arguments, same entries)."""
     rng = random.Random(f"vigie-benchmark-filler/{seed}")
-    taken = world_names(world)
+    twins = _Twins(world_names(world))
+    taken: set[str] = set()  # filler names are kept distinct from each other (exact key)
     used_numbers = {e.enterprise_number for e in world.employers}
     used_numbers.update(u.claimed_number for u in world.unknown_employers if u.claimed_number)
     places = all_places()
@@ -98,10 +121,10 @@ def filler_entries(count: int, world: World, seed: int = 1) -> list[RegisterEntr
             last=rng.choice(lasts), last2=rng.choice(lasts), first=rng.choice(firsts),
             place=place.municipality(language), word=rng.choice(PLACE_WORDS),
         )
-        if "{place}" not in pattern and rng.random() < 0.25:  # crowded names: many firms add their town
+        if "{place}" not in pattern and rng.random() < 0.25:  # crowded: firms add their town
             name = f"{name} {place.municipality(language)}"
         key = name_key(name)
-        if key in taken:
+        if key in taken or key in twins:
             continue
         number = enterprise_number(FILLER_NUMBER_BASE + rng.randrange(1_000_000))
         if number in used_numbers:

@@ -336,8 +336,10 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
 def _different_towns(query: NameProfile, entry: NameProfile, used_q: set[int],
                      used_r: set[int]) -> tuple[str, str] | None:
     """Each name keeps an unpaired town name of its own ("… Jette" vs "… Mettet")."""
+    towns_known = place_name_words()
+
     def towns(profile: NameProfile, used: set[int]) -> list[str]:
-        return [t for i, t in enumerate(profile.tokens) if i not in used and t in place_name_words()]
+        return [t for i, t in enumerate(profile.tokens) if i not in used and t in towns_known]
 
     q_towns, r_towns = towns(query, used_q), towns(entry, used_r)
     if q_towns and r_towns:
