@@ -40,16 +40,42 @@ from entity_resolution.register import RegisterEntry
 # Enterprise numbers 0900.000.0xx–0999.999.9xx: a range the demo world never draws from.
 FILLER_NUMBER_BASE = 9_000_000
 GENERIC_FR = (
-    "{last} Consulting", "Immo {last}", "Garage {last}", "{last} & {last2}", "{first} {last}",
-    "Boucherie {last}", "Pharmacie {place}", "Cabinet {last}", "{last} Invest",
-    "{word} {place}", "Menuiserie {last}", "Électricité {last}", "Transports {last}",
-    "Boulangerie {place}", "Auto {word}", "Fiduciaire {last}", "{last} Management",
+    "{last} Consulting",
+    "Immo {last}",
+    "Garage {last}",
+    "{last} & {last2}",
+    "{first} {last}",
+    "Boucherie {last}",
+    "Pharmacie {place}",
+    "Cabinet {last}",
+    "{last} Invest",
+    "{word} {place}",
+    "Menuiserie {last}",
+    "Électricité {last}",
+    "Transports {last}",
+    "Boulangerie {place}",
+    "Auto {word}",
+    "Fiduciaire {last}",
+    "{last} Management",
 )
 GENERIC_NL = (
-    "{last} Consulting", "Immo {last}", "Garage {last}", "{last} & {last2}", "{first} {last}",
-    "Slagerij {last}", "Apotheek {place}", "Kantoor {last}", "{last} Invest",
-    "{word} {place}", "Schrijnwerkerij {last}", "Elektro {last}", "Transport {last}",
-    "Bakkerij {place}", "Auto {word}", "Boekhouding {last}", "{last} Beheer",
+    "{last} Consulting",
+    "Immo {last}",
+    "Garage {last}",
+    "{last} & {last2}",
+    "{first} {last}",
+    "Slagerij {last}",
+    "Apotheek {place}",
+    "Kantoor {last}",
+    "{last} Invest",
+    "{word} {place}",
+    "Schrijnwerkerij {last}",
+    "Elektro {last}",
+    "Transport {last}",
+    "Bakkerij {place}",
+    "Auto {word}",
+    "Boekhouding {last}",
+    "{last} Beheer",
 )
 
 
@@ -110,16 +136,20 @@ def filler_entries(count: int, world: World, seed: int = 1) -> list[RegisterEntr
         if attempts > count * 50:
             raise ValueError(f"cannot draw {count} distinct filler names")
         place = rng.choice(places)
-        language = "fr" if place.municipality_fr == place.municipality_nl or rng.random() < 0.5 \
-            else "nl"
+        language = (
+            "fr" if place.municipality_fr == place.municipality_nl or rng.random() < 0.5 else "nl"
+        )
         if int(place.postcode) >= 8000 or 1500 <= int(place.postcode) < 4000:
             language = "nl" if rng.random() < 0.9 else "fr"
         lasts = (LAST_NAMES_NL if language == "nl" else LAST_NAMES_FR) + LAST_NAMES_OTHER
         firsts = FIRST_NAMES_NL if language == "nl" else FIRST_NAMES_FR
         pattern = rng.choice(patterns[language])
         name = pattern.format(
-            last=rng.choice(lasts), last2=rng.choice(lasts), first=rng.choice(firsts),
-            place=place.municipality(language), word=rng.choice(PLACE_WORDS),
+            last=rng.choice(lasts),
+            last2=rng.choice(lasts),
+            first=rng.choice(firsts),
+            place=place.municipality(language),
+            word=rng.choice(PLACE_WORDS),
         )
         if "{place}" not in pattern and rng.random() < 0.25:  # crowded: firms add their town
             name = f"{name} {place.municipality(language)}"
@@ -132,18 +162,20 @@ def filler_entries(count: int, world: World, seed: int = 1) -> list[RegisterEntr
         taken.add(key)
         used_numbers.add(number)
         form = LEGAL_FORMS[rng.choices(forms, weights)[0]]
-        entries.append(RegisterEntry(
-            enterprise_number=number,
-            name=name,
-            legal_form=form.label_fr,
-            status="AC",
-            juridical_situation="000",
-            onss_employer=rng.random() < 0.4,
-            postcode=place.postcode,
-            municipality=place.municipality(language),
-            phone=belgian_phone(rng) if rng.random() < 0.3 else None,
-            email=f"info@{key[:20]}.be" if rng.random() < 0.15 else None,
-        ))
+        entries.append(
+            RegisterEntry(
+                enterprise_number=number,
+                name=name,
+                legal_form=form.label_fr,
+                status="AC",
+                juridical_situation="000",
+                onss_employer=rng.random() < 0.4,
+                postcode=place.postcode,
+                municipality=place.municipality(language),
+                phone=belgian_phone(rng) if rng.random() < 0.3 else None,
+                email=f"info@{key[:20]}.be" if rng.random() < 0.15 else None,
+            )
+        )
     return entries
 
 
@@ -151,22 +183,24 @@ def demo_entries(world: World) -> list[RegisterEntry]:
     """The demo world's employers as register entries (all of them, stopped ones included)."""
     out: list[RegisterEntry] = []
     for e in world.employers:
-        out.append(RegisterEntry(
-            enterprise_number=e.enterprise_number,
-            name=e.name,
-            other_names=(e.abbreviation,) if e.abbreviation else (),
-            legal_form=e.form.label_fr,
-            status=e.status,
-            juridical_situation=e.juridical_situation,
-            start_date=e.start_date,
-            onss_employer=e.onss_employer,
-            street=f"{e.address.street(e.language)} {e.address.house_number}",
-            postcode=e.address.postcode,
-            municipality=e.address.municipality(e.language),
-            phone=e.phone,
-            email=e.email,
-            website=e.website,
-        ))
+        out.append(
+            RegisterEntry(
+                enterprise_number=e.enterprise_number,
+                name=e.name,
+                other_names=(e.abbreviation,) if e.abbreviation else (),
+                legal_form=e.form.label_fr,
+                status=e.status,
+                juridical_situation=e.juridical_situation,
+                start_date=e.start_date,
+                onss_employer=e.onss_employer,
+                street=f"{e.address.street(e.language)} {e.address.house_number}",
+                postcode=e.address.postcode,
+                municipality=e.address.municipality(e.language),
+                phone=e.phone,
+                email=e.email,
+                website=e.website,
+            )
+        )
     return out
 
 

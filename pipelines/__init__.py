@@ -17,12 +17,11 @@ DB_URL = "VIGIE_DB_URL"
 EVIDENCE_DIR = "VIGIE_EVIDENCE_DIR"
 RUN_ID = "VIGIE_RUN_ID"
 
+# validate → normalise → (store → match → detect, one transaction per item)
 ITEM_PIPELINES = {
     "pipelines.items.ValidatePipeline": 100,
     "pipelines.items.NormalizePipeline": 200,
-    "pipelines.items.StorePipeline": 300,
-    "pipelines.items.MatchPipeline": 400,
-    "pipelines.items.DetectPipeline": 500,
+    "pipelines.items.PersistPipeline": 300,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Below HttpCompression (590) and Redirect (600): sees the final, decoded response.

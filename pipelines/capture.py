@@ -120,7 +120,6 @@ class CaptureMiddleware:
         with session_scope(self.engine) as session:
             session.add(capture)
             session.flush()
-            session.refresh(capture)
         self._count("vigie/captures")
         return capture
 

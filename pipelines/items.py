@@ -106,70 +106,13 @@ def content_hash(item: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class StorePipeline(_DbComponent):
-    """Upsert the Record (idempotent on kind + fingerprint); register pages feed the network."""
+class PersistPipeline(_DbComponent):
+    """Store → match → detect, in one transaction per item.
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        with session_scope(self.engine) as session:
-            record = self.upsert_record(session, item)
-            if item["kind"] == "register_entry" and item["fields"].get("found", True):
-                employer = upsert_employer_from_page(
-                    session, item["fields"], item["normalized"], item["capture_id"]
-                )
-                item["employer_id"] = employer.id
-            item["record_id"] = record.id
-        return item
-
-    @staticmethod
-    def upsert_record(session: Session, item: dict[str, Any]) -> Record:
-        norm = item["normalized"]
-        fp = fingerprint(item)
-        record = session.exec(
-            select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
-        ).first()
-        now = utcnow()
-        chash = content_hash(item)
-        if record is None:
-            record = Record(
-                kind=item["kind"],
-                source=item.get("source") or "",
-                url=item["url"],
-                capture_id=item["capture_id"],
-                fingerprint=fp,
-            )
-        elif (
-            record.last_capture_id == item["capture_id"] or record.capture_id == item["capture_id"]
-        ):
-            return record  # the same capture processed twice (resume): nothing new
-        else:
-            record.last_seen = now
-            record.seen_count += 1
-            record.last_capture_id = item["capture_id"]
-        fields = item["fields"]
-        record.title = fields.get("title") or fields.get("name")
-        record.employer_name = (
-            fields.get("employer_name")
-            or fields.get("provider_name")
-            or (fields.get("name") if item["kind"] == "register_entry" else None)
-        )
-        record.enterprise_number = norm.get("enterprise_number")
-        record.vat_number = norm.get("vat")
-        record.phone = norm.get("phone_e164")
-        record.postcode = norm.get("postcode")
-        record.district = norm.get("district")
-        record.country = norm.get("country")
-        record.language = item.get("language")
-        record.raw = fields
-        record.provenance = item.get("provenance") or {}
-        record.normalized = {**norm, "content_sha256": chash}
-        session.add(record)
-        session.flush()
-        session.refresh(record)
-        return record
-
-
-class MatchPipeline(_DbComponent):
-    """Match ads and listings to the register; store the best candidate with its reasons."""
+    Store upserts the Record (idempotent on kind + fingerprint; register pages also refresh the
+    employer and its directors), match ties ads and listings to the register and keeps the
+    reasons, detect runs the record rules. The network rules run once when the crawl ends.
+    """
 
     def __init__(self, engine: Engine, crawler: Crawler | None = None) -> None:
         super().__init__(engine, crawler)
@@ -180,66 +123,114 @@ class MatchPipeline(_DbComponent):
             self.matcher = build_matcher(session)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        if item["kind"] == "register_entry" or self.matcher is None:
-            return item
-        candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
-        if not candidates:
-            return item
-        best = candidates[0]
         with session_scope(self.engine) as session:
-            match = session.exec(
-                select(Match).where(
-                    Match.record_id == item["record_id"], Match.employer_id == best.key
-                )
-            ).first()
-            if match is None:
-                match = Match(record_id=item["record_id"], employer_id=best.key, score=0, method="")
-            match.score = round(best.score, 4)
-            match.method = best.method
-            match.outcome = best.outcome
-            match.explanation = [
-                {
-                    "name": f.name,
-                    "score": round(f.score, 4),
-                    "weight": f.weight,
-                    "reason": f.reason,
-                }
-                for f in best.explanation
-            ]
-            match.matcher_version = self.matcher.VERSION
-            session.add(match)
-            session.flush()
-            item["match_id"] = match.id
-            item["employer_id"] = best.key
-        if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"vigie/matches/{best.outcome}")
-        return item
-
-
-class DetectPipeline(_DbComponent):
-    """Run the record rules on each stored item; the network rules once the crawl ends."""
-
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        with session_scope(self.engine) as session:
-            record = session.get(Record, item["record_id"])
-            assert record is not None
-            match = session.get(Match, item["match_id"]) if item.get("match_id") else None
-            employer = (
-                session.get(Employer, item["employer_id"]) if item.get("employer_id") else None
-            )
-            capture = session.get(Capture, item["capture_id"])
+            record = self.store(session, item)
+            match, employer = self.match(session, item, record)
             found = detect_record(
                 session,
-                RecordContext(record=record, employer=employer, match=match, capture=capture),
+                RecordContext(
+                    record=record,
+                    employer=employer,
+                    match=match,
+                    capture=session.get(Capture, item["capture_id"]),
+                ),
             )
-        if found and self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value("vigie/signals", len(found))
+        self._count("vigie/signals", len(found))
         return item
 
     def close_spider(self) -> None:
         with session_scope(self.engine) as session:
             found = detect_network(session)
-        if found and self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value("vigie/signals_network", len(found))
+        self._count("vigie/signals_network", len(found))
         log.info("network rules raised/updated %d signals", len(found))
         self.engine.dispose()
+
+    def _count(self, key: str, n: int = 1) -> None:
+        if n and self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, n)
+
+    # -- stages -------------------------------------------------------------------------
+    def store(self, session: Session, item: dict[str, Any]) -> Record:
+        record = upsert_record(session, item)
+        item["record_id"] = record.id
+        if item["kind"] == "register_entry" and item["fields"].get("found", True):
+            employer = upsert_employer_from_page(
+                session, item["fields"], item["normalized"], item["capture_id"]
+            )
+            item["employer_id"] = employer.id
+        return record
+
+    def match(
+        self, session: Session, item: dict[str, Any], record: Record
+    ) -> tuple[Match | None, Employer | None]:
+        if item["kind"] == "register_entry":
+            employer_id = item.get("employer_id")
+            return None, session.get(Employer, employer_id) if employer_id else None
+        if self.matcher is None:
+            return None, None
+        candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
+        if not candidates:
+            return None, None
+        best = candidates[0]
+        match = session.exec(
+            select(Match).where(Match.record_id == record.id, Match.employer_id == best.key)
+        ).first()
+        if match is None:
+            match = Match(record_id=record.id, employer_id=best.key, score=0, method="")
+        match.score = round(best.score, 4)
+        match.method = best.method
+        match.outcome = best.outcome
+        match.explanation = [
+            {"name": f.name, "score": round(f.score, 4), "weight": f.weight, "reason": f.reason}
+            for f in best.explanation
+        ]
+        match.matcher_version = self.matcher.VERSION
+        session.add(match)
+        session.flush()
+        item["match_id"] = match.id
+        item["employer_id"] = best.key
+        self._count(f"vigie/matches/{best.outcome}")
+        return match, session.get(Employer, best.key)
+
+
+def upsert_record(session: Session, item: dict[str, Any]) -> Record:
+    """The Record of this item: new, or the known one updated (last seen, new capture)."""
+    norm = item["normalized"]
+    fp = fingerprint(item)
+    record = session.exec(
+        select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
+    ).first()
+    if record is None:
+        record = Record(
+            kind=item["kind"],
+            source=item.get("source") or "",
+            url=item["url"],
+            capture_id=item["capture_id"],
+            fingerprint=fp,
+        )
+    elif item["capture_id"] in (record.capture_id, record.last_capture_id):
+        return record  # the same capture processed twice (resume): nothing new
+    else:
+        record.last_seen = utcnow()
+        record.seen_count += 1
+        record.last_capture_id = item["capture_id"]
+    fields = item["fields"]
+    record.title = fields.get("title") or fields.get("name")
+    record.employer_name = (
+        fields.get("employer_name")
+        or fields.get("provider_name")
+        or (fields.get("name") if item["kind"] == "register_entry" else None)
+    )
+    record.enterprise_number = norm.get("enterprise_number")
+    record.vat_number = norm.get("vat")
+    record.phone = norm.get("phone_e164")
+    record.postcode = norm.get("postcode")
+    record.district = norm.get("district")
+    record.country = norm.get("country")
+    record.language = item.get("language")
+    record.raw = fields
+    record.provenance = item.get("provenance") or {}
+    record.normalized = {**norm, "content_sha256": content_hash(item)}
+    session.add(record)
+    session.flush()
+    return record

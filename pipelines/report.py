@@ -107,6 +107,13 @@ class RunReportExtension:
             int(stats.get(f"downloader/response_status_count/{s}", 0)) for s in BLOCK_STATUSES
         )
         seen = int(stats.get("response_received_count", 0))
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT") if self.crawler else 0
+        depth_limited = bool(depth_limit) and int(stats.get("request_depth_max", 0)) >= depth_limit
+        if depth_limited:
+            notes.append(
+                f"depth limit {depth_limit} reached: links deeper were not followed, "
+                "the source is only partly covered"
+            )
         if seen and blocked == seen:
             status = "failed"
             notes.append("every page answered with a blocking status: source NOT covered")

@@ -33,6 +33,16 @@ class Politeness(BaseModel):
     robots_obey: bool = True
 
 
+class Limits(BaseModel):
+    """Bounds against spider traps. ``max_depth`` 0 means no depth limit (paginated sources
+    whose search pages chain deeper than any sane limit); pages are then bounded by the
+    source's own paths."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_depth: int = Field(50, ge=0)
+
+
 class Expected(BaseModel):
     """What a healthy full run yields: fewer than the minimum is an error, more a warning."""
 
@@ -60,6 +70,7 @@ class SourceSpec(BaseModel):
     politeness: Politeness = Field(default_factory=Politeness)
     retention_days: int = Field(365, ge=1)
     expected: Expected = Field(default_factory=Expected)
+    limits: Limits = Field(default_factory=Limits)
     renderer: Literal["http", "browser"] = "http"
     fallbacks: dict[str, str] = Field(default_factory=dict)
     fixes: dict[str, dict[str, str]] = Field(default_factory=dict)

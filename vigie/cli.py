@@ -82,7 +82,7 @@ def crawl(
         f"{run.items_scraped} items, {run.errors_count} problems"
     )
     for note in report.get("notes", []):
-        console.print(f"  note: {note}")
+        console.print(f"  note: {note}", markup=False)
     for problem in report.get("problems", [])[:20]:
         console.print(
             f"  {problem.get('kind')}: {problem.get('url')} — {problem.get('message')}",

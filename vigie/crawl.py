@@ -66,7 +66,7 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     s.set("DOWNLOAD_MAXSIZE", settings.download_maxsize, priority="project")
     s.set("DOWNLOAD_WARNSIZE", settings.download_maxsize // 2, priority="project")
     s.set("REDIRECT_MAX_TIMES", 10, priority="project")
-    s.set("DEPTH_LIMIT", 50, priority="project")
+    s.set("DEPTH_LIMIT", spec.limits.max_depth, priority="project")
     s.set("ITEM_PIPELINES", ITEM_PIPELINES, priority="cmdline")
     s.set(
         "DOWNLOADER_MIDDLEWARES",
@@ -159,7 +159,6 @@ def run_crawl(
         spider_cls = SpiderLoader.from_settings(s).load(spider)
     except KeyError as exc:
         raise CrawlError(f"no spider named {spider!r}") from exc
-    s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(s)
     process.crawl(spider_cls, **args)
     process.start()

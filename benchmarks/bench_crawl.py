@@ -1,0 +1,237 @@
+"""Crawl throughput on the demo job board: ``vigie crawl jobs`` against a bare Scrapy spider.
+
+Vigie: the full pipeline as an operator runs it — ``vigie register import kbo`` of the demo
+world's KBO Open Data export into a fresh data folder, then ``vigie crawl jobs`` (capture to
+WARC with fsync, Capture rows, validate → normalise → store → match → detect, run report).
+Baseline: :mod:`benchmarks.bare_spider`, same pages, same parser, same Scrapy settings, no
+Vigie components. Both run in their own process with ``VIGIE_DOWNLOAD_DELAY=0``,
+``VIGIE_CONCURRENT_PER_DOMAIN=16``, ``VIGIE_AUTOTHROTTLE=false``, robots.txt obeyed, each
+against a freshly started demo web in a third process.
+
+Pages/s = Scrapy's ``response_received_count`` ÷ its ``elapsed_time_seconds`` (spider open
+to spider closed, pipelines' closing work included; interpreter start-up excluded — the
+process wall time is reported beside it). Runs alternate (Vigie, bare, bare, Vigie, …) and
+the best of each side is compared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks import BenchmarkError
+from benchmarks.common import BenchResult, ChildRun, progress, run_child
+from benchmarks.demo_web import DemoWebProcess
+from demo.kbo_export import write_kbo_opendata
+from demo.world import build_world
+
+QUICK = {"size": 300, "repeats": 1}
+DEFAULT = {"size": 2_000, "repeats": 3}
+CONCURRENCY = 16
+
+
+def crawl_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
+    env.update(
+        {
+            "VIGIE_DATA_DIR": str(data_dir),
+            "VIGIE_DOWNLOAD_DELAY": "0",
+            "VIGIE_CONCURRENT_PER_DOMAIN": str(CONCURRENCY),
+            "VIGIE_AUTOTHROTTLE": "false",
+            "VIGIE_ROBOTS_OBEY": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _check(run: ChildRun, what: str, ok: tuple[int, ...] = (0,)) -> None:
+    if run.returncode not in ok:
+        tail = (run.stderr or run.stdout)[-1500:]
+        raise BenchmarkError(f"{what} exited with {run.returncode}:\n{tail}")
+
+
+def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
+    """Import the register, then crawl the board with the full pipeline; its figures."""
+    data_dir = work / f"vigie-{tag}"
+    env = crawl_env(data_dir)
+    imported = run_child(
+        [sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo_dir)], env=env
+    )
+    _check(imported, "vigie register import kbo")
+    with DemoWebProcess(seed, size) as web:
+        crawl = run_child(
+            [
+                sys.executable,
+                "-m",
+                "vigie",
+                "crawl",
+                "jobs",
+                "--purpose",
+                "benchmark: crawl throughput",
+                "--no-progress",
+                "-a",
+                f"base_url={web.url}",
+            ],
+            env=env,
+        )
+    _check(crawl, "vigie crawl jobs")
+    with sqlite3.connect(data_dir / "vigie.sqlite3") as db:
+        row = db.execute("SELECT stats, status FROM crawlrun ORDER BY id DESC LIMIT 1").fetchone()
+        counts = {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("capture", "record", "match", "signal", "employer")
+        }
+    if row is None:
+        raise BenchmarkError("vigie crawl jobs left no CrawlRun row")
+    stats = json.loads(row[0])
+    return {
+        **_figures(stats, crawl, web),
+        "status": row[1],
+        "stored": counts,
+        "register_import_seconds": round(imported.seconds, 2),
+        "register_import_peak_rss_mb": round(imported.peak_rss_mb, 1),
+    }
+
+
+def bare_crawl(work: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
+    data_dir = work / f"bare-{tag}"
+    stats_file = work / f"bare-{tag}.json"
+    with DemoWebProcess(seed, size) as web:
+        crawl = run_child(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.bare_spider",
+                "--base-url",
+                web.url,
+                "--data-dir",
+                str(data_dir),
+                "--stats-out",
+                str(stats_file),
+            ],
+            env=crawl_env(data_dir),
+        )
+    _check(crawl, "the bare spider")
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    return {
+        **_figures(stats, crawl, web),
+        "parse_errors": stats.get("bare/parse_errors"),
+        "depth_limit": stats.get("bare/depth_limit"),
+    }
+
+
+def _figures(stats: dict[str, Any], crawl: ChildRun, web: DemoWebProcess) -> dict[str, Any]:
+    pages = int(stats.get("response_received_count", 0))
+    elapsed = float(stats.get("elapsed_time_seconds") or 0.0)
+    if not pages or not elapsed:
+        raise BenchmarkError(f"crawl fetched nothing (pages {pages}, elapsed {elapsed})")
+    return {
+        "pages": pages,
+        "items": int(stats.get("item_scraped_count", 0)),
+        "request_depth_max": stats.get("request_depth_max"),
+        "elapsed_seconds": round(elapsed, 3),
+        "pages_per_second": pages / elapsed,
+        "process_seconds": round(crawl.seconds, 3),
+        "pages_per_second_wall": pages / crawl.seconds,
+        "peak_rss_mb": round(crawl.peak_rss_mb, 1),
+        "crawl_cpu_seconds": round(crawl.cpu_seconds, 2),
+        "server_cpu_seconds": round(web.cpu_seconds, 2),
+    }
+
+
+def run_crawl_benchmark(
+    size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False
+) -> BenchResult:
+    result = BenchResult(
+        "crawl",
+        "Crawl throughput, demo job board",
+        "bare Scrapy spider, same pages, parser and settings, nothing stored",
+        params={
+            "world_seed": seed,
+            "ads": size,
+            "repeats": repeats,
+            "concurrent_per_domain": CONCURRENCY,
+            "download_delay": 0,
+            "autothrottle": False,
+            "robots_obey": True,
+        },
+    )
+    work = Path(tempfile.mkdtemp(prefix="vigie-bench-crawl-"))
+    try:
+        kbo_dir = work / "kbo"
+        write_kbo_opendata(build_world(seed, size), kbo_dir)
+        vigie_runs: list[dict[str, Any]] = []
+        bare_runs: list[dict[str, Any]] = []
+        for rep in range(repeats):
+            order = ("vigie", "bare") if rep % 2 == 0 else ("bare", "vigie")
+            for side in order:
+                if side == "vigie":
+                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep)))
+                    done = vigie_runs[-1]
+                else:
+                    bare_runs.append(bare_crawl(work, seed, size, str(rep)))
+                    done = bare_runs[-1]
+                progress(
+                    "crawl",
+                    f"run {rep + 1}/{repeats} {side}: {done['pages']} pages in "
+                    f"{done['elapsed_seconds']:.1f} s "
+                    f"({done['pages_per_second']:.0f} pages/s)",
+                )
+    finally:
+        if keep:
+            result.notes.append(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    best_v = max(vigie_runs, key=lambda r: r["pages_per_second"])
+    best_b = max(bare_runs, key=lambda r: r["pages_per_second"])
+    result.compare(
+        "pages/s (crawl)", "pages/s", best_v["pages_per_second"], best_b["pages_per_second"]
+    )
+    result.compare(
+        "pages/s (process wall)",
+        "pages/s",
+        best_v["pages_per_second_wall"],
+        best_b["pages_per_second_wall"],
+    )
+    result.compare(
+        "CPU s of the crawl process",
+        "s",
+        best_v["crawl_cpu_seconds"],
+        best_b["crawl_cpu_seconds"],
+        higher_is_better=False,
+    )
+    result.peak_memory_mb = {
+        "vigie": max(r["peak_rss_mb"] for r in vigie_runs),
+        "baseline": max(r["peak_rss_mb"] for r in bare_runs),
+    }
+    result.memory_method = "peak RSS of each crawl process (os.wait4 rusage ru_maxrss)"
+    result.figures = {"vigie_runs": vigie_runs, "bare_runs": bare_runs}
+    if best_v["pages"] != best_b["pages"]:
+        result.notes.append(
+            f"the two crawls fetched different page counts: Vigie {best_v['pages']}, "
+            f"bare {best_b['pages']}"
+        )
+    if best_b["items"] < size:
+        result.notes.append(
+            f"coverage: {best_b['items']} ads parsed of the {size} on the board (both sides); "
+            f"deepest request at depth {best_b['request_depth_max']}, Scrapy DEPTH_LIMIT "
+            f"{best_b['depth_limit']} (set in vigie.crawl.scrapy_settings): the chain of "
+            "search pages is cut there"
+        )
+    result.notes.append(
+        f"Vigie stored {best_v['stored']['capture']} captures, {best_v['stored']['record']} "
+        f"records, {best_v['stored']['match']} matches, {best_v['stored']['signal']} signals; "
+        f"run status {best_v['status']}"
+    )
+    return result
+
+
+def run(quick: bool = False) -> BenchResult:
+    return run_crawl_benchmark(**(QUICK if quick else DEFAULT))
