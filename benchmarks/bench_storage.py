@@ -9,7 +9,7 @@
    dumped, the same timestamp format SQLAlchemy writes) into an identical schema (both
    migrated with Alembic, both with Vigie's SQLite pragmas: WAL, synchronous=NORMAL,
    foreign keys). Both sides start from the same Python dicts.
-3. The crawl's own write path, ``pipelines.items.StorePipeline.upsert_record`` (look-up +
+3. The crawl's own write path, ``pipelines.items.upsert_record`` (look-up +
    insert, one transaction per item: what a crawl pays per job ad), against ``sqlite3``
    SELECT + INSERT + commit per item.
 
@@ -33,7 +33,7 @@ from demo.server import DemoSite
 from demo.world import build_world
 
 # At import, not inside the timed function: importing Scrapy takes most of a second.
-from pipelines.items import StorePipeline
+from pipelines.items import upsert_record
 from storage.db import make_engine, session_scope, upgrade
 from storage.evidence import EvidenceStore
 from storage.models import Capture, Record
@@ -199,7 +199,7 @@ def insert_raw(path: Path, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def upsert_pipeline(url: str, rows: Sequence[dict[str, Any]]) -> int:
-    """The crawl's path: ``StorePipeline.upsert_record`` in one transaction per item."""
+    """The crawl's path: ``upsert_record`` in one transaction per item."""
     engine = make_engine(url)
     try:
         for row in rows:
@@ -214,7 +214,7 @@ def upsert_pipeline(url: str, rows: Sequence[dict[str, Any]]) -> int:
                 "normalized": row["normalized"],
             }
             with session_scope(engine) as session:
-                StorePipeline.upsert_record(session, item)
+                upsert_record(session, item)
     finally:
         engine.dispose()
     return len(rows)
@@ -349,7 +349,7 @@ def run_storage(
             f"WARC gzip stores {warc_size / 1e6:.1f} MB for {megabytes:.1f} MB of bodies"
         )
         result.notes.append(
-            "upsert: Vigie = StorePipeline.upsert_record (SELECT, INSERT, flush, refresh); "
+            "upsert: Vigie = pipelines.items.upsert_record (SELECT, INSERT, flush); "
             "baseline = sqlite3 SELECT + INSERT; both commit per item"
         )
     finally:
