@@ -25,6 +25,7 @@ def crawl_command(
     args: dict[str, str],
     launched_by: str = "schedule",
     case_ref: str | None = None,
+    progress: bool = False,
 ) -> list[str]:
     """The argument vector of a ``vigie crawl`` child process (no shell involved)."""
     cmd = [
@@ -37,7 +38,7 @@ def crawl_command(
         purpose,
         "--launched-by",
         launched_by,
-        "--no-progress",
+        "--progress" if progress else "--no-progress",
     ]
     if case_ref:
         cmd += ["--case", case_ref]

@@ -63,23 +63,15 @@ def crawl(
     progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = True,
 ) -> None:
     """Run one spider; the run, its purpose and its report are stored."""
-    from vigie.crawl import parse_spider_args, run_crawl
+    from vigie.crawl import Launch, parse_spider_args, run_crawl
 
-    settings = _settings()
-    run = run_crawl(
-        settings,
-        spider,
-        parse_spider_args(arg or []),
-        purpose,
-        case,
-        launched_by,
-        user,
-        progress=progress,
-    )
+    launch = Launch(spider, purpose, parse_spider_args(arg or []), case, launched_by, user)
+    run = run_crawl(_settings(), launch, progress=progress)
     report = run.report or {}
     console.print(
-        f"run {run.id} [{run.status}]: {run.pages_seen} pages, "
-        f"{run.items_scraped} items, {run.errors_count} problems"
+        f"run {run.id} ({run.status}): {run.pages_seen} pages, "
+        f"{run.items_scraped} items, {run.errors_count} problems",
+        markup=False,
     )
     for note in report.get("notes", []):
         console.print(f"  note: {note}", markup=False)
@@ -116,14 +108,33 @@ def runs_list(
     from storage.models import CrawlRun
 
     engine = _engine(_settings())
-    table = Table("id", "spider", "status", "launched by", "purpose", "started", "pages",
-                  "blocked", "items", "problems")
+    table = Table(
+        "id",
+        "spider",
+        "status",
+        "launched by",
+        "purpose",
+        "started",
+        "pages",
+        "blocked",
+        "items",
+        "problems",
+    )
     with Session(engine) as session:
         query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)  # type: ignore[union-attr]
         for r in session.exec(query).all():
-            table.add_row(str(r.id), r.spider, r.status, r.user or r.launched_by, r.purpose,
-                          f"{r.started_at:%Y-%m-%d %H:%M}", str(r.pages_seen),
-                          str(r.pages_blocked), str(r.items_scraped), str(r.errors_count))
+            table.add_row(
+                str(r.id),
+                r.spider,
+                r.status,
+                r.user or r.launched_by,
+                r.purpose,
+                f"{r.started_at:%Y-%m-%d %H:%M}",
+                str(r.pages_seen),
+                str(r.pages_blocked),
+                str(r.items_scraped),
+                str(r.errors_count),
+            )
     console.print(table)
 
 
@@ -173,8 +184,9 @@ def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | No
         console.print(f"  log in as [bold]{login[0]}[/] with password [bold]{login[1]}[/]")
     # Off loopback the session cookie must only travel over HTTPS (behind a TLS proxy).
     loopback = host in ("127.0.0.1", "localhost", "::1")
-    uvicorn.run(create_app(settings, https_only=not loopback), host=host, port=port,
-                log_level="warning")
+    uvicorn.run(
+        create_app(settings, https_only=not loopback), host=host, port=port, log_level="warning"
+    )
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, select
@@ -89,18 +90,23 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     return s
 
 
-def start_run(
-    settings: Settings,
-    spider: str,
-    args: dict[str, str],
-    purpose: str,
-    case_ref: str | None = None,
-    launched_by: str = "cli",
-    user: str | None = None,
-) -> int:
+@dataclass(frozen=True)
+class Launch:
+    """Who launches which spider, why, and with what arguments (stored with the run)."""
+
+    spider: str
+    purpose: str
+    args: dict[str, str] = field(default_factory=dict)
+    case_ref: str | None = None
+    launched_by: str = "cli"  # cli | schedule | analyst | api | demo
+    user: str | None = None
+
+
+def start_run(settings: Settings, launch: Launch) -> int:
     """Record the launch (who, why, with what) before anything is fetched."""
     from spiders.source import load_source
 
+    spider, args, purpose = launch.spider, launch.args, launch.purpose
     if not purpose or not purpose.strip():
         raise CrawlError("every crawl needs a purpose (--purpose): it is recorded for review")
     spec = load_source(spider)
@@ -120,47 +126,49 @@ def start_run(
             run = CrawlRun(
                 spider=spider,
                 source_id=source.id,
-                launched_by=launched_by,
-                user=user,
+                launched_by=launch.launched_by,
+                user=launch.user,
                 purpose=purpose.strip(),
-                case_ref=case_ref,
+                case_ref=launch.case_ref,
                 args=args,
             )
             session.add(run)
             session.flush()
             assert run.id is not None
-            append_event(session, user or launched_by, "crawl.launch", f"crawlrun:{run.id}",
-                         {"spider": spider, "purpose": run.purpose, "case_ref": case_ref,
-                          "args": args, "launched_by": launched_by})
+            append_event(
+                session,
+                launch.user or launch.launched_by,
+                "crawl.launch",
+                f"crawlrun:{run.id}",
+                {
+                    "spider": spider,
+                    "purpose": run.purpose,
+                    "case_ref": launch.case_ref,
+                    "args": args,
+                    "launched_by": launch.launched_by,
+                },
+            )
             return run.id
     finally:
         engine.dispose()
 
 
-def run_crawl(
-    settings: Settings,
-    spider: str,
-    args: dict[str, str],
-    purpose: str,
-    case_ref: str | None = None,
-    launched_by: str = "cli",
-    user: str | None = None,
-    progress: bool = True,
-) -> CrawlRun:
+def run_crawl(settings: Settings, launch: Launch, progress: bool = True) -> CrawlRun:
     """Run one crawl to its end in this process (Twisted's reactor runs once per process)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
 
     settings.ensure_dirs()
     upgrade(settings.db_url)
-    run_id = start_run(settings, spider, args, purpose, case_ref, launched_by, user)
+    spider = launch.spider
+    run_id = start_run(settings, launch)
     s = scrapy_settings(settings, spider, run_id, progress)
     try:
         spider_cls = SpiderLoader.from_settings(s).load(spider)
     except KeyError as exc:
         raise CrawlError(f"no spider named {spider!r}") from exc
     process = CrawlerProcess(s)
-    process.crawl(spider_cls, **args)
+    process.crawl(spider_cls, **launch.args)
     process.start()
     engine = make_engine(settings.db_url)
     try:

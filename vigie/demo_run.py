@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 from typing import Any
 
 from rich.console import Console
@@ -21,6 +20,7 @@ from sqlmodel import Session, select
 from demo.kbo_export import write_kbo_opendata
 from demo.server import DemoServer
 from demo.world import build_world
+from scheduler.runner import crawl_command
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Capture, CrawlRun, Match, Record, Signal, User
 from vigie.errors import VigieError
@@ -109,19 +109,13 @@ def run_demo(
     with DemoServer(world) as server:
         console.print(f"offline web serving on {server.url}")
         for spider in SPIDERS:
-            cmd = [
-                sys.executable,
-                "-m",
-                "vigie",
-                "crawl",
+            cmd = crawl_command(
                 spider,
-                "--purpose",
                 f"demo: crawl of the offline {spider} site",
-                "--launched-by",
-                "demo",
-                "-a",
-                f"base_url={server.url}",
-            ]
+                {"base_url": server.url},
+                launched_by="demo",
+                progress=True,
+            )
             done = subprocess.run(cmd, env=env, check=False)
             if done.returncode not in (0, 3):
                 raise VigieError(
