@@ -23,7 +23,7 @@ from pipelines.register_sync import build_matcher, query_for_record, upsert_empl
 from signals.base import RecordContext
 from signals.engine import detect_network, detect_record
 from storage.db import make_engine, session_scope
-from storage.models import Capture, Employer, Match, Record, utcnow
+from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,12 @@ class PersistPipeline(_DbComponent):
         if self.matcher is None:
             return None, None
         candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
+        verdicts = judgements_for(session, record.fingerprint)
+        # A reviewer's "negative" removes that employer; the next candidate is kept instead.
+        candidates = [c for c in candidates if verdicts.get(c.key) != "negative"]
+        confirmed = [key for key, verdict in verdicts.items() if verdict == "positive"]
+        if confirmed and all(c.key != confirmed[0] for c in candidates[:1]):
+            return self._confirmed(session, item, record, confirmed[0])
         if not candidates:
             return None, None
         best = candidates[0]
@@ -191,6 +197,54 @@ class PersistPipeline(_DbComponent):
         item["employer_id"] = best.key
         self._count(f"vigie/matches/{best.outcome}")
         return match, session.get(Employer, best.key)
+
+    def _confirmed(
+        self, session: Session, item: dict[str, Any], record: Record, employer_id: int
+    ) -> tuple[Match, Employer | None]:
+        """A reviewer confirmed this pair: it is the match, whatever the machine says now."""
+        match = session.exec(
+            select(Match).where(Match.record_id == record.id, Match.employer_id == employer_id)
+        ).first() or Match(
+            record_id=record.id, employer_id=employer_id, score=1.0, method="judgement"
+        )
+        match.outcome = "match"
+        match.method = "judgement"
+        match.explanation = [
+            {
+                "name": "judgement",
+                "score": 1.0,
+                "weight": 1.0,
+                "reason": "A reviewer confirmed this match; a human judgement "
+                "always overrides the matcher.",
+            }
+        ]
+        match.matcher_version = self.matcher.VERSION if self.matcher else ""
+        session.add(match)
+        session.flush()
+        item["match_id"] = match.id
+        item["employer_id"] = employer_id
+        return match, session.get(Employer, employer_id)
+
+
+def judgements_for(session: Session, fingerprint: str) -> dict[int, str]:
+    """Latest human verdict per employer id for a record (by id, or by enterprise number so
+    that verdicts survive register refreshes)."""
+    rows = session.exec(
+        select(Judgement)
+        .where(Judgement.record_fingerprint == fingerprint)
+        .order_by(Judgement.at, Judgement.id)  # type: ignore[arg-type]
+    ).all()
+    verdicts: dict[int, str] = {}
+    for judgement in rows:
+        employer_id = judgement.employer_id
+        if employer_id is None and judgement.employer_number:
+            employer = session.exec(
+                select(Employer).where(Employer.enterprise_number == judgement.employer_number)
+            ).first()
+            employer_id = employer.id if employer else None
+        if employer_id is not None:
+            verdicts[employer_id] = judgement.verdict
+    return verdicts
 
 
 def upsert_record(session: Session, item: dict[str, Any]) -> Record:
