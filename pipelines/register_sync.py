@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from entity_resolution.geo import lookup_postcode
 from entity_resolution.matcher import Matcher, MatchQuery
@@ -97,6 +97,85 @@ def import_entries(
         else:
             counts["updated"] += 1
         _apply_entry(employer, entry)
+        session.add(employer)
+        pending += 1
+        if pending >= batch:
+            session.commit()
+            pending = 0
+    session.commit()
+    return counts
+
+
+def _merge_entry(employer: Employer, entry: RegisterEntry, keep_name: bool) -> None:
+    """Refresh ``employer`` with the values ``entry`` has; values it lacks are kept.
+
+    With ``keep_name`` (the employer came from another source, e.g. the KBO), a different
+    name is added to ``other_names`` instead of replacing the register's name.
+    """
+    if entry.name and entry.name != employer.name:
+        if keep_name:
+            if entry.name not in (employer.other_names or []):
+                employer.other_names = [*(employer.other_names or []), entry.name]
+        else:
+            employer.name = entry.name
+    for attr in ("legal_form", "status", "street", "municipality", "phone", "email", "website"):
+        value = getattr(entry, attr)
+        if value:
+            setattr(employer, attr, value)
+    if entry.postcode:
+        employer.postcode = entry.postcode
+        place = lookup_postcode(entry.postcode)
+        employer.district = place.district.id if place and place.district else None
+    employer.updated_at = utcnow()
+
+
+def import_keyed_entries(
+    session: Session,
+    rows: Iterable[tuple[str | None, RegisterEntry]],
+    origin: str = "csv",
+    batch: int = 2000,
+) -> dict[str, int]:
+    """Insert or refresh employers from a list that is not the KBO (e.g. an employer CSV).
+
+    Each row is ``(key, entry)``. An entry with an enterprise number is found again by its
+    number, as in :func:`import_entries`. An entry without one is found by its stable ``key``,
+    kept in ``Employer.origin`` as ``"<origin>:<key>"`` (so no schema change is needed and the
+    enterprise-number column only ever holds real numbers). When a keyed row later gains a
+    number, the keyed employer receives it instead of a duplicate being created.
+
+    Existing employers are merged, not overwritten: a value the list lacks (legal form, status,
+    …) is kept, and the name of an employer from another source is added as an other name.
+    """
+    counts = {"new": 0, "updated": 0}
+    prefix = f"{origin}:"
+    keyed = select(Employer).where(col(Employer.origin).startswith(prefix, autoescape=True))
+    by_key: dict[str, Employer] = {e.origin[len(prefix) :]: e for e in session.exec(keyed)}
+    pending = 0
+    for key, entry in rows:
+        number = entry.enterprise_number or None
+        employer = None
+        if number:
+            employer = session.exec(
+                select(Employer).where(Employer.enterprise_number == number)
+            ).first()
+        if employer is None and key:
+            employer = by_key.get(key)
+            if employer is not None and number and not employer.enterprise_number:
+                employer.enterprise_number = number
+        if employer is None:
+            employer = Employer(
+                enterprise_number=number,
+                name=entry.name,
+                origin=f"{prefix}{key}" if key else origin,
+            )
+            _apply_entry(employer, entry)
+            if key:
+                by_key[key] = employer
+            counts["new"] += 1
+        else:
+            own = employer.origin == origin or employer.origin.startswith(prefix)
+            _merge_entry(employer, entry, keep_name=not own)
+            counts["updated"] += 1
         session.add(employer)
         pending += 1
         if pending >= batch:

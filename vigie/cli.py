@@ -217,19 +217,70 @@ def users_add(
 
 
 # -- register ---------------------------------------------------------------------------------
+Column = Annotated[str | None, typer.Option(help="Column name in the CSV header.")]
+
+
 @register_app.command("import")
 def register_import(
-    kind: Annotated[str, typer.Argument(help="Format: kbo (KBO Open Data dump).")],
-    path: Annotated[Path, typer.Argument(help="Folder or zip of the dump.", exists=True)],
+    kind: Annotated[str, typer.Argument(help="Format: kbo (KBO Open Data dump) or csv.")],
+    path: Annotated[Path, typer.Argument(help="Dump folder/zip, or CSV file.", exists=True)],
+    name: Annotated[str | None, typer.Option(help="csv: column of the employer name.")] = None,
+    number: Column = None,
+    address: Column = None,
+    postcode: Column = None,
+    phone: Column = None,
+    id: Column = None,
 ) -> None:
-    """Import or refresh the employer register (KBO Open Data CSV dump)."""
-    from vigie.register import import_kbo
+    """Import or refresh the employer register (KBO Open Data dump, or any employer CSV)."""
+    from vigie.register import import_csv, import_kbo
 
-    if kind != "kbo":
-        raise VigieError(f"unknown register format {kind!r} (supported: kbo)")
     settings = _settings()
-    counts = import_kbo(settings, path, console=console)
+    if kind == "kbo":
+        counts = import_kbo(settings, path, console=console)
+    elif kind == "csv":
+        if not name:
+            raise VigieError("register import csv needs --name COLUMN")
+        counts = import_csv(
+            settings, path, name, number, address, postcode, phone, id, console=console
+        )
+    else:
+        raise VigieError(f"unknown register format {kind!r} (supported: kbo, csv)")
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command("match")
+def match_file(
+    file: Annotated[Path, typer.Argument(help="CSV list to match.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option(help="Output CSV (every input column + the match).")],
+    name: Annotated[str, typer.Option(help="Column of the employer name.")],
+    number: Column = None,
+    address: Column = None,
+    postcode: Column = None,
+    phone: Column = None,
+) -> None:
+    """Match any employer list against the register (batch datamatching)."""
+    from vigie.batch_match import match_csv
+
+    counts = match_csv(
+        _settings(), file, out, name, number, address, postcode, phone, console=console
+    )
+    console.print(f"{out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command("evaluate")
+def evaluate(
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Labelled set (repeatable): " "dnb, patstat, fodors_zagat, demo."
+        ),
+    ] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Folder of the labelled sets.")] = None,
+) -> None:
+    """Precision, recall and F1 of the matcher and of a rapidfuzz baseline on labelled data."""
+    from vigie.evaluate import run_evaluation
+
+    run_evaluation(data_root, set_ or None, console)
 
 
 # -- signals ----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
+from entity_resolution.csv_register import EmployerCsv
 from entity_resolution.register import read_kbo_opendata
-from pipelines.register_sync import import_entries
+from pipelines.register_sync import import_entries, import_keyed_entries
 from storage.db import make_engine, upgrade
 from vigie.settings import Settings
 
@@ -38,3 +39,59 @@ def import_kbo(settings: Settings, path: Path, console: Console | None = None) -
             return import_entries(session, counted(read_kbo_opendata(path)))
     finally:
         engine.dispose()
+
+
+def import_csv(
+    settings: Settings,
+    path: Path,
+    name_col: str,
+    number_col: str | None = None,
+    address_col: str | None = None,
+    postcode_col: str | None = None,
+    phone_col: str | None = None,
+    id_col: str | None = None,
+    encoding: str | None = None,
+    console: Console | None = None,
+) -> dict[str, int]:
+    """Import any employer list (CSV) into the register; re-importing it updates, never doubles.
+
+    Returns ``{"new", "updated", "problems", "repaired_numbers"}``. Bad lines are skipped and
+    printed (file, line, why) on ``console``; the encoding and delimiter read are printed too.
+    Raises :class:`entity_resolution.EntityResolutionError` when the file or a column is missing.
+    """
+    reader = EmployerCsv(
+        Path(path), name_col, number_col, address_col, postcode_col, phone_col, id_col, encoding
+    )
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )
+    try:
+        with progress, Session(engine) as session:
+            task = progress.add_task(f"importing {reader.path.name}", total=None)
+
+            def counted(rows):  # type: ignore[no-untyped-def]
+                for n, row in enumerate(rows, 1):
+                    if n % 500 == 0:
+                        progress.update(task, description=f"importing {reader.path.name}: {n}")
+                    yield row
+
+            counts = import_keyed_entries(session, counted(reader.entries()), origin="csv")
+    finally:
+        engine.dispose()
+    counts["problems"] = len(reader.problems)
+    counts["repaired_numbers"] = reader.repaired_numbers
+    if console is not None:
+        console.print(
+            f"read {reader.path.name} as {reader.encoding}, delimiter {reader.delimiter!r}"
+        )
+        for problem in reader.problems[:200]:
+            console.print(f"{problem.file} line {problem.line}: {problem.message}", markup=False)
+        if len(reader.problems) > 200:
+            console.print(f"… and {len(reader.problems) - 200} more problems")
+    return counts

@@ -34,3 +34,15 @@ def kbo_dirty_csv() -> Path:
 def dnb_dir() -> Path:
     """DeNederlandscheBank/name_matching's labelled name pairs."""
     return DNB
+
+
+@pytest.fixture
+def patstat_dir() -> Path:
+    """dedupe-examples' Dutch patent-applicant clusters (reference file only)."""
+    return REALWORLD / "dedupe_patstat_nl"
+
+
+@pytest.fixture
+def fodors_zagat_dir() -> Path:
+    """Magellan's Fodors-Zagat restaurants and their gold matches."""
+    return REALWORLD / "magellan_fodors_zagats"

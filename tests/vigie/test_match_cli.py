@@ -1,0 +1,54 @@
+"""The register and batch-matching commands, end to end through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo_opendata_rows_2025"
+
+
+def _vigie(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("VIGIE_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_import_kbo_then_match_a_list(tmp_path):
+    data = tmp_path / "var"
+    done = _vigie(data, "register", "import", "kbo", str(KBO))
+    assert done.returncode == 0, done.stderr
+    assert "new" in done.stdout
+    source = tmp_path / "list.csv"
+    source.write_text("firm;nr\nVeneco;200065765.0\n=cmd|' /C calc'!A0;\nNobody Known BV;\n",
+                      encoding="cp1252")
+    out = tmp_path / "out.csv"
+    done = _vigie(data, "match", str(source), "--out", str(out), "--name", "firm",
+                  "--number", "nr")
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert [r["outcome"] for r in rows] == ["match", "none", "none"]
+    assert rows[0]["match_id"] == "0200.065.765"
+    assert "Enterprise number" in rows[0]["explanation"]
+    assert rows[1]["firm"].startswith("'=")  # formula neutralised
+
+
+def test_register_import_csv_requires_a_name_column(tmp_path):
+    listing = tmp_path / "l.csv"
+    listing.write_text("a,b\n1,2\n", encoding="utf-8")
+    done = _vigie(tmp_path / "var", "register", "import", "csv", str(listing))
+    assert done.returncode == 1
+    assert "--name" in done.stderr
+
+
+def test_evaluate_prints_vigie_and_baseline(tmp_path):
+    done = _vigie(tmp_path / "var", "evaluate", "--set", "dnb")
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("│ dnb"))
+    assert "500" in row
+    assert "WRatio ≥" in row  # the baseline's tuned threshold is reported
