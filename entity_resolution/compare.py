@@ -18,7 +18,12 @@ from rapidfuzz.distance import Indel
 
 from entity_resolution.geo import District, Place, lookup_postcode, place_name_words
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
-from entity_resolution.names import LegalForm, NormalizedName, legal_form_relation
+from entity_resolution.names import (
+    LegalForm,
+    NormalizedName,
+    is_non_profit,
+    legal_form_relation,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,8 @@ W_MUNICIPALITY_SAME = 0.1
 W_DISTRICT_SAME = 0.05
 W_DISTRICT_OTHER = -0.05  # weak: ads often give the work place, not the seat
 W_LEGAL_FORM_SAME = 0.05
-W_LEGAL_FORM_OTHER = -0.2
+W_LEGAL_FORM_OTHER = -0.2  # an association against a company (VZW vs NV)
+W_LEGAL_FORM_OTHER_COMPANY = -0.1  # two kinds of company (NV vs BV, Ltd): often written loosely
 W_NUMBER_CONFLICT = -0.2  # plus a cap at "possible" (matcher)
 W_FOREIGN_VAT = -0.2  # plus a cap at "possible" (matcher)
 
@@ -74,6 +80,7 @@ GENERIC_WORDS = frozenset(
     market center centre centrum new nieuw nouveau global world plus pro best top smart quality
     service24 pharma medical care zorg sport sports auto autos garage motors office kantoor
     agency agence bureau studio design media marketing networks network
+    koninklijke royal royale
     """.split()
 )
 #: Country, region and big-city words: they say where, not who.
@@ -94,6 +101,12 @@ SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
 OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different town
 TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
+ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "construction")
+COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
+# rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
+# at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
+# lowered by a margin larger than that rounding.
+_EPS = 1e-6
 
 
 @lru_cache(maxsize=200_000)
@@ -270,11 +283,14 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
     """Similarity of two normalised names in 0..1, word-order free, typo tolerant.
 
     Words are paired one-to-one (best pairs first; a pair needs ≥ 80 % character similarity,
-    exact for words under four letters); the score is the weighted share of paired words on
+    exact for words under four letters, or one being a shortening of a common word: "constr"
+    for "construction" counts 90 %); the score is the weighted share of paired words on
     both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places 0.6 and
     articles 0.05. If no distinctive word is paired the score is capped at 0.5: sharing
-    "cleaning services" does not make two companies the same. Names written together or apart
-    ("vanderhaegen" / "van der haegen") compare as the joined strings.
+    "cleaning services" does not make two companies the same (unless every word of both
+    names is paired: "Car Wash Bruxellles" is the register's "Car Wash Bruxelles"). Names
+    written together or apart ("vanderhaegen" / "van der haegen") compare as the joined
+    strings.
     """
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
@@ -297,10 +313,14 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         for j, b in enumerate(r):
             if a == b:
                 pairs.append((1.0, i, j))
-            elif long_a and len(b) >= 4:
-                sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - 1e-9)
+                continue
+            if long_a and len(b) >= 4:
+                sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
                 if sim:
                     pairs.append((sim, i, j))
+                    continue
+            if _abbreviates(a, b):
+                pairs.append((ABBREVIATION_SIMILARITY, i, j))
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
@@ -321,20 +341,40 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     score = matched / total if total else 0.0
     how = "tokens"
     if min(len(query.compact), len(entry.compact)) >= 6:
-        joined = similarity(query.compact, entry.compact, score_cutoff=0.9 - 1e-9)
+        joined = similarity(
+            query.compact, entry.compact, score_cutoff=COMPACT_SIMILARITY_MIN - _EPS
+        )
         if joined > score:
             score, how, distinctive = joined, "compact", True
     words = tuple(word for _, word in sorted(shared))
     towns = _different_towns(query, entry, used_q, used_r)
     if towns is not None and score > OTHER_PLACE_CAP:
         return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
-    if not distinctive and score > GENERIC_ONLY_CAP:
+    # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
+    # word on both sides is paired, the cap would treat a typo worse than the identical name.
+    whole = len(used_q) == len(q) and len(used_r) == len(r)
+    if not distinctive and score > GENERIC_ONLY_CAP and not whole:
         return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
     return NameScore(min(score, 1.0), how, words)
 
 
-def _different_towns(query: NameProfile, entry: NameProfile, used_q: set[int],
-                     used_r: set[int]) -> tuple[str, str] | None:
+def _abbreviates(a: str, b: str) -> bool:
+    """One word is a shortening of the other, which is a common word ("constr" for
+    "construction", "log" for "logistique"). A common word is never read as the shortening
+    of a longer one ("bouw" is not short for "bouwwerken")."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return (
+        len(short) >= 3
+        and len(long) > len(short) + 1
+        and long.startswith(short)
+        and token_weight(long) == GENERIC_WEIGHT
+        and short not in GENERIC_WORDS
+    )
+
+
+def _different_towns(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> tuple[str, str] | None:
     """Each name keeps an unpaired town name of its own ("… Jette" vs "… Mettet")."""
     towns_known = place_name_words()
 
@@ -425,11 +465,20 @@ def compare_legal_form_values(
             f"Legal forms {a.abbreviation} and {b.abbreviation} differ, but one "
             "replaced the other under the 2019 Belgian Companies Code.",
         )
+    if is_non_profit(a) or is_non_profit(b):
+        return Feature(
+            "legal_form_differs",
+            1.0,
+            W_LEGAL_FORM_OTHER,
+            f"Legal forms differ: {a.describe()} vs {b.describe()}; an association and a "
+            "company are different kinds of body.",
+        )
     return Feature(
         "legal_form_differs",
         1.0,
-        W_LEGAL_FORM_OTHER,
-        f"Legal forms differ: {a.describe()} vs {b.describe()}.",
+        W_LEGAL_FORM_OTHER_COMPANY,
+        f"Legal forms differ: {a.describe()} vs {b.describe()}; both are companies and the "
+        "form is often written loosely, so this counts only a little against.",
     )
 
 

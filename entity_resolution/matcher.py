@@ -18,7 +18,8 @@ its score. The method, version ``Matcher.VERSION``:
      same postcode 0.15, same municipality 0.1, same judicial district 0.05, same legal
      form 0.05);
    - evidence against multiplies it down: ``score = for × Π (1 − |weight| × score)``
-     (different enterprise number 0.2, foreign VAT number 0.2, different legal form 0.2,
+     (different enterprise number 0.2, foreign VAT number 0.2, an association's legal form
+     against a company's 0.2, two different company forms 0.1,
      seat in another judicial district 0.05);
    - the same enterprise number (or BE VAT number) is decisive: score 1.0, method
      ``enterprise_number``.
@@ -143,7 +144,7 @@ def combine(features: Sequence[Feature]) -> float:
 class Matcher:
     """Match queries against register entries (see the module docstring for the method)."""
 
-    VERSION = "vigie-er/1.0"
+    VERSION = "vigie-er/1.1"
 
     def __init__(
         self,

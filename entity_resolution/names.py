@@ -5,7 +5,10 @@
 
 1. fold: lower case, accents and ligatures removed (``text.fold``);
 2. ``&``, ``+``, ``en``, ``et``, ``und``, ``and`` become ``&``; other punctuation becomes space;
-3. runs of single letters are joined (``b v b a`` → ``bvba``, ``s.p.r.l.`` → ``sprl``);
+3. runs of single letters are joined (``b v b a`` → ``bvba``, ``s.p.r.l.`` → ``sprl``), a
+   legal form at the end of a run kept apart (``D.S.M. N.V.`` → ``dsm nv``);
+   what follows a legal form after a comma or "te" is the seat and is dropped
+   (``DSM N.V., te Heerlen, NL`` → ``dsm nv``);
 4. trailing status words are dropped (``in vereffening``, ``en liquidation``, ``i.o.`` …);
 5. the legal form is removed: the longest run of trailing words that spells a legal form of the
    GLEIF ISO 20275 ELF list (BE NL FR DE LU PL RO BG PT ES IT GB) or of the hand-kept alias list
@@ -33,6 +36,9 @@ COUNTRY_ORDER = ("BE", "NL", "FR", "LU", "DE", "GB", "PL", "RO", "BG", "PT", "ES
 
 _CONNECTORS = frozenset({"&", "en", "et", "und", "and"})
 _NON_WORD = re.compile(r"[^0-9a-z&]+")
+# Characters that never separate words of a company name; between letters they are a garbled
+# letter ("Harv^y", "Dicke~s"), so they are dropped rather than read as a word break.
+_JUNK_INSIDE = re.compile(r"(?<=[a-z])[\^{}~\[\]|_\\`]+(?=[a-z])")
 
 # Written forms that are ordinary words in company names more often than a legal form.
 _NOT_LEGAL_FORMS = frozenset(
@@ -48,6 +54,12 @@ _PREFIX_LEGAL_FORMS = frozenset(
     "bvba sprl ebvba sprlu nv sa bv srl vzw asbl ivzw aisbl cvba scrl cvoa scri vof snc commv "
     "scomm gcv scs cv sc esv gie ltd llc plc inc gmbh sarl".split()
 )
+# Legal forms split off the end of a run of single letters ("D S M N V" → "dsm", "nv").
+_RUN_TAIL_FORMS = frozenset("nv sa bv cv sc bvba sprl srl vzw asbl vof snc".split())
+# Two-word legal forms also recognised at the start of a name ("Naamloze Vennootschap DSM").
+_PREFIX_LONG_FORMS = frozenset("naamlozevennootschap societeanonyme beslotenvennootschap".split())
+# Words that introduce the seat after a legal form ("DSM N.V. te Heerlen").
+_SEAT_WORDS = frozenset({"te"})
 _STATUS_PHRASES = (
     "in vereffening",
     "en liquidation",
@@ -123,9 +135,24 @@ class NormalizedName:
             object.__setattr__(self, "compact", "".join(self.tokens))
 
 
+def _close_run(run: list[str], out: list[str]) -> None:
+    """Join a run of single letters; a legal form spelled at its end stays a word of its own
+    (``D.S.M. N.V.`` → ``dsm nv``, not ``dsmnv``)."""
+    joined = "".join(run)
+    for n in (4, 3, 2):
+        head = joined[:-n]
+        if len(head) >= 2 and head not in _RUN_TAIL_FORMS and joined[-n:] in _RUN_TAIL_FORMS:
+            out.extend((head, joined[-n:]))
+            return
+    out.append(joined)
+
+
 def tokenize(text: str) -> list[str]:
     """Folded word tokens with connectors unified to ``&`` and single-letter runs joined."""
-    s = fold(text).replace("'", " ").replace("+", " & ").replace("&", " & ")
+    s = fold(text)
+    if not s.isalnum():
+        s = _JUNK_INSIDE.sub("", s)
+    s = s.replace("'", " ").replace("+", " & ").replace("&", " & ")
     raw = [("&" if t in _CONNECTORS else t) for t in _NON_WORD.sub(" ", s).split()]
     out: list[str] = []
     run: list[str] = []
@@ -134,11 +161,11 @@ def tokenize(text: str) -> list[str]:
             run.append(token)
             continue
         if run:
-            out.append("".join(run))
+            _close_run(run, out)
             run = []
         out.append(token)
     if run:
-        out.append("".join(run))
+        _close_run(run, out)
     return out
 
 
@@ -271,7 +298,7 @@ def _find_suffix_form(tokens: list[str], index: _LegalFormIndex) -> tuple[int, L
 def _find_prefix_form(tokens: list[str], index: _LegalFormIndex) -> tuple[int, LegalForm] | None:
     for k in range(min(3, len(tokens) - 1), 0, -1):
         key = "".join(tokens[:k])
-        if key in _PREFIX_LEGAL_FORMS and key in index.forms:
+        if (key in _PREFIX_LEGAL_FORMS or key in _PREFIX_LONG_FORMS) and key in index.forms:
             return k, index.forms[key]
     return None
 
@@ -303,11 +330,29 @@ def find_legal_form(text: str) -> LegalForm | None:
     return _legal_form_index().forms.get("".join(tokenize(text)))
 
 
+def _drop_seat(original: str, index: _LegalFormIndex) -> list[str]:
+    """Tokens of the name without what follows its legal form after a comma or "te": the
+    seat or country ("AKZO NOBEL N.V., ARNHEM, NL", "DSM N.V. te Heerlen" → the name up to
+    N.V.). A legal form closes the registered name; what comes after it says where."""
+    if "," in original:
+        parts = original.split(",")
+        for k in range(1, len(parts)):
+            head = tokenize(",".join(parts[:k]))
+            if _find_suffix_form(_strip_status(head, index.status_phrases), index) is not None:
+                return head
+    tokens = tokenize(original)
+    for k, token in enumerate(tokens):
+        if token in _SEAT_WORDS and 2 <= k < len(tokens) - 1:
+            if _find_suffix_form(tokens[:k], index) is not None:
+                return tokens[:k]
+    return tokens
+
+
 def normalize_name(name: str | None) -> NormalizedName:
     """Normalise a company name (see the module docstring for the steps)."""
     original = "" if name is None else str(name)
     index = _legal_form_index()
-    tokens = tokenize(original)
+    tokens = _drop_seat(original, index)
     cleaned = " ".join(tokens)
     core_tokens = _strip_status(tokens, index.status_phrases)
     legal_form: LegalForm | None = None
@@ -339,6 +384,29 @@ def normalize_name(name: str | None) -> NormalizedName:
         legal_form=legal_form,
         tokens=tuple(t for t in core_tokens if t != "&"),
     )
+
+
+_NON_PROFIT_WORDS = (
+    "zonder winst",
+    "sans but lucratif",
+    "vereniging",
+    "association",
+    "verein",
+    "stichting",
+    "fondation",
+    "stiftung",
+    "foundation",
+    "stowarzyszenie",
+    "fundacja",
+    "asociatie",
+    "fundatie",
+)
+
+
+def is_non_profit(form: LegalForm) -> bool:
+    """A form for associations and foundations (VZW/ASBL, e.V. …), not for companies."""
+    label = fold(form.name)
+    return any(word in label for word in _NON_PROFIT_WORDS)
 
 
 def legal_form_relation(a: LegalForm | None, b: LegalForm | None) -> str | None:

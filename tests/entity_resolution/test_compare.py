@@ -93,3 +93,34 @@ def test_places() -> None:
         "districts (Flandre orientale / Oost-Vlaanderen vs Anvers / Antwerpen)."
     )
     assert compare_places(None, "2000") is None
+
+
+def test_one_letter_changed_in_a_five_letter_word_pairs() -> None:
+    # Exactly 80 % similar: rapidfuzz's cutoff rounding used to drop such pairs.
+    assert score_names(nn("Akzo Noble N.V."), nn("Akzo Nobel N.V.")).score == 0.9
+
+
+def test_shortened_common_words_pair() -> None:
+    result = score_names(nn("Constr. Thiry"), nn("Construction Thiry"))
+    assert result.how == "tokens" and round(result.score, 3) == 0.957  # (0.9 × 1.5 + 2) / 3.5
+    # A common word is not a shortening of another one.
+    assert score_names(nn("Peeters Bouw"), nn("Bouwwerken Peeters")).score < 0.7
+    # Only common words are expanded: "Hill" is not short for "Hilltop".
+    assert score_names(nn("Hill"), nn("Hilltop")).score < 0.6
+
+
+def test_names_of_common_words_only_compare_in_full() -> None:
+    typo = score_names(nn("Car Wash Bruxellles"), nn("Car Wash Bruxelles"))
+    assert typo.how == "tokens" and typo.score > 0.95
+    # Sharing only some common words is still capped.
+    partial = score_names(nn("Car Wash Bruxelles"), nn("Car Wash Anderlecht Services"))
+    assert partial.score <= GENERIC_ONLY_CAP
+
+
+def test_company_forms_differ_mildly_association_strongly() -> None:
+    companies = compare_legal_forms(nn("DSM B.V."), nn("DSM N.V."))
+    assert companies is not None and companies.weight == -0.1
+    assert "both are companies" in companies.reason
+    association = compare_legal_forms(nn("Peeters NV"), nn("Peeters VZW"))
+    assert association is not None and association.weight == -0.2
+    assert "an association and a company" in association.reason

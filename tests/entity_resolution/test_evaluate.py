@@ -1,7 +1,7 @@
 """Precision/recall/F1 of the matcher and of the exhaustive WRatio baseline on three labelled
 sets: DeNederlandscheBank/name_matching's 500 pairs, dedupe-examples' 102 clusters of Dutch
 patent applicants, and the Fodors-Zagat restaurants. Floors are pinned a little below the
-figures measured with matcher vigie-er/1.0 (given in the comments)."""
+figures measured with matcher vigie-er/1.1 (given in the comments)."""
 
 from __future__ import annotations
 
@@ -98,12 +98,12 @@ def test_sets_load_with_expected_counts(
 
 def test_dnb(dnb_dir: Path) -> None:
     r = evaluate_dnb(dnb_dir)
-    # Measured: Vigie P 0.992 R 0.702 F1 0.822; with possibles P 0.971 R 0.794 F1 0.873;
+    # Measured: Vigie P 0.992 R 0.726 F1 0.838; with possibles P 0.975 R 0.850 F1 0.908;
     # baseline WRatio ≥ 66.5: P 0.948 R 0.946 F1 0.947.
     assert r.vigie.n_queries == 500
     assert r.vigie.precision >= 0.99
-    assert r.vigie.f1 >= 0.80
-    assert r.reviewed.f1 >= 0.86
+    assert r.vigie.f1 >= 0.83
+    assert r.reviewed.f1 >= 0.90
     assert r.baseline.system == "baseline" and r.baseline.n_queries == 500
     assert r.baseline.threshold_note.startswith("WRatio ≥ 66.5 ")
     assert r.baseline.f1 == pytest.approx(0.947, abs=0.001)
@@ -111,11 +111,12 @@ def test_dnb(dnb_dir: Path) -> None:
 
 def test_patstat(patstat_dir: Path) -> None:
     r = evaluate_patstat(patstat_dir)
-    # Measured: Vigie P 1.000 R 0.647 F1 0.785; with possibles P 1.000 R 0.840 F1 0.913;
+    # Measured: Vigie P 1.000 R 0.815 F1 0.898; with possibles P 0.999 R 0.892 F1 0.942;
     # baseline WRatio ≥ 86: P 0.998 R 0.810 F1 0.894.
     assert r.vigie.precision >= 0.99
-    assert r.vigie.f1 >= 0.77
-    assert r.reviewed.precision >= 0.99 and r.reviewed.f1 >= 0.90
+    assert r.vigie.f1 >= 0.895
+    assert r.vigie.f1 >= r.baseline.f1
+    assert r.reviewed.precision >= 0.99 and r.reviewed.f1 >= 0.935
     assert r.baseline.threshold_note.startswith("WRatio ≥ 86 ")
     assert r.baseline.f1 == pytest.approx(0.894, abs=0.001)
 
@@ -127,7 +128,8 @@ def test_fodors_zagat(fodors_zagat_dir: Path) -> None:
     # with possibles R 1.000; baseline WRatio ≥ 95: P 0.978 R 0.812 F1 0.888.
     assert r.vigie.n_queries == 331
     assert r.vigie.precision >= 0.93
-    assert r.vigie.f1 >= 0.89
+    assert r.vigie.f1 >= 0.90
+    assert r.vigie.f1 >= r.baseline.f1
     assert r.reviewed.recall == 1.0
     assert r.baseline.threshold_note.startswith("WRatio ≥ 95 ")
     assert r.baseline.f1 == pytest.approx(0.888, abs=0.001)

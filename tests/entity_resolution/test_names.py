@@ -135,3 +135,28 @@ def test_person_names_order_insensitive() -> None:
     assert normalize_person_name("Éric Lefèvre") == normalize_person_name("LEFEVRE Eric")
     assert normalize_person_name("Jan Peeters") != normalize_person_name("Jan Peters")
     assert normalize_person_name(None) == ""
+
+
+def test_seat_after_the_legal_form_is_dropped() -> None:
+    # Patent-register spellings: the seat or country follows the legal form.
+    for written in ("AKZO NOBEL N.V., ARNHEIM/ARNHEM, NL", "Akzo Nobel NV, Arnhem"):
+        name = normalize_name(written)
+        assert name.tokens == ("akzo", "nobel") and name.legal_form is not None
+        assert name.legal_form.key == "nv"
+    assert normalize_name("DSM N.V. te Heerlen").tokens == ("dsm",)
+    # Without a legal form before it, a comma separates words of the name.
+    assert normalize_name("Harris, Armstrong and Brown").tokens == ("harris", "armstrong", "brown")
+
+
+def test_legal_form_at_the_end_of_initials_stays_apart() -> None:
+    assert tokenize("D.S.M. N.V.") == ["dsm", "nv"]
+    assert normalize_name("D S M N.V.").tokens == ("dsm",)
+    assert tokenize("B.V.B.A.") == ["bvba"]  # a form alone stays one word
+    assert normalize_name("Naamloze Vennootschap DSM").tokens == ("dsm",)
+    assert normalize_name("Akzo Nobel NV Naamlooze Vennootschap").tokens == ("akzo", "nobel")
+
+
+def test_garbled_letters_inside_a_word_do_not_split_it() -> None:
+    assert tokenize("Harv^y PLC") == ["harvy", "plc"]
+    assert tokenize("Dicke~s") == ["dickes"]
+    assert tokenize("Peeters & Zonen") == ["peeters", "&", "zonen"]
