@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -123,6 +124,21 @@ _DATE_PATTERNS = (
 )
 
 
+_DATES: dict[str, date | None] = {}
+
+
+def _cached_date(text: str | None) -> date | None:
+    """:func:`parse_kbo_date` remembered (a dump has a few tens of thousands of dates)."""
+    if not text:
+        return None
+    if text in _DATES:
+        return _DATES[text]
+    value = parse_kbo_date(text)
+    if len(_DATES) < 200_000:
+        _DATES[text] = value
+    return value
+
+
 def parse_kbo_date(text: str | None) -> date | None:
     """``"09-08-1960"`` (the dump's dd-mm-yyyy) → 1960-08-09; also yyyy-mm-dd and dd/mm/yyyy.
     Raises ValueError when the text is not a date."""
@@ -139,9 +155,14 @@ def parse_kbo_date(text: str | None) -> date | None:
 
 def _code(value: str | None, width: int) -> tuple[str | None, bool]:
     """Zero-padded code from ``"12"``/``"416.0"``; returns (code, repaired?)."""
-    if value is None or not value.strip():
+    if not value:
         return None, False
+    if value.isdigit():  # the common case, without the regex
+        padded = value.zfill(width)
+        return padded, padded != value
     s = value.strip()
+    if not s:
+        return None, False
     m = re.fullmatch(r"(\d+)(?:[.,]0+)?", s)
     if not m:
         return s, False
@@ -200,22 +221,31 @@ class _Dump:
 
 
 def _dict_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows with their line numbers; the delimiter is sniffed from the header (``,`` or ``;``)."""
+    """Rows with their line numbers; the delimiter is sniffed from the header (``,`` or ``;``).
+
+    Line numbers count records (a quoted value holding a line break shifts them by one)."""
     header = stream.readline()
     delimiter = ";" if header.count(";") > header.count(",") else ","
     fields = next(csv.reader([header], delimiter=delimiter))
     reader = csv.reader(stream, delimiter=delimiter)
-    for row in reader:
-        if not row:
-            continue
-        yield reader.line_num + 1, dict(zip(fields, row, strict=False))
+    for line, row in enumerate(map(dict, map(partial(zip, fields), reader)), 2):
+        if row:
+            yield line, row
 
 
 class _SideFile:
     """One topic file read in step with enterprise.csv (both sorted by enterprise number)."""
 
-    def __init__(self, dump: _Dump, name: str, key_column: str, report: ImportReport) -> None:
+    def __init__(
+        self,
+        dump: _Dump,
+        name: str,
+        key_column: str,
+        report: ImportReport,
+        known: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
+        self.known = known if known is not None else {}  # raw → normalised, shared
         self.report = report
         self.stream = dump.open(name) if dump.has(name) else None
         self.rows = _dict_rows(self.stream) if self.stream else iter(())
@@ -223,16 +253,28 @@ class _SideFile:
         self.pending: tuple[str, int, dict[str, str]] | None = None
         self.last_key = ""
         self.unsorted_reported = False
+        self._raw = "\0"
+        self._key: str | None = None
         self._advance()
 
     def _advance(self) -> None:
         self.pending = None
         for line, row in self.rows:
-            raw = (row.get(self.key_column) or "").strip()
-            if _is_establishment(raw):
-                self.report.count(self.report.establishment_rows, self.name)
-                continue
-            key = normalize_enterprise_number(raw)
+            raw = row.get(self.key_column) or ""
+            if raw == self._raw:  # rows of one entity follow each other: normalise once
+                key: str | None = self._key
+            elif raw in self.known:  # already normalised by enterprise.csv
+                key = self.known[raw]
+                self._raw, self._key = raw, key
+            else:
+                raw = raw.strip()
+                if _is_establishment(raw):
+                    self.report.count(self.report.establishment_rows, self.name)
+                    continue
+                key = normalize_enterprise_number(raw)
+                if key is not None:
+                    self.known[raw] = key
+                self._raw, self._key = raw, key
             if key is None:
                 self.report.problem(self.name, line, f"unusable entity number {raw!r}")
                 continue
@@ -244,7 +286,8 @@ class _SideFile:
                     f"file not sorted by entity number "
                     f"({raw!r} after {self.last_key}); out-of-order rows are lost",
                 )
-            self.last_key = max(self.last_key, key)
+            if key > self.last_key:
+                self.last_key = key
             self.pending = (key, line, row)
             return
 
@@ -303,11 +346,10 @@ def read_kbo_opendata(
     report = report if report is not None else ImportReport()
     dump = _Dump(Path(directory))
     codes = _load_codes(dump)
+    known: dict[str, str] = {}
     sides = {
-        "denomination": _SideFile(dump, "denomination.csv", "EntityNumber", report),
-        "address": _SideFile(dump, "address.csv", "EntityNumber", report),
-        "contact": _SideFile(dump, "contact.csv", "EntityNumber", report),
-        "activity": _SideFile(dump, "activity.csv", "EntityNumber", report),
+        name: _SideFile(dump, f"{name}.csv", "EntityNumber", report, known)
+        for name in ("denomination", "address", "contact", "activity")
     }
     previous = ""
     unsorted = False
@@ -315,7 +357,9 @@ def read_kbo_opendata(
         with dump.open("enterprise.csv") as stream:
             for line, row in _dict_rows(stream):
                 raw = (row.get("EnterpriseNumber") or "").strip()
-                number = normalize_enterprise_number(raw)
+                number = known.get(raw) or normalize_enterprise_number(raw)
+                if len(known) >= 4096:  # the side files read at most one entity ahead
+                    known.clear()
                 if number is None:
                     report.problem("enterprise.csv", line, f"unusable enterprise number {raw!r}")
                     continue
@@ -358,7 +402,7 @@ def _build_entry(
     report.repaired_values += int(fixed1) + int(fixed2)
     start: date | None = None
     try:
-        start = parse_kbo_date(row.get("StartDate"))
+        start = _cached_date(row.get("StartDate"))
     except ValueError:
         report.problem("enterprise.csv", line, f"unreadable StartDate {row.get('StartDate')!r}")
     status_code = (row.get("Status") or "").strip()
@@ -434,6 +478,32 @@ def _seat(
     return None, None, None, "BE"
 
 
+_NATIONAL_PHONE_RE = re.compile(r"0[1-9][0-9 ./-]{6,14}")
+_PHONE_PREFIX_OK: dict[tuple[int, str], bool] = {}
+
+
+def _fast_phone(value: str) -> str | None:
+    """:func:`normalize_phone` for the dump's national numbers (``02 315 13 51``), fast.
+
+    Whether a Belgian national number is valid depends only on its length and leading digits
+    (the numbering plan is prefix + free digits), so ``phonenumbers`` is asked once per
+    (length, first five digits); numbers of a prefix it accepts are written ``+32…`` directly.
+    Anything else (international forms, letters, odd prefixes) goes to ``normalize_phone``.
+    """
+    if not _NATIONAL_PHONE_RE.fullmatch(value):
+        return normalize_phone(value)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    key = (len(digits), digits[:5])
+    simple = _PHONE_PREFIX_OK.get(key)
+    if simple is None:
+        full = normalize_phone(value)
+        simple = full == "+32" + digits[1:]
+        if len(_PHONE_PREFIX_OK) < 100_000:
+            _PHONE_PREFIX_OK[key] = simple
+        return full
+    return "+32" + digits[1:] if simple else normalize_phone(value)
+
+
 def _contacts(
     rows: list[tuple[int, dict[str, str]]],
 ) -> tuple[str | None, str | None, str | None]:
@@ -444,12 +514,15 @@ def _contacts(
         if not value:
             continue
         if kind == "TEL" and phone is None:
-            phone = normalize_phone(value) or value
+            phone = _fast_phone(value) or value
         elif kind == "EMAIL" and email is None:
             email = normalize_email(value) or value
         elif kind == "WEB" and website is None:
             website = value
     return phone, email, website
+
+
+_RANKS = {"MAIN": 0, "SECO": 1, "ANCI": 2}
 
 
 def _activities(
@@ -468,7 +541,7 @@ def _activities(
             report.problem("activity.csv", line, f"unreadable NACE code {row.get('NaceCode')!r}")
             continue
         report.repaired_values += int(fixed_code)
-        rank = {"MAIN": 0, "SECO": 1, "ANCI": 2}.get((row.get("Classification") or "").strip(), 3)
+        rank = _RANKS.get((row.get("Classification") or "").strip(), 3)
         by_version.setdefault(version or "", []).append((rank, code))
     if not by_version:
         return onss, (), None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -12,7 +13,8 @@ from sqlmodel import Session, col, select
 from entity_resolution.geo import lookup_postcode
 from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.names import normalize_person_name
-from entity_resolution.register import RegisterEntry
+from entity_resolution.register import ImportReport, RegisterEntry
+from pipelines.register_bulk import Progress, bulk_import_entries, prepared_dump, write_prepared
 from storage.models import Address, Employer, Person, Role, utcnow
 
 
@@ -80,30 +82,36 @@ def import_entries(
     session: Session,
     entries: Iterable[RegisterEntry],
     origin: str = "kbo_opendata",
-    batch: int = 2000,
+    batch: int = 5000,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Insert or refresh employers; existing rows (and what points at them) are kept."""
-    counts = {"new": 0, "updated": 0}
-    pending = 0
-    for entry in entries:
-        employer = session.exec(
-            select(Employer).where(Employer.enterprise_number == entry.enterprise_number)
-        ).first()
-        if employer is None:
-            employer = Employer(
-                enterprise_number=entry.enterprise_number, name=entry.name, origin=origin
-            )
-            counts["new"] += 1
-        else:
-            counts["updated"] += 1
-        _apply_entry(employer, entry)
-        session.add(employer)
-        pending += 1
-        if pending >= batch:
-            session.commit()
-            pending = 0
-    session.commit()
-    return counts
+    """Insert new employers, update changed ones, skip unchanged ones, strike off the gone.
+
+    Existing rows keep their ``Employer.id`` (and what points at them). ``full=True``: the
+    entries are a complete KBO dump, so stored ``kbo_opendata`` employers absent from it get
+    status ``"ST"`` (off by default: a partial list must not strike anyone off). Returns
+    ``{"new", "changed", "unchanged", "struck_off", "duplicates"}``. See
+    :mod:`pipelines.register_bulk` for how it stays fast on the 2-million-enterprise dump.
+    """
+    return bulk_import_entries(
+        session, entries, origin=origin, batch=batch, full=full, progress=progress
+    )
+
+
+def import_kbo_dump(
+    session: Session,
+    path: str | Path,
+    report: ImportReport,
+    full: bool = True,
+    progress: Progress | None = None,
+    in_child: bool = True,
+) -> dict[str, int]:
+    """:func:`import_entries` of the KBO Open Data dump at ``path`` (folder or zip), with the
+    CSV reading in a second process (``in_child``). Problems of the dump go to ``report``."""
+    return write_prepared(
+        session, prepared_dump(path, report, in_child=in_child), full=full, progress=progress
+    )
 
 
 def _merge_entry(employer: Employer, entry: RegisterEntry, keep_name: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -9,36 +10,59 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
 from entity_resolution.csv_register import EmployerCsv
-from entity_resolution.register import read_kbo_opendata
-from pipelines.register_sync import import_entries, import_keyed_entries
+from entity_resolution.register import ImportReport
+from pipelines.register_sync import import_kbo_dump, import_keyed_entries
 from storage.db import make_engine, upgrade
 from vigie.settings import Settings
 
 
-def import_kbo(settings: Settings, path: Path, console: Console | None = None) -> dict[str, int]:
-    """Stream a KBO Open Data dump into the Employer table (new and refreshed rows)."""
+def import_kbo(
+    settings: Settings, path: Path, console: Console | None = None, full: bool = True
+) -> dict[str, int]:
+    """Stream a KBO Open Data dump into the Employer table, incrementally.
+
+    Returns ``{"new", "changed", "unchanged", "struck_off", "duplicates", "problems"}``;
+    ``full`` (a complete dump) strikes off stored KBO enterprises the dump no longer lists.
+    With a console, a live line shows enterprises read and the rate per second, then the
+    first problems of the dump are printed. Raises
+    :class:`entity_resolution.EntityResolutionError` when there is no dump at ``path``.
+    """
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
+    report = ImportReport()
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        TextColumn("{task.completed:>10,.0f} enterprises"),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         console=console,
         disable=console is None,
     )
+    started = time.perf_counter()
     try:
         with progress, Session(engine) as session:
-            task = progress.add_task("importing KBO register", total=None)
+            task = progress.add_task("importing KBO register", total=None, rate="")
 
-            def counted(entries):  # type: ignore[no-untyped-def]
-                for n, entry in enumerate(entries, 1):
-                    if n % 500 == 0:
-                        progress.update(task, description=f"importing KBO register: {n}")
-                    yield entry
+            def show(read: int) -> None:
+                rate = read / max(time.perf_counter() - started, 1e-6)
+                progress.update(task, completed=read, rate=f"{rate:,.0f}/s")
 
-            return import_entries(session, counted(read_kbo_opendata(path)))
+            counts = import_kbo_dump(session, path, report, full=full, progress=show)
     finally:
         engine.dispose()
+    counts["problems"] = report.problem_count
+    if console is not None:
+        elapsed = time.perf_counter() - started
+        console.print(
+            f"read {report.enterprises:,} enterprises in {elapsed:.1f} s "
+            f"({report.enterprises / max(elapsed, 1e-6):,.0f}/s)"
+        )
+        for problem in report.problems[:50]:
+            console.print(f"{problem.file} line {problem.line}: {problem.message}", markup=False)
+        if report.problem_count > 50:
+            console.print(f"… and {report.problem_count - 50} more problems")
+    return counts
 
 
 def import_csv(
