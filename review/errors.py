@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from review import LoginRequired, ReviewError
 from storage import EvidenceError
-from storage.queries import InvalidStatusChange, NotFoundError
+from storage.queries import InvalidJudgement, InvalidStatusChange, NotFoundError
 from vigie.errors import VigieError
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _STATUS_BY_TYPE: list[tuple[type[VigieError], int]] = [
     (NotFoundError, 404),
     (InvalidStatusChange, 409),
+    (InvalidJudgement, 400),
     (EvidenceError, 500),
 ]
 

@@ -19,6 +19,9 @@ EMPLOYER_STATUS_LABELS = {"AC": "Active", "ST": "Struck off"}
 SEVERITY_CLASSES = {"high": "sev-high", "medium": "sev-medium", "low": "sev-low"}
 STATUS_CLASSES = {"new": "st-new", "in_review": "st-review", "confirmed": "st-confirmed",
                   "dismissed": "st-dismissed"}
+VERDICT_LABELS = {"positive": "Match confirmed", "negative": "Match rejected",
+                  "unsure": "Unsure"}
+VERDICT_CLASSES = {"positive": "vd-positive", "negative": "vd-negative", "unsure": "vd-unsure"}
 _CHARSET_RE = re.compile(r"^[A-Za-z0-9._:-]{1,40}$")
 
 
@@ -119,5 +122,7 @@ def make_environment(template_dir: str) -> Environment:
         employer_status=lambda v: label(EMPLOYER_STATUS_LABELS, v),
         severity_class=lambda v: css_class(SEVERITY_CLASSES, v),
         status_class=lambda v: css_class(STATUS_CLASSES, v),
+        verdict_label=lambda v: label(VERDICT_LABELS, v),
+        verdict_class=lambda v: css_class(VERDICT_CLASSES, v),
     )
     return env

@@ -12,12 +12,15 @@ from sqlmodel import Session
 
 from review.captures import body_matches
 from review.deps import current_user, get_db, get_store, require_csrf
+from review.judging import judge_match
 from review.routes_pages import queue_filters
 from review.schemas import (
     CaptureDetailPublic,
     EmployerDetailPublic,
     ErrorPublic,
     FilterOptionsPublic,
+    JudgementIn,
+    JudgementPublic,
     SignalDetailPublic,
     SignalListPublic,
     SignalPublic,
@@ -85,6 +88,22 @@ def api_signal_status(signal_id: int, change: StatusChangeIn,
     signal = queries.set_signal_status(db, signal_id, change.status, user.username, change.reason)
     db.commit()
     return SignalPublic.model_validate(signal)
+
+
+@router.post("/matches/{match_id}/judgement", response_model=JudgementPublic,
+             tags=["matches"], dependencies=[Depends(require_csrf)],
+             responses={400: {"model": ErrorPublic, "description": "Unknown verdict."},
+                        403: {"model": ErrorPublic, "description": "Missing CSRF token."}})
+def api_match_judgement(match_id: int, given: JudgementIn,
+                        user: User = Depends(current_user),
+                        db: Session = Depends(get_db)) -> JudgementPublic:
+    """Confirm (positive), reject (negative) or mark unsure a machine match. The verdict is
+    stored against the record's fingerprint and the employer's enterprise number, audited as
+    ``match.judgement``, and the record's rules are re-run so signals obey it (existing signals
+    keep their status and evidence)."""
+    judgement = judge_match(db, match_id, given.verdict, user.username, given.note)
+    db.commit()
+    return JudgementPublic.model_validate(judgement)
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureDetailPublic, tags=["evidence"])

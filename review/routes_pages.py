@@ -1,5 +1,6 @@
 """The server-rendered pages: the signal queue, a signal with its evidence chain, captures,
-employers, and the status change form. Every route needs a logged-in user."""
+employers, the status change form and the match judgement form. Every route needs a
+logged-in user."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from review import ReviewError
 from review.captures import body_matches, content_response, screenshot_response
 from review.deps import current_user, get_db, get_store, require_csrf
+from review.judging import judge_match
 from storage import EvidenceError, queries
 from storage.audit import append_event
 from storage.evidence import EvidenceStore
@@ -90,6 +92,23 @@ def signal_status(
     queries.set_signal_status(db, signal_id, status, user.username, reason)
     db.commit()
     return RedirectResponse(f"/signals/{signal_id}", status_code=303)
+
+
+@router.post("/signals/{signal_id}/matches/{match_id}/judgement",
+             dependencies=[Depends(require_csrf)])
+def match_judgement(
+    signal_id: int,
+    match_id: int,
+    verdict: str = Form(...),
+    note: str = Form(""),
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Confirm / reject / mark unsure the match shown on a signal page, then go back to it."""
+    queries.get_signal(db, signal_id)  # a stale or forged signal id is a 404, not a redirect
+    judge_match(db, match_id, verdict, user.username, note)
+    db.commit()
+    return RedirectResponse(f"/signals/{signal_id}#match-{match_id}", status_code=303)
 
 
 @router.get("/captures/{capture_id}")

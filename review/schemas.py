@@ -170,9 +170,34 @@ class RecordPublic(_FromRows):
     seen_count: int
 
 
+class JudgementPublic(_FromRows):
+    """A reviewer's verdict on a record/employer pair; it always wins over the machine."""
+
+    id: int
+    record_fingerprint: str = Field(description="The record's stable fingerprint (survives "
+                                                "re-crawls).")
+    employer_id: int | None
+    employer_number: str | None = Field(description="The employer's enterprise number (survives "
+                                                    "register refreshes).")
+    verdict: str = Field(description="positive (match confirmed) | negative (match rejected) | "
+                                     "unsure")
+    user: str
+    at: datetime = Field(description="UTC.")
+    matcher_version: str = Field(description="Version of the matcher that proposed the match.")
+    note: str
+
+
+class JudgementIn(BaseModel):
+    verdict: str = Field(description="positive | negative | unsure")
+    note: str = Field("", description="Optional free text (at most 2000 characters).")
+
+
 class MatchWithRecordPublic(BaseModel):
     match: MatchPublic
     record: RecordPublic
+    judgements: list[JudgementPublic] = Field(
+        default_factory=list, description="Human verdicts on this pair, newest first.")
+    latest_verdict: str | None = Field(None, description="The verdict that counts now.")
 
 
 class EvidencePublic(BaseModel):
@@ -257,8 +282,15 @@ def capture_public(capture: Capture) -> CapturePublic:
 
 
 def match_rows_public(rows: list[queries.MatchRow]) -> list[MatchWithRecordPublic]:
-    return [MatchWithRecordPublic(match=MatchPublic.model_validate(r.match),
-                                  record=RecordPublic.model_validate(r.record)) for r in rows]
+    return [
+        MatchWithRecordPublic(
+            match=MatchPublic.model_validate(r.match),
+            record=RecordPublic.model_validate(r.record),
+            judgements=[JudgementPublic.model_validate(j) for j in r.judgements],
+            latest_verdict=r.latest_judgement.verdict if r.latest_judgement else None,
+        )
+        for r in rows
+    ]
 
 
 def signal_list_public(rows: list[queries.SignalRow], total: int, limit: int,

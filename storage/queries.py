@@ -19,6 +19,7 @@ from storage.models import (
     AuditEvent,
     Capture,
     Employer,
+    Judgement,
     Match,
     Person,
     Record,
@@ -38,6 +39,10 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
 SIGNAL_SORTS = ("last_seen", "severity")
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 STATUS_ACTION = "signal.status"
+# A reviewer's verdict on a machine match: positive confirms it, negative rejects it.
+VERDICTS = ("positive", "negative", "unsure")
+JUDGEMENT_ACTION = "match.judgement"
+NOTE_MAX_CHARS = 2000
 
 
 class NotFoundError(StorageError):
@@ -46,6 +51,10 @@ class NotFoundError(StorageError):
 
 class InvalidStatusChange(StorageError):
     """A status change that the triage workflow does not allow (or lacks its reason)."""
+
+
+class InvalidJudgement(StorageError):
+    """A judgement with an unknown verdict or an over-long note."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,12 @@ class EvidenceItem:
 class MatchRow:
     match: Match
     record: Record
+    judgements: list[Judgement] = field(default_factory=list)  # newest first
+
+    @property
+    def latest_judgement(self) -> Judgement | None:
+        """The verdict that counts now (the latest one wins, as in signal detection)."""
+        return self.judgements[0] if self.judgements else None
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,11 @@ def _get(session: Session, model: Any, row_id: int, label: str) -> Any:
     return row
 
 
+def get_signal(session: Session, signal_id: int) -> Signal:
+    """Just the signal row (:class:`NotFoundError` if there is none)."""
+    return _get(session, Signal, signal_id, "signal")
+
+
 def signal_evidence(session: Session, signal_id: int) -> list[EvidenceItem]:
     """The records a signal rests on, each with its captures (first seen, last seen, linked)."""
     links = session.exec(
@@ -255,7 +275,8 @@ def signal_detail(session: Session, signal_id: int) -> SignalDetail:
         if employer is not None:
             statement = statement.where(Match.employer_id == employer.id)
         statement = statement.order_by(Match.score.desc(), Match.id)
-        matches = [MatchRow(m, r) for m, r in session.exec(statement).all()]
+        matches = [MatchRow(m, r, match_judgements(session, m, r))
+                   for m, r in session.exec(statement).all()]
     return SignalDetail(signal, employer, matches, evidence, signal_history(session, signal_id))
 
 
@@ -331,7 +352,7 @@ def employer_detail(session: Session, employer_id: int) -> EmployerDetail:
         .order_by(Signal.last_seen.desc(), Signal.id.desc())
     ).all())
     matches = [
-        MatchRow(m, r)
+        MatchRow(m, r, match_judgements(session, m, r))
         for m, r in session.exec(
             select(Match, Record).join(Record, Match.record_id == Record.id)
             .where(Match.employer_id == employer_id)
@@ -339,3 +360,66 @@ def employer_detail(session: Session, employer_id: int) -> EmployerDetail:
         ).all()
     ]
     return EmployerDetail(employer, addresses, roles, signals, matches)
+
+
+# -- human judgements on matches ----------------------------------------------------------------
+def _judgements_newest_first(statement: Any) -> Any:
+    return statement.order_by(Judgement.at.desc(), Judgement.id.desc())
+
+
+def judgements_for_record(session: Session, record_id: int) -> list[Judgement]:
+    """Every judgement on the record's fingerprint (any employer), newest first."""
+    record = _get(session, Record, record_id, "record")
+    return list(session.exec(_judgements_newest_first(
+        select(Judgement).where(Judgement.record_fingerprint == record.fingerprint)
+    )).all())
+
+
+def match_judgements(session: Session, match: Match, record: Record) -> list[Judgement]:
+    """The judgements on this record/employer pair, newest first.
+
+    A judgement names the employer by id and by enterprise number, so one made before a
+    register refresh (new employer row, same number) still shows next to the match.
+    """
+    employer = session.get(Employer, match.employer_id)
+    same_employer = [Judgement.employer_id == match.employer_id]
+    if employer is not None and employer.enterprise_number:
+        same_employer.append(Judgement.employer_number == employer.enterprise_number)
+    return list(session.exec(_judgements_newest_first(
+        select(Judgement).where(Judgement.record_fingerprint == record.fingerprint,
+                                or_(*same_employer))
+    )).all())
+
+
+def record_judgement(
+    session: Session, match_id: int, verdict: str, user: str, note: str = ""
+) -> Judgement:
+    """Store a reviewer's verdict on a match and audit it in the same transaction.
+
+    The judgement is keyed by the record's fingerprint and the employer's id *and* enterprise
+    number, so it survives re-crawls and register refreshes; it also keeps the matcher version
+    that proposed the match. Nothing else changes here: the caller re-runs detection (signals
+    obey the latest verdict) and commits.
+    """
+    if verdict not in VERDICTS:
+        raise InvalidJudgement(f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise InvalidJudgement(f"the note is {len(note)} characters long; "
+                               f"at most {NOTE_MAX_CHARS} are kept")
+    match = _get(session, Match, match_id, "match")
+    record = _get(session, Record, match.record_id, "record")
+    employer = _get(session, Employer, match.employer_id, "employer")
+    judgement = Judgement(
+        record_fingerprint=record.fingerprint, employer_id=employer.id,
+        employer_number=employer.enterprise_number, verdict=verdict, user=user,
+        matcher_version=match.matcher_version or "", note=note,
+    )
+    session.add(judgement)
+    session.flush()
+    append_event(session, user, JUDGEMENT_ACTION, f"match:{match_id}", {
+        "match_id": match_id, "verdict": verdict, "note": note, "judgement_id": judgement.id,
+        "record_id": record.id, "employer_id": employer.id,
+        "employer_number": employer.enterprise_number,
+    })
+    return judgement
