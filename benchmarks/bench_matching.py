@@ -33,6 +33,7 @@ from benchmarks.common import BenchResult, progress, timed, traced_peak_mb
 from benchmarks.filler import demo_entries, filler_entries, keyed
 from demo.spelling import written_name
 from demo.world import World, build_world
+from entity_resolution.evaluate import Counts, prf
 from entity_resolution.matcher import Matcher, MatchQuery
 
 QUICK = {"world_size": 300, "filler": 2_000, "variants": 2}
@@ -51,37 +52,20 @@ class LabelledQuery:
     expected: str | None  # enterprise number of the true employer, None = must not match
 
 
-@dataclass
-class Scores:
-    """Confusion counts and the rates derived from them."""
-
-    queries: int = 0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, predicted: str | None, expected: str | None) -> None:
-        self.queries += 1
-        if predicted is not None and predicted == expected:
-            self.tp += 1
-            return
-        if predicted is not None:
-            self.fp += 1
-        if expected is not None:
-            self.fn += 1
+class Scores(Counts):
+    """The evaluation's confusion counts, with the rates the benchmark reports."""
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        return prf(self.tp, self.fp, self.fn)[0]
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return prf(self.tp, self.fp, self.fn)[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return prf(self.tp, self.fp, self.fn)[2]
 
     def as_dict(self) -> dict[str, float]:
         return {
