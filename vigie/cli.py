@@ -92,10 +92,10 @@ def extract(
     file: Annotated[Path, typer.Argument(help="Saved page (HTML).", exists=True, dir_okay=False)],
 ) -> None:
     """Run a spider's parser on a saved page and print its items as JSON lines."""
-    from vigie.extract import extract_items
+    from spiders.parsers import extract_page
 
-    for item in extract_items(spider, url, file.read_bytes()):
-        sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+    item = extract_page(spider, file.read_bytes(), url)
+    sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
 
 
 @runs_app.command("list")
