@@ -106,6 +106,7 @@ def match_judgement(
 ) -> Response:
     """Confirm / reject / mark unsure the match shown on a signal page, then go back to it."""
     queries.get_signal(db, signal_id)  # a stale or forged signal id is a 404, not a redirect
+    queries.match_of_signal(db, signal_id, match_id)  # only a match shown on that page
     judge_match(db, match_id, verdict, user.username, note)
     db.commit()
     return RedirectResponse(f"/signals/{signal_id}#match-{match_id}", status_code=303)

@@ -218,6 +218,18 @@ def get_signal(session: Session, signal_id: int) -> Signal:
     return _get(session, Signal, signal_id, "signal")
 
 
+def match_of_signal(session: Session, signal_id: int, match_id: int) -> Match:
+    """The match, if its record is evidence of the signal (else :class:`NotFoundError`)."""
+    match = _get(session, Match, match_id, "match")
+    linked = session.exec(
+        select(SignalEvidence).where(SignalEvidence.signal_id == signal_id,
+                                     SignalEvidence.record_id == match.record_id)
+    ).first()
+    if linked is None:
+        raise NotFoundError(f"match {match_id} is not behind signal {signal_id}")
+    return match
+
+
 def signal_evidence(session: Session, signal_id: int) -> list[EvidenceItem]:
     """The records a signal rests on, each with its captures (first seen, last seen, linked)."""
     links = session.exec(

@@ -250,3 +250,18 @@ def test_note_is_escaped_on_the_page(user_client: TestClient, world, engine) -> 
     assert '<strong class="latest-verdict">Match rejected</strong>' in response.text
     with Session(engine) as s:
         assert s.exec(select(Judgement.note)).one() == NOTE_XSS  # stored as typed
+
+
+def test_page_refuses_a_match_that_is_not_behind_the_signal(user_client: TestClient, world,
+                                                            engine) -> None:
+    match_id = match_id_of(engine, world)
+    with Session(engine) as s:
+        linked = {e.signal_id for e in s.exec(select(SignalEvidence).where(
+            SignalEvidence.record_id == world.record_id)).all()}
+        other = next(sig.id for sig in s.exec(select(Signal)).all() if sig.id not in linked)
+    response = user_client.post(f"/signals/{other}/matches/{match_id}/judgement",
+                                data={"verdict": "negative",
+                                      "csrf_token": page_token(user_client, world)},
+                                follow_redirects=False)
+    assert response.status_code == 404
+    assert stored(engine) == ([], [])
