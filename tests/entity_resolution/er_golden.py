@@ -1,7 +1,9 @@
 """Golden pairs: one query against a one-entry register, with the pinned outcome, score
-(2 decimals), method and every reason. ``test_golden.py`` checks them; to regenerate after
-a deliberate change (then review the diff line by line):
+(2 decimals), method and every reason, plus the human ``expect`` when the input has one.
+``test_golden.py`` checks them; the inputs are built by ``build_golden_inputs.py``. To
+regenerate after a deliberate change (then review the diff line by line):
 
+    .venv/bin/python tests/entity_resolution/build_golden_inputs.py
     .venv/bin/python tests/entity_resolution/er_golden.py
 """
 
@@ -24,6 +26,8 @@ def run_pair(pair: dict[str, Any]) -> dict[str, Any]:
     matcher = Matcher([(entry.enterprise_number, entry)])
     found = matcher.match(MatchQuery(**pair["query"]))
     result: dict[str, Any] = {"id": pair["id"], "query": pair["query"], "entry": pair["entry"]}
+    if "expect" in pair:  # what a careful human would say; kept to document known misses
+        result["expect"] = pair["expect"]
     if not found:
         result.update(outcome="none", score=None, method=None, reasons=[])
         return result
