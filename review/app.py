@@ -23,6 +23,7 @@ from review.auth import LoginThrottle
 from review.deps import csrf_token
 from review.errors import install_error_handlers
 from review.formatting import make_environment
+from review.permissions import allowed, permission_for_status
 from review.security import SecurityHeadersMiddleware
 from storage.db import make_engine
 from vigie.settings import Settings
@@ -37,6 +38,10 @@ def _renderer(templates: Jinja2Templates) -> Any:
     def render(request: Request, name: str, context: dict[str, Any],
                status_code: int = 200) -> HTMLResponse:
         context = {"user": None, **context, "csrf_token": csrf_token(request)}
+        user = context["user"]
+        # Pages show only the actions the user's role may take (the routes enforce it anyway).
+        context["can"] = lambda permission: user is not None and allowed(user.role, permission)
+        context["status_permission"] = permission_for_status
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     return render

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from review.captures import body_matches
-from review.deps import current_user, get_db, get_store, require_csrf
+from review.deps import get_db, get_store, require_csrf
 from review.judging import judge_match
+from review.permissions import authorize, permission_for_status, require
 from review.routes_pages import queue_filters
 from review.schemas import (
     CaptureDetailPublic,
@@ -35,10 +36,12 @@ from storage.audit import append_event
 from storage.evidence import EvidenceStore
 from storage.models import User
 
+_FORBIDDEN = {"model": ErrorPublic, "description": "Role not allowed, or missing CSRF token."}
 _ERRORS = {401: {"model": ErrorPublic, "description": "Not logged in."},
+           403: _FORBIDDEN,
            404: {"model": ErrorPublic, "description": "No such row."}}
 
-router = APIRouter(prefix="/api", dependencies=[Depends(current_user)], responses=_ERRORS)
+router = APIRouter(prefix="/api", dependencies=[Depends(require("view"))], responses=_ERRORS)
 
 
 @router.get("/signals", response_model=SignalListPublic, tags=["signals"])
@@ -67,7 +70,7 @@ def api_signal_filters(db: Session = Depends(get_db)) -> FilterOptionsPublic:
 
 
 @router.get("/signals/{signal_id}", response_model=SignalDetailPublic, tags=["signals"])
-def api_signal(signal_id: int, user: User = Depends(current_user),
+def api_signal(signal_id: int, user: User = Depends(require("view")),
                db: Session = Depends(get_db)) -> SignalDetailPublic:
     """A signal with its employer, matches (with explanations), evidence chain and history."""
     detail = queries.signal_detail(db, signal_id)
@@ -79,12 +82,15 @@ def api_signal(signal_id: int, user: User = Depends(current_user),
 
 @router.post("/signals/{signal_id}/status", response_model=SignalPublic, tags=["signals"],
              dependencies=[Depends(require_csrf)],
-             responses={403: {"model": ErrorPublic, "description": "Missing CSRF token."},
+             responses={403: _FORBIDDEN,
                         409: {"model": ErrorPublic, "description": "Transition not allowed."}})
 def api_signal_status(signal_id: int, change: StatusChangeIn,
-                      user: User = Depends(current_user),
+                      user: User = Depends(require("triage")),
                       db: Session = Depends(get_db)) -> SignalPublic:
-    """Move a signal along new → in_review → confirmed/dismissed (dismissing needs a reason)."""
+    """Move a signal along new → in_review → confirmed/dismissed (dismissing needs a reason).
+    Triage (to new / in review) needs the analyst or reviewer role; deciding (confirmed /
+    dismissed) the reviewer role."""
+    authorize(user, permission_for_status(change.status))
     signal = queries.set_signal_status(db, signal_id, change.status, user.username, change.reason)
     db.commit()
     return SignalPublic.model_validate(signal)
@@ -93,9 +99,9 @@ def api_signal_status(signal_id: int, change: StatusChangeIn,
 @router.post("/matches/{match_id}/judgement", response_model=JudgementPublic,
              tags=["matches"], dependencies=[Depends(require_csrf)],
              responses={400: {"model": ErrorPublic, "description": "Unknown verdict."},
-                        403: {"model": ErrorPublic, "description": "Missing CSRF token."}})
+                        403: _FORBIDDEN})
 def api_match_judgement(match_id: int, given: JudgementIn,
-                        user: User = Depends(current_user),
+                        user: User = Depends(require("decide")),
                         db: Session = Depends(get_db)) -> JudgementPublic:
     """Confirm (positive), reject (negative) or mark unsure a machine match. The verdict is
     stored against the record's fingerprint and the employer's enterprise number, audited as

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from review import TooManyAttempts
 from review.auth import LoginThrottle, authenticate, new_csrf_token, safe_next
-from review.deps import CSRF_HEADER, csrf_token, current_user, get_db, get_throttle, require_csrf
+from review.deps import CSRF_HEADER, csrf_token, get_db, get_throttle, require_csrf
+from review.permissions import require
 from review.schemas import ErrorPublic, SessionPublic
 from storage.audit import append_event
 from storage.models import User
@@ -83,7 +84,7 @@ def login(
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(require_csrf)])
-def logout(request: Request, user: User = Depends(current_user),
+def logout(request: Request, user: User = Depends(require("view")),
            db: Session = Depends(get_db)) -> Response:
     append_event(db, user.username, "logout", f"user:{user.username}", {})
     db.commit()
@@ -93,6 +94,6 @@ def logout(request: Request, user: User = Depends(current_user),
 
 @router.get("/api/session", response_model=SessionPublic, tags=["session"],
             responses={401: {"model": ErrorPublic}})
-def api_session(request: Request, user: User = Depends(current_user)) -> SessionPublic:
+def api_session(request: Request, user: User = Depends(require("view"))) -> SessionPublic:
     """Who is logged in, and the CSRF token to send as ``X-CSRF-Token`` on POSTs."""
     return SessionPublic(username=user.username, role=user.role, csrf_token=csrf_token(request))

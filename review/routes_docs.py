@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from review.deps import current_user
+from review.permissions import require
 from storage.models import User
 
 router = APIRouter(include_in_schema=False)
@@ -74,12 +74,12 @@ def _schemas(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/openapi.json")
-def openapi_json(request: Request, user: User = Depends(current_user)) -> Response:
+def openapi_json(request: Request, user: User = Depends(require("view"))) -> Response:
     return JSONResponse(request.app.openapi())
 
 
 @router.get("/docs")
-def docs_page(request: Request, user: User = Depends(current_user)) -> Response:
+def docs_page(request: Request, user: User = Depends(require("view"))) -> Response:
     spec = request.app.openapi()
     return request.app.state.render(request, "docs.html", {
         "user": user, "info": spec.get("info", {}), "operations": _operations(spec),

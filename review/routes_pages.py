@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from review import ReviewError
 from review.captures import body_matches, content_response, screenshot_response
-from review.deps import current_user, get_db, get_store, require_csrf
+from review.deps import get_db, get_store, require_csrf
 from review.judging import judge_match
+from review.permissions import authorize, permission_for_status, require
 from storage import EvidenceError, queries
 from storage.audit import append_event
 from storage.evidence import EvidenceStore
@@ -21,7 +22,7 @@ from storage.models import User
 
 PAGE_SIZE = 50
 
-router = APIRouter(dependencies=[Depends(current_user)], include_in_schema=False)
+router = APIRouter(dependencies=[Depends(require("view"))], include_in_schema=False)
 
 
 def queue_filters(rule: str | None, severity: str | None, status: str | None,
@@ -47,7 +48,7 @@ def signals_page(
     district: str | None = None,
     sort: str = "last_seen",
     page: int = Query(1, ge=1, le=100_000),
-    user: User = Depends(current_user),
+    user: User = Depends(require("view")),
     db: Session = Depends(get_db),
 ) -> Response:
     filters = queue_filters(rule, severity, status, district, sort)
@@ -72,7 +73,7 @@ def signals_page(
 def signal_page(
     request: Request,
     signal_id: int,
-    user: User = Depends(current_user),
+    user: User = Depends(require("view")),
     db: Session = Depends(get_db),
 ) -> Response:
     detail = queries.signal_detail(db, signal_id)
@@ -86,9 +87,10 @@ def signal_status(
     signal_id: int,
     status: str = Form(...),
     reason: str = Form(""),
-    user: User = Depends(current_user),
+    user: User = Depends(require("triage")),
     db: Session = Depends(get_db),
 ) -> Response:
+    authorize(user, permission_for_status(status))
     queries.set_signal_status(db, signal_id, status, user.username, reason)
     db.commit()
     return RedirectResponse(f"/signals/{signal_id}", status_code=303)
@@ -101,7 +103,7 @@ def match_judgement(
     match_id: int,
     verdict: str = Form(...),
     note: str = Form(""),
-    user: User = Depends(current_user),
+    user: User = Depends(require("decide")),
     db: Session = Depends(get_db),
 ) -> Response:
     """Confirm / reject / mark unsure the match shown on a signal page, then go back to it."""
@@ -116,7 +118,7 @@ def match_judgement(
 def capture_page(
     request: Request,
     capture_id: int,
-    user: User = Depends(current_user),
+    user: User = Depends(require("view")),
     db: Session = Depends(get_db),
     store: EvidenceStore = Depends(get_store),
 ) -> Response:
@@ -154,7 +156,7 @@ def capture_screenshot(
 def employer_page(
     request: Request,
     employer_id: int,
-    user: User = Depends(current_user),
+    user: User = Depends(require("view")),
     db: Session = Depends(get_db),
 ) -> Response:
     detail = queries.employer_detail(db, employer_id)

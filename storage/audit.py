@@ -20,7 +20,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from storage.models import AuditEvent, utcnow
@@ -107,3 +107,11 @@ def verify_chain(session: Session) -> list[str]:
         expected_prev = event.hash
         previous_id = event.id
     return problems
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """(number of events, hash of the last one): note it down (or print it in a report) to
+    detect later the one tampering the chain cannot show by itself — removal of the last rows."""
+    last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    count = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    return int(count), last.hash if last is not None else GENESIS_HASH

@@ -26,6 +26,7 @@ evidence_app = typer.Typer(help="Check the integrity of the evidence store.", no
 schedule_app = typer.Typer(help="Manage scheduled crawls.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 runs_app = typer.Typer(help="Crawl runs: status, coverage, problems.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(register_app, name="register")
 app.add_typer(signals_app, name="signals")
@@ -33,6 +34,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(db_app, name="db")
 app.add_typer(runs_app, name="runs")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -332,6 +334,35 @@ def evidence_verify() -> None:
         err_console.print(f"{len(problems)} of {checked} captures FAILED verification")
         raise typer.Exit(1)
     console.print(f"{checked} captures verified: all hashes match")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[str | None, typer.Option(
+        help="Hash of the last event noted earlier: also detects removal of the newest rows."
+    )] = None,
+) -> None:
+    """Re-hash the whole audit log; exit non-zero naming any edited, removed or inserted row."""
+    from sqlmodel import Session, select
+
+    from storage.audit import chain_head, verify_chain
+    from storage.models import AuditEvent
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        problems = verify_chain(session)
+        count, head = chain_head(session)
+        if expect_head and expect_head != head:
+            known = session.exec(select(AuditEvent.id).where(AuditEvent.hash == expect_head))
+            if known.first() is None:
+                problems.append(f"the expected head {expect_head} is no longer in the log "
+                                "(newest events were removed or the chain was rewritten)")
+    for problem in problems:
+        err_console.print(problem, markup=False, highlight=False)
+    if problems:
+        err_console.print(f"audit log FAILED verification: {len(problems)} problem(s)")
+        raise typer.Exit(1)
+    console.print(f"{count} audit events verified; head {head}")
 
 
 # -- scheduler --------------------------------------------------------------------------------

@@ -243,3 +243,11 @@ def user_client(client: TestClient) -> TestClient:
     response = login(client)
     assert response.status_code == 303, response.text
     return client
+
+
+@pytest.fixture
+def reviewer_client(client: TestClient) -> TestClient:
+    """Logged in as rita, a reviewer: the role that may decide (see review/permissions.py)."""
+    response = login(client, "rita")
+    assert response.status_code == 303, response.text
+    return client

@@ -74,22 +74,22 @@ def test_capture_and_employer_twins(user_client: TestClient, world) -> None:
     assert emp["matches"][0]["record"]["id"] == world.record_id
 
 
-def test_status_change_through_the_api(user_client: TestClient, world) -> None:
-    token = user_client.get("/api/session").json()["csrf_token"]
+def test_status_change_through_the_api(reviewer_client: TestClient, world) -> None:
+    token = reviewer_client.get("/api/session").json()["csrf_token"]
     url = f"/api/signals/{world.signal_id}/status"
-    ok = user_client.post(url, json={"status": "in_review"}, headers={"X-CSRF-Token": token})
+    ok = reviewer_client.post(url, json={"status": "in_review"}, headers={"X-CSRF-Token": token})
     assert ok.status_code == 200 and ok.json()["status"] == "in_review"
-    no_reason = user_client.post(url, json={"status": "dismissed"},
+    no_reason = reviewer_client.post(url, json={"status": "dismissed"},
                                  headers={"X-CSRF-Token": token})
     assert no_reason.status_code == 409
     assert no_reason.json() == {"error": {"type": "InvalidStatusChange",
                                           "message": "dismissing a signal requires a reason"}}
-    done = user_client.post(url, json={"status": "confirmed", "reason": "Checked on site"},
+    done = reviewer_client.post(url, json={"status": "confirmed", "reason": "Checked on site"},
                             headers={"X-CSRF-Token": token})
     assert done.json()["status"] == "confirmed"
-    history = user_client.get(f"/api/signals/{world.signal_id}").json()["history"]
+    history = reviewer_client.get(f"/api/signals/{world.signal_id}").json()["history"]
     assert [(h["old"], h["new"], h["user"]) for h in history] == [
-        ("new", "in_review", "alice"), ("in_review", "confirmed", "alice")]
+        ("new", "in_review", "rita"), ("in_review", "confirmed", "rita")]
     assert history[1]["reason"] == "Checked on site"
 
 

@@ -186,22 +186,22 @@ def test_employer_page(user_client: TestClient, world) -> None:
     assert missing.status_code == 404 and "employer 999 does not exist" in missing.text
 
 
-def test_status_change_flow(user_client: TestClient, world) -> None:
+def test_status_change_flow(reviewer_client: TestClient, world) -> None:
     url = f"/signals/{world.signal_id}"
-    token = csrf_from(user_client.get(url).text)
-    moved = user_client.post(f"{url}/status", data={"status": "in_review", "csrf_token": token},
+    token = csrf_from(reviewer_client.get(url).text)
+    moved = reviewer_client.post(f"{url}/status", data={"status": "in_review", "csrf_token": token},
                              follow_redirects=False)
     assert moved.status_code == 303 and moved.headers["location"] == url
-    refused = user_client.post(f"{url}/status", data={"status": "dismissed", "reason": "  ",
+    refused = reviewer_client.post(f"{url}/status", data={"status": "dismissed", "reason": "  ",
                                                       "csrf_token": token})
     assert refused.status_code == 409
     assert "dismissing a signal requires a reason" in refused.text
-    dismissed = user_client.post(f"{url}/status", data={
+    dismissed = reviewer_client.post(f"{url}/status", data={
         "status": "dismissed", "reason": "Registered since <b>2024</b>", "csrf_token": token})
     assert dismissed.status_code == 200  # followed the redirect to the signal page
     html = dismissed.text
     assert '<span class="status st-dismissed">Dismissed</span>' in html
     assert "In review → Dismissed" in html and "New → In review" in html
     assert "Registered since &lt;b&gt;2024&lt;/b&gt;" in html
-    jump = user_client.post(f"{url}/status", data={"status": "confirmed", "csrf_token": token})
+    jump = reviewer_client.post(f"{url}/status", data={"status": "confirmed", "csrf_token": token})
     assert jump.status_code == 409  # dismissed → confirmed must go through review again
