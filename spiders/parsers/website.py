@@ -216,7 +216,7 @@ def _org_type(node: dict[str, Any]) -> str | None:
     for t in types if isinstance(types, list) else [types]:
         if isinstance(t, str):
             short = t.rstrip("/").rsplit("/", 1)[-1]
-            if short in ORG_TYPES or short.endswith("Business"):
+            if short in ORG_TYPES or short.endswith(("Business", "Organization")):
                 return short
     return None
 
