@@ -108,7 +108,11 @@ class WebsitesSpider(VigieSpider):
         super().__init__(*args, **kwargs)
         self.start_urls_given = parse_domains(domains, self.base_url) if domains else []
         try:
-            self.pages_per_domain = int(pages_per_domain or self.spec.limits.pages_per_domain)
+            self.pages_per_domain = int(
+                self.spec.limits.pages_per_domain
+                if pages_per_domain in (None, "")
+                else pages_per_domain
+            )
         except ValueError as exc:
             raise SpiderError(f"pages_per_domain must be an integer: {pages_per_domain!r}") from exc
         if self.pages_per_domain < 1:
