@@ -160,6 +160,8 @@ def test_vigie_crawl_websites_end_to_end(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert run.spider == "websites" and run.items_scraped == 4
+    assert run.status == "finished" and run.errors_count == 0
+    assert run.pages_seen == 1 + 4 * 5  # robots.txt, then 5 pages per single-language site
     assert set(records) == {s.slug for s in chosen}
     for site in chosen:
         record = records[site.slug]
