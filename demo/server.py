@@ -115,6 +115,11 @@ class DemoSite:
             return self.kbo(path, query)
         if path.startswith("/classifieds"):
             return self.classifieds(path, query)
+        if path == "/sites" or path.startswith("/sites/"):
+            from demo import companies
+
+            status, html = companies.route(self.world, path)
+            return _html(html, status)
         return _not_found()
 
     def home(self) -> str:
@@ -122,7 +127,8 @@ class DemoSite:
             "<h1>Vigie – web de démonstration</h1><ul>"
             '<li><a href="/jobs/search?page=1">JobsBelgique (offres d\'emploi)</a></li>'
             '<li><a href="/kbopub/list.html?page=1">BCE Public Search (clone)</a></li>'
-            '<li><a href="/classifieds/">PetitesAnnonces.be (services)</a></li></ul>'))
+            '<li><a href="/classifieds/">PetitesAnnonces.be (services)</a></li>'
+            '<li><a href="/sites/">Sites d\'entreprises</a></li></ul>'))
 
     def jobs(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/jobs/search":

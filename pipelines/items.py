@@ -27,7 +27,7 @@ from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 
 log = logging.getLogger(__name__)
 
-KINDS = {"job_ad", "listing", "register_entry"}
+KINDS = {"job_ad", "listing", "register_entry", "website"}
 
 
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
@@ -82,6 +82,8 @@ class ValidatePipeline:
             raise _drop(self.crawler, "incomplete", f"ad at {item['url']} has no title/text")
         if item["kind"] == "register_entry" and not fields.get("enterprise_number"):
             raise _drop(self.crawler, "incomplete", f"register page {item['url']} has no number")
+        if item["kind"] == "website" and not (fields.get("pages_seen") and fields.get("domain")):
+            raise _drop(self.crawler, "incomplete", f"site {item['url']} has no page read")
         return item
 
 
@@ -269,7 +271,7 @@ def upsert_record(session: Session, item: dict[str, Any]) -> Record:
         record.seen_count += 1
         record.last_capture_id = item["capture_id"]
     fields = item["fields"]
-    record.title = fields.get("title") or fields.get("name")
+    record.title = fields.get("title") or fields.get("name") or fields.get("page_title")
     record.employer_name = (
         fields.get("employer_name")
         or fields.get("provider_name")

@@ -26,6 +26,10 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
     """Normalise identifiers, the employer's name, the place and its judicial district."""
     fields: dict[str, Any] = item.get("fields") or {}
     kind = item["kind"]
+    if kind == "website":
+        from pipelines.normalize_website import normalize_website
+
+        return normalize_website(fields)
     out: dict[str, Any] = {}
     if kind == "register_entry":
         name = fields.get("name")

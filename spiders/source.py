@@ -41,6 +41,7 @@ class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_depth: int = Field(50, ge=0)
+    pages_per_domain: int = Field(8, ge=1)  # site crawls (websites): pages read per site
 
 
 class Expected(BaseModel):
@@ -59,7 +60,7 @@ class SourceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    kind: Literal["job_board", "register", "classifieds"]
+    kind: Literal["job_board", "register", "classifieds", "company_sites"]
     title: str
     base_url: str
     start_paths: list[str] = Field(min_length=1)
