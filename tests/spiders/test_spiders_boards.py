@@ -271,3 +271,20 @@ def test_feed_items_resolve_links_against_the_feed() -> None:
     bad = XmlResponse("http://agg.test/f.xml", body=b"<jobs><job>", request=Request(url))
     broken = list(spider.parse_feed(bad))
     assert broken == [] and spider.problems[-1]["kind"] == "parse"
+
+
+def test_extract_page_for_a_yaml_board() -> None:
+    from demo.board2 import Board2, detail_page
+    from demo.world import build_world
+    from spiders.parsers import extract_page
+
+    board = Board2(build_world(7, 300))
+    plain = next(board.ad(i) for i in range(1, 60) if board.ad(i).form == "plain")
+    item = extract_page("board2", detail_page(plain), "http://127.0.0.1:8800" + plain.path)
+    assert item["kind"] == "job_ad" and item["source"] == "board2"
+    assert item["fields"]["external_id"] == plain.ref
+    assert item["fields"]["title"] == plain.ad.title
+    assert item["fields"]["date_posted"] == plain.ad.date_posted.isoformat()
+    assert item["provenance"]["title"] == "css:h2.offre__intitule"
+    with pytest.raises(SpiderError, match="no parser"):
+        extract_page("jobfeed", b"<source/>", "http://x")
