@@ -19,6 +19,8 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from demo import DemoError
+from demo.board2 import Board2
+from demo.jobfeed import FEED_PATH, feed_xml
 from demo.pages import classifieds, jobs, kbo, site_page
 from demo.world import World
 
@@ -101,8 +103,12 @@ class DemoSite:
         self.job_pages = jobs.page_count(world.n_ads)
         self.kbo_pages = max(1, -(-len(world.employers) // kbo.LIST_PER_PAGE))
         self.listing_pages = max(1, -(-world.n_listings // classifieds.PER_PAGE))
+        self.board2 = Board2(world)
 
-    def handle(self, path: str, query: dict[str, list[str]]) -> Response:
+    def handle(self, path: str, query: dict[str, list[str]],
+               origin: str = "http://127.0.0.1:8800") -> Response:
+        """``origin`` (scheme://host:port asked for) makes the absolute URLs of sitemaps and
+        feeds."""
         if path == "/robots.txt":
             return Response(200, ROBOTS.encode(), "text/plain; charset=utf-8")
         if path == "/":
@@ -120,6 +126,11 @@ class DemoSite:
 
             status, html = companies.route(self.world, path)
             return _html(html, status)
+        if path.startswith("/board2"):
+            answer = self.board2.handle(path, query, origin)
+            return Response(*answer) if answer else _not_found()
+        if path == FEED_PATH:
+            return Response(200, feed_xml(self.board2, origin), "application/xml; charset=utf-8")
         return _not_found()
 
     def home(self) -> str:
@@ -128,7 +139,10 @@ class DemoSite:
             '<li><a href="/jobs/search?page=1">JobsBelgique (offres d\'emploi)</a></li>'
             '<li><a href="/kbopub/list.html?page=1">BCE Public Search (clone)</a></li>'
             '<li><a href="/classifieds/">PetitesAnnonces.be (services)</a></li>'
-            '<li><a href="/sites/">Sites d\'entreprises</a></li></ul>'))
+            '<li><a href="/sites/">Sites d\'entreprises</a></li>'
+            '<li><a href="/board2/offres?p=1">EmploisPlus (offres, sitemap '
+            '/board2/sitemap.xml)</a></li>'
+            '<li><a href="/feeds/jobs.xml">JobFeed.be (flux XML)</a></li></ul>'))
 
     def jobs(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/jobs/search":
@@ -217,7 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         self.counter.add(parts.path, parts.path + (f"?{parts.query}" if parts.query else ""))
         try:
-            response = self.site.handle(parts.path, parse_qs(parts.query))
+            host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+            response = self.site.handle(parts.path, parse_qs(parts.query), f"http://{host}")
         except DemoError:
             response = _not_found()
         self.send_response(response.status)

@@ -1,15 +1,24 @@
-"""Job-board spider: search pages → job-ad detail pages → ``job_ad`` items.
+"""Job-board spider, driven by the source's YAML: list pages and/or sitemaps → ad pages.
 
-Follows ``a.job-link`` (ads) and ``a[rel=next]`` (next search page). Detail pages are parsed by
-:func:`spiders.parsers.jobposting.parse_job_page` with the source's fallback selectors. A page
-that does not parse is a "parse" problem (no item); a body that is not valid in its declared
-charset is an "encoding" problem, and is still extracted after decoding it as cp1252.
-Arguments: ``start_url`` (one search page instead of the YAML's start paths), plus the common
-ones of :class:`~spiders.base.VigieSpider`.
+Where to start (``start_paths``: list pages; ``sitemap_urls``: sitemaps, index or urlset,
+plain or gzipped), which links are ads and which is the next list page (``links.ads``,
+``links.next_page``, CSS or ``xpath:``; default ``a.job-link`` and ``a[rel=next]``), which ad
+URLs to keep (``links.allow``/``links.deny`` regexes) and the fallback selectors of the detail
+pages all come from the YAML; this class only crawls. Detail pages are parsed by
+:func:`spiders.parsers.jobposting.parse_job_page` (JSON-LD, microdata, RDFa, then fallbacks).
+A page that does not parse is a "parse" problem (no item); a list page or sitemap without any
+ad link too; a body that is not valid in its declared charset is an "encoding" problem, and
+is still extracted after decoding it as cp1252.
+
+``jobs`` is the demo board; every other ``kind: job_board`` YAML gets a subclass of this
+spider named after it (:mod:`spiders.boards`). Arguments: ``start_url`` (one list page instead
+of the YAML's start), ``sitemap_url`` (one sitemap instead), plus the common ones of
+:class:`~spiders.base.VigieSpider`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -20,6 +29,8 @@ from spiders import ParseError
 from spiders.base import VigieSpider
 from spiders.parsers.encoding import declared_encoding, decode_body
 from spiders.parsers.jobposting import parse_job_page
+from spiders.selectors import link_targets
+from spiders.sitemaps import read_sitemap
 
 
 class JobsSpider(VigieSpider):
@@ -27,26 +38,74 @@ class JobsSpider(VigieSpider):
     source_name = "jobs"
     item_kind = "job_ad"
 
-    def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        start_url: str | None = None,
+        sitemap_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = start_url
+        self.sitemap_url = sitemap_url
+        links = self.spec.links
+        self._allow = re.compile(links.allow) if links.allow else None
+        self._deny = re.compile(links.deny) if links.deny else None
 
     async def start(self) -> AsyncIterator[Request]:
-        urls = [self.start_url] if self.start_url else [self.url(p) for p in self.spec.start_paths]
-        for url in urls:
+        if self.start_url or self.sitemap_url:
+            lists = [self.start_url] if self.start_url else []
+            sitemaps = [self.sitemap_url] if self.sitemap_url else []
+        else:
+            lists = [self.url(p) for p in self.spec.start_paths]
+            sitemaps = [self.url(p) for p in self.spec.sitemap_urls]
+        for url in sitemaps:
+            yield Request(url, callback=self.parse_sitemap, errback=self.errback)
+        for url in lists:
             yield Request(url, callback=self.parse_search, errback=self.errback)
 
+    def wanted(self, url: str) -> bool:
+        """Whether an ad URL passes the source's ``allow``/``deny`` patterns."""
+        if self._allow is not None and not self._allow.search(url):
+            return False
+        return self._deny is None or not self._deny.search(url)
+
+    def ad_request(self, url: str) -> Request:
+        return Request(url, callback=self.parse_ad, errback=self.errback)
+
     def parse_search(self, response: Response) -> Iterator[Request]:
-        links = response.css("a.job-link::attr(href)").getall()
-        if not links:
-            self.report_problem(response.url, "parse", "search page without any a.job-link")
-        for href in links:
+        links = self.spec.links
+        hrefs = [response.urljoin(h) for h in link_targets(response.selector, links.ads)]
+        if not hrefs:
+            self.report_problem(response.url, "parse", f"list page without any {links.ads}")
+        for url in hrefs:
+            if not self.wanted(url):
+                continue
             if not self.take_budget():
                 return
-            yield response.follow(href, callback=self.parse_ad, errback=self.errback)
-        next_page = response.css("a[rel=next]::attr(href)").get()
-        if next_page and self.budget_left():
-            yield response.follow(next_page, callback=self.parse_search, errback=self.errback)
+            yield self.ad_request(url)
+        if links.next_page and self.budget_left():
+            pages = link_targets(response.selector, links.next_page)
+            if pages:
+                yield response.follow(pages[0], callback=self.parse_search, errback=self.errback)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            sitemap = read_sitemap(response, response.meta.get("download_maxsize") or 0)
+        except ParseError as exc:
+            self.report_problem(response.url, "parse", exc.missing)
+            return
+        if not sitemap.urls:
+            self.report_problem(response.url, "parse", f"empty <{sitemap.kind}>")
+        for url in sitemap.urls:
+            if sitemap.kind == "sitemapindex":
+                if not self.budget_left():
+                    return
+                yield Request(url, callback=self.parse_sitemap, errback=self.errback)
+            elif self.wanted(url):
+                if not self.take_budget():
+                    return
+                yield self.ad_request(url)
 
     def parse_ad(self, response: Response) -> Iterator[dict[str, Any]]:
         content_type = response.headers.get("Content-Type")

@@ -65,3 +65,23 @@ def html_to_text(fragment: str) -> str | None:
     if "<" not in fragment:
         return clean(fragment)
     return text_of(Selector(text=f"<div>{fragment}</div>").css("div")[0])
+
+
+def select(sel: Selector, spec: str) -> SelectorList:
+    """Nodes matching a selector from a source file: CSS, or XPath after ``xpath:``."""
+    if spec.startswith("xpath:"):
+        return sel.xpath(spec[6:])
+    return sel.css(spec[4:] if spec.startswith("css:") else spec)
+
+
+def link_targets(sel: Selector, spec: str) -> list[str]:
+    """The link targets a selector names: the ``href`` of selected elements, or the value of
+    selected attribute/text nodes (``a::attr(href)``, ``xpath://a/@href``), in page order,
+    without blanks."""
+    out = []
+    for node in select(sel, spec):
+        value = node.root if isinstance(node.root, str) else node.attrib.get("href")
+        value = clean(value)
+        if value:
+            out.append(value)
+    return out

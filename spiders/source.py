@@ -5,15 +5,28 @@ The spider parses; ``spiders/<name>.yaml`` says where the source lives, why we m
 healthy run yields. The integrator's settings builder turns ``politeness`` into Scrapy
 settings (:func:`spiders.settings.source_settings`); the run report compares counts with
 ``expected``.
+
+Job boards and feeds are described entirely here (``kind: job_board | job_feed``): start
+pages and/or sitemaps, the link selectors of their list pages (``links``), fallback selectors
+of their detail pages (``fallbacks``) and, for feeds, the element of one ad (``feed``). Every
+such file gets a spider of its own name (:mod:`spiders.boards`), so a new board is one YAML.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from spiders import SpiderError
 
@@ -54,16 +67,54 @@ class Expected(BaseModel):
     pages_min: int = Field(0, ge=0)
 
 
+class Links(BaseModel):
+    """How a board's list pages lead to its ads (selectors are CSS, or XPath after ``xpath:``).
+
+    A selector may select elements (their ``href`` is taken) or attribute/text nodes
+    (``a.x::attr(href)``, ``xpath://a/@href``). ``allow``/``deny`` are regular expressions
+    searched in the absolute URL of every ad link and sitemap entry: an ad is followed when it
+    matches ``allow`` (if given) and not ``deny``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ads: str = "a.job-link"
+    next_page: str | None = "a[rel=next]"
+    allow: str | None = None
+    deny: str | None = None
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+
+class Feed(BaseModel):
+    """An aggregator XML feed (``kind: job_feed``): one item per ``item_tag`` element."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_tag: str = "job"
+
+
 class SourceSpec(BaseModel):
     """One source: everything about it that is data rather than parsing code."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    kind: Literal["job_board", "register", "classifieds", "company_sites"]
+    kind: Literal["job_board", "job_feed", "register", "classifieds", "company_sites"]
     title: str
     base_url: str
-    start_paths: list[str] = Field(min_length=1)
+    start_paths: list[str] = Field(default_factory=list)
+    sitemap_urls: list[str] = Field(default_factory=list)  # paths or absolute URLs
+    links: Links = Field(default_factory=Links)
+    feed: Feed = Field(default_factory=Feed)
     url_templates: dict[str, str] = Field(default_factory=dict)
     allowed_domains: list[str] | None = None
     legal_basis: str = Field(min_length=10)
@@ -89,6 +140,12 @@ class SourceSpec(BaseModel):
         if len(value.split()) != 5:
             raise ValueError("schedule must be a 5-field cron expression")
         return value
+
+    @model_validator(mode="after")
+    def _somewhere_to_start(self) -> SourceSpec:
+        if not self.start_paths and not self.sitemap_urls:
+            raise ValueError("a source needs start_paths or sitemap_urls (or both)")
+        return self
 
     def apply_fixes(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Replace known-bad values (``fixes: {field: {seen: corrected}}``) in place."""
@@ -126,3 +183,18 @@ def load_source(name: str) -> SourceSpec:
 def list_sources() -> list[str]:
     """Names of every source described in this folder."""
     return sorted(p.stem for p in SOURCES_DIR.glob("*.yaml"))
+
+
+def sources_of_kind(*kinds: str) -> list[SourceSpec]:
+    """Every source of the given kinds (e.g. ``"job_board", "job_feed"``), by name. Files of
+    other kinds are not validated here (their own spider does that); a file of a wanted kind
+    that is invalid raises :class:`SpiderError`."""
+    specs = []
+    for name in list_sources():
+        try:
+            raw = yaml.safe_load(source_path(name).read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            continue  # reported by load_source when that source is used
+        if isinstance(raw, dict) and raw.get("kind") in kinds:
+            specs.append(load_source(name))
+    return specs

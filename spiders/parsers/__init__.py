@@ -16,8 +16,16 @@ KINDS = {"jobs": "job_ad", "registry": "register_entry", "listings": "listing"}
 
 def extract_page(spider: str, body: bytes | str, url: str) -> dict[str, Any]:
     """Parse one saved page as spider ``spider`` would; raises :class:`spiders.ParseError`."""
-    from spiders.source import load_source
+    from spiders.source import load_source, source_path
 
+    board = spider not in KINDS and source_path(spider).is_file()
+    spec = load_source(spider) if board else None
+    if spec is not None and spec.kind == "job_board":  # a board described only by its YAML
+        from spiders.parsers.jobposting import parse_job_page
+
+        result = parse_job_page(body, url, spec.fallbacks)
+        spec.apply_fixes(result["fields"])
+        return {"kind": "job_ad", "source": spider, "url": url, **result}
     if spider not in KINDS:
         raise SpiderError(f"no parser for spider {spider!r} (known: {', '.join(KINDS)})")
     spec = load_source(spider)

@@ -3,13 +3,16 @@
 Two dialects are common (both in the real Recruityard feeds): the Indeed-style
 ``<source><job><title/><company/><referencenumber/>…`` and the Jooble-style
 ``<jobs><job id="…"><name/><link/><region/>…``. The XML is parsed without entities or network
-access (XXE-safe). Each job yields ``{"url", "fields", "provenance", "language"}``.
+access (XXE-safe), streamed element by element (:func:`iter_job_feed`).
+Each job yields ``{"url", "fields", "provenance", "language"}``.
 """
 
 from __future__ import annotations
 
+import io
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from lxml import etree
 
@@ -38,16 +41,45 @@ _RANGE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–]\s*(\d+(?:[.,]\d+)?))?\s*
 
 def parse_job_feed(xml: str | bytes, url: str = "(feed)") -> list[dict[str, Any]]:
     """Every ``<job>`` of an aggregator feed; :class:`ParseError` if the XML holds none."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    return list(iter_job_feed(xml, url))
+
+
+def iter_job_feed(
+    xml: str | bytes | IO[bytes], url: str = "(feed)", item_tag: str = "job"
+) -> Iterator[dict[str, Any]]:
+    """Stream the ``item_tag`` elements of a feed one by one (``lxml.etree.iterparse``): each
+    element is parsed, yielded and freed, so a feed of 100,000 jobs never sits in memory as a
+    tree. Bad XML or a feed without any ``item_tag`` raises :class:`ParseError` (after the
+    jobs read before the error were yielded)."""
+    if isinstance(xml, str):
+        xml = xml.encode("utf-8")
+    source = io.BytesIO(xml) if isinstance(xml, bytes) else xml
+    events = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+    )
+    root_tag = None
+    count = 0
     try:
-        root = etree.fromstring(data, parser=parser)
+        for event, element in events:
+            if root_tag is None:
+                root_tag = element.tag
+            if event != "end" or element.tag != item_tag:
+                continue
+            count += 1
+            yield _job(element)
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]  # drop the jobs already read
     except etree.XMLSyntaxError as exc:
         raise ParseError(url, f"feed is not well-formed XML ({exc})") from exc
-    jobs = root.findall(".//job")
-    if not jobs:
-        raise ParseError(url, f"no <job> element in <{root.tag}> feed")
-    return [_job(job) for job in jobs]
+    if not count:
+        raise ParseError(url, f"no <{item_tag}> element in <{root_tag}> feed")
 
 
 def _job(job: Any) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Job-ad detail pages → the ``job_ad`` fields of the item contract.
 
 Structured data first: a schema.org ``JobPosting`` in JSON-LD (also inside ``@graph`` and
-lists), then in microdata, read with extruct. Fields the structured data lacks are filled from
-the source's fallback selectors (CSS, or ``js:<variable>:<path>`` for pages that keep their
-data in a script). A page without a JobPosting is parsed with the fallbacks alone, and must
-then yield at least a title and an employer or a description, else :class:`ParseError`.
+lists), then in microdata, then in RDFa (``vocab``/``typeof``/``property``), read with extruct.
+Fields the structured data lacks are filled from the source's fallback selectors (CSS, XPath
+after ``xpath:``, or ``js:<variable>:<path>`` for pages that keep their data in a script).
+A page without a JobPosting is parsed with the fallbacks alone, and must then yield at least
+a title and an employer or a description, else :class:`ParseError`.
 Every value says where it came from (``provenance``).
 """
 
@@ -20,7 +21,7 @@ from spiders import ParseError
 from spiders.parsers.embedded import dig, embedded_json, parse_js_selector
 from spiders.parsers.encoding import declared_encoding, decode_body
 from spiders.parsers.language import LANGUAGES, detect_language, language_from_tag
-from spiders.selectors import clean, html_to_text, maybe, one
+from spiders.selectors import clean, html_to_text, maybe, one, select, text_of
 
 JOB_FIELDS = (
     "external_id",
@@ -86,7 +87,9 @@ def parse_job_page(
 
 
 def find_job_posting(html: str, url: str) -> tuple[str, dict[str, Any]] | None:
-    """The first JobPosting on the page as ``("jsonld"|"microdata", node)``, or ``None``."""
+    """The first JobPosting on the page as ``("jsonld"|"microdata"|"rdfa", node)``, or
+    ``None``. RDFa (slow to parse) is only read when the page has no JSON-LD/microdata
+    JobPosting and carries ``typeof`` attributes at all."""
     if not html or "<" not in html:
         return None
     data = extruct.extract(
@@ -96,7 +99,58 @@ def find_job_posting(html: str, url: str) -> tuple[str, dict[str, Any]] | None:
         for node in _nodes(data.get(key) or []):
             if _is_type(node, "JobPosting"):
                 return syntax, node
+    if _RDFA_HINT.search(html):
+        rdfa = extruct.extract(html, base_url=url, syntaxes=["rdfa"], errors="log")
+        job = rdfa_job_posting(rdfa.get("rdfa") or [])
+        if job is not None:
+            return "rdfa", job
     return None
+
+
+_RDFA_HINT = re.compile(r"\btypeof\s*=", re.IGNORECASE)
+_SCHEMA_PREFIXES = ("https://schema.org/", "http://schema.org/")
+
+
+def rdfa_job_posting(graph: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Frame extruct's RDFa output (a flat, expanded JSON-LD graph: full property IRIs, values
+    as ``[{"@value": …}]``, nested things as ``[{"@id": "_:b0"}]``) into a nested node with
+    short schema.org names, like the JSON-LD and microdata nodes; the first JobPosting or
+    ``None``."""
+    by_id = {node["@id"]: node for node in graph if isinstance(node, dict) and "@id" in node}
+    for node in graph:
+        if isinstance(node, dict) and _is_type(node, "JobPosting"):
+            return _frame(node, by_id, frozenset())
+    return None
+
+
+def _frame(node: dict[str, Any], by_id: dict[str, Any], seen: frozenset[str]) -> dict[str, Any]:
+    seen = seen | {node.get("@id", "")}
+    out: dict[str, Any] = {"@type": [_short(t) for t in node.get("@type") or []]}
+    for key, values in node.items():
+        if key.startswith("@") or not key.startswith(_SCHEMA_PREFIXES):
+            continue
+        framed = []
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, dict):
+                framed.append(value)
+            elif "@value" in value:
+                framed.append(value["@value"])
+            elif "@id" in value:
+                ref = value["@id"]
+                target = by_id.get(ref)
+                if target is not None and ref not in seen and len(target) > 1:
+                    framed.append(_frame(target, by_id, seen))
+                else:
+                    framed.append(ref)  # a plain IRI (sameAs, url) or a cycle
+        out[_short(key)] = framed[0] if len(framed) == 1 else framed
+    return out
+
+
+def _short(iri: str) -> str:
+    for prefix in _SCHEMA_PREFIXES:
+        if iri.startswith(prefix):
+            return iri[len(prefix) :]
+    return iri
 
 
 def _nodes(value: Any) -> Any:
@@ -167,6 +221,7 @@ def _map_job_posting(
 
     _map_location(job, put)
     _map_salary(job, put)
+    put("salary_currency", job.get("salaryCurrency"), "salaryCurrency")
     put("date_posted", job.get("datePosted"), "datePosted")
     kinds = job.get("employmentType")
     if isinstance(kinds, list):
@@ -199,7 +254,7 @@ def _map_salary(job: dict[str, Any], put: Any) -> None:
     if salary is None:
         return
     if not isinstance(salary, dict):
-        if isinstance(salary, str):
+        if isinstance(salary, str) and not _is_number(salary):
             put("salary_text", salary, "baseSalary")
         else:
             put("salary_min", salary, "baseSalary")
@@ -277,6 +332,16 @@ def _apply_fallbacks(
                 value = html_to_text(value)
             where = f"js:{variable}.{path}"
         else:
+            if spec.startswith("xpath:"):
+                found = select(sel, spec)
+                if strict and field == "title" and len(found) != 1:
+                    raise ParseError(url, f"job title: expected exactly one {spec!r}")
+                value = text_of(found[0]) if found else None
+                where = spec
+                if value:
+                    fields[field] = value
+                    provenance[field] = where
+                continue
             css = spec[4:] if spec.startswith("css:") else spec
             if strict and field == "title":
                 value = one(sel, css, "job title", url=url)

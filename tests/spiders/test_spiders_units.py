@@ -19,7 +19,8 @@ KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo"
 
 
 def test_every_source_file_loads() -> None:
-    assert {"jobs", "listings", "registry", "websites"} <= set(list_sources())
+    assert {"jobs", "listings", "registry", "websites", "board2", "jobfeed"} <= set(
+        list_sources())
     for name in list_sources():
         spec = load_source(name)
         assert spec.name == name and spec.politeness.robots_obey is True
