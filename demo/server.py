@@ -19,6 +19,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from demo import DemoError
+from demo import gazette as gazette_pages
 from demo.pages import classifieds, jobs, kbo, site_page
 from demo.world import World
 
@@ -101,6 +102,7 @@ class DemoSite:
         self.job_pages = jobs.page_count(world.n_ads)
         self.kbo_pages = max(1, -(-len(world.employers) // kbo.LIST_PER_PAGE))
         self.listing_pages = max(1, -(-world.n_listings // classifieds.PER_PAGE))
+        self.gazette = gazette_pages.DemoGazette(world)
 
     def handle(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/robots.txt":
@@ -115,6 +117,9 @@ class DemoSite:
             return self.kbo(path, query)
         if path.startswith("/classifieds"):
             return self.classifieds(path, query)
+        if path.startswith("/cgi_tsv/"):  # the Official Gazette clone (ISO-8859-1)
+            body = gazette_pages.route(self.gazette, path, query)
+            return Response(200, body, gazette_pages.CONTENT_TYPE) if body else _not_found()
         return _not_found()
 
     def home(self) -> str:
@@ -122,7 +127,9 @@ class DemoSite:
             "<h1>Vigie – web de démonstration</h1><ul>"
             '<li><a href="/jobs/search?page=1">JobsBelgique (offres d\'emploi)</a></li>'
             '<li><a href="/kbopub/list.html?page=1">BCE Public Search (clone)</a></li>'
-            '<li><a href="/classifieds/">PetitesAnnonces.be (services)</a></li></ul>'))
+            '<li><a href="/classifieds/">PetitesAnnonces.be (services)</a></li>'
+            '<li><a href="/cgi_tsv/list.pl?language=fr&amp;sum_date=&amp;page=1">'
+            "Moniteur belge – Annexe Personnes morales (clone)</a></li></ul>"))
 
     def jobs(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/jobs/search":
