@@ -375,10 +375,10 @@ def parse_list_page(
     btw = (_query(url).get("btw") or [""])[0]
     requested = re.sub(r"\D", "", btw).zfill(10) if btw.strip() else None
     publications = [_list_item(block, url, language) for block in listing.css("div.list-item")]
-    if total and not publications:
-        raise GazetteLayoutError(url, f"the site counts {total} publications but no div.list-item")
     page = _page_of(url) or 1
     last = _page_of(sel.css("a.pagination-last::attr(href)").get()) or page
+    if total and not publications and page <= last:
+        raise GazetteLayoutError(url, f"the site counts {total} publications but no div.list-item")
     next_href = sel.css("a.pagination-next::attr(href)").get()
     next_url = None
     if next_href and publications and page < last:
