@@ -19,7 +19,7 @@ KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo"
 
 
 def test_every_source_file_loads() -> None:
-    assert list_sources() == ["jobs", "listings", "registry"]
+    assert list_sources() == ["gazette", "jobs", "listings", "registry"]
     for name in list_sources():
         spec = load_source(name)
         assert spec.name == name and spec.politeness.robots_obey is True
