@@ -161,6 +161,7 @@ def test_rubric_codes_french_dutch_german() -> None:
         "seat_transfer",
     ]
     assert rubric_codes("SIEGE SOCIAL") == ["seat_transfer"]
+    assert rubric_codes("DENOMINATION -  SIEGE SOCIAL") == ["seat_transfer", "name_change"]
     assert rubric_codes("KAPITAAL - AANDELEN") == ["capital"]
     assert rubric_codes("BENAMING -  STATUTEN (VERTALING, COÖRDINATIE, )") == [
         "name_change",
