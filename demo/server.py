@@ -19,6 +19,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from demo import DemoError
+from demo import gazette as gazette_pages
 from demo.board2 import Board2
 from demo.jobfeed import FEED_PATH, feed_xml
 from demo.pages import classifieds, jobs, kbo, site_page
@@ -104,6 +105,7 @@ class DemoSite:
         self.kbo_pages = max(1, -(-len(world.employers) // kbo.LIST_PER_PAGE))
         self.listing_pages = max(1, -(-world.n_listings // classifieds.PER_PAGE))
         self.board2 = Board2(world)
+        self.gazette = gazette_pages.DemoGazette(world)
 
     def handle(self, path: str, query: dict[str, list[str]],
                origin: str = "http://127.0.0.1:8800") -> Response:
@@ -131,6 +133,9 @@ class DemoSite:
             return Response(*answer) if answer else _not_found()
         if path == FEED_PATH:
             return Response(200, feed_xml(self.board2, origin), "application/xml; charset=utf-8")
+        if path.startswith("/cgi_tsv/"):  # the Official Gazette clone (ISO-8859-1)
+            body = gazette_pages.route(self.gazette, path, query)
+            return Response(200, body, gazette_pages.CONTENT_TYPE) if body else _not_found()
         return _not_found()
 
     def home(self) -> str:
@@ -142,7 +147,9 @@ class DemoSite:
             '<li><a href="/sites/">Sites d\'entreprises</a></li>'
             '<li><a href="/board2/offres?p=1">EmploisPlus (offres, sitemap '
             '/board2/sitemap.xml)</a></li>'
-            '<li><a href="/feeds/jobs.xml">JobFeed.be (flux XML)</a></li></ul>'))
+            '<li><a href="/feeds/jobs.xml">JobFeed.be (flux XML)</a></li>'
+            '<li><a href="/cgi_tsv/list.pl?language=fr&amp;sum_date=&amp;page=1">'
+            "Moniteur belge – Annexe Personnes morales (clone)</a></li></ul>"))
 
     def jobs(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/jobs/search":

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from entity_resolution.matcher import Matcher
 from pipelines import DB_URL
+from pipelines.gazette_network import apply_publication_persons
 from pipelines.normalize import normalize_item
 from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
 from signals.base import RecordContext
@@ -27,7 +28,7 @@ from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 
 log = logging.getLogger(__name__)
 
-KINDS = {"job_ad", "listing", "register_entry", "website"}
+KINDS = {"job_ad", "listing", "register_entry", "website", "gazette"}
 
 
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
@@ -84,6 +85,10 @@ class ValidatePipeline:
             raise _drop(self.crawler, "incomplete", f"register page {item['url']} has no number")
         if item["kind"] == "website" and not (fields.get("pages_seen") and fields.get("domain")):
             raise _drop(self.crawler, "incomplete", f"site {item['url']} has no page read")
+        if item["kind"] == "gazette" and not (
+            fields.get("enterprise_number") and fields.get("rubric")
+        ):
+            raise _drop(self.crawler, "incomplete", f"publication at {item['url']} lacks number")
         return item
 
 
@@ -160,12 +165,16 @@ class PersistPipeline(_DbComponent):
                 session, item["fields"], item["normalized"], item["capture_id"]
             )
             item["employer_id"] = employer.id
+        if item["kind"] == "gazette":  # appointments/resignations feed the Person/Role network
+            employer, roles = apply_publication_persons(session, item, record)
+            item["employer_id"] = employer.id if employer else None
+            self._count("vigie/gazette_roles", len(roles))
         return record
 
     def match(
         self, session: Session, item: dict[str, Any], record: Record
     ) -> tuple[Match | None, Employer | None]:
-        if item["kind"] == "register_entry":
+        if item["kind"] in ("register_entry", "gazette"):  # the page names its enterprise
             employer_id = item.get("employer_id")
             return None, session.get(Employer, employer_id) if employer_id else None
         if self.matcher is None:
@@ -276,6 +285,7 @@ def upsert_record(session: Session, item: dict[str, Any]) -> Record:
         fields.get("employer_name")
         or fields.get("provider_name")
         or (fields.get("name") if item["kind"] == "register_entry" else None)
+        or fields.get("enterprise_name")
     )
     record.enterprise_number = norm.get("enterprise_number")
     record.vat_number = norm.get("vat")

@@ -13,6 +13,7 @@ from entity_resolution.identifiers import (
     normalize_vat,
 )
 from entity_resolution.names import normalize_name
+from pipelines.gazette_network import normalize_persons
 
 _POSTCODE = re.compile(r"\b([1-9]\d{3})\b")
 _BELGIUM = {"be", "bel", "belgium", "belgique", "belgie", "belgië", "belgien"}
@@ -36,6 +37,12 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
         number_text = fields.get("enterprise_number")
         phone_text = fields.get("phone")
         postcode = fields.get("postcode") or (fields.get("seat") or {}).get("postcode")
+        country_text = "BE"
+    elif kind == "gazette":
+        name = fields.get("enterprise_name")
+        number_text = fields.get("enterprise_number")
+        phone_text = None
+        postcode = fields.get("postcode")
         country_text = "BE"
     else:
         name = fields.get("employer_name") or fields.get("provider_name")
@@ -87,7 +94,9 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
             country = "BE"
     if country:
         out["country"] = country
-    if kind != "register_entry":
+    if kind == "gazette":
+        out.update(_gazette(fields))
+    elif kind != "register_entry":
         out["text"] = _text(
             fields.get("title"),
             fields.get("description"),
@@ -95,6 +104,19 @@ def normalize_item(item: dict[str, Any]) -> dict[str, Any]:
             fields.get("price_text"),
         )
     return out
+
+
+def _gazette(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the signals read of a publication: its rubric codes, date, numac, named persons."""
+    return {
+        "rubric_code": fields.get("rubric_code") or "other",
+        "rubric_codes": list(fields.get("rubric_codes") or ["other"]),
+        "publication_date": fields.get("publication_date"),
+        "publication_year": fields.get("publication_year"),
+        "numac": fields.get("numac"),
+        "persons": normalize_persons(fields),
+        "text": _text(fields.get("rubric"), fields.get("text")),
+    }
 
 
 def _country(value: Any) -> str | None:

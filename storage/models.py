@@ -150,6 +150,8 @@ class Role(SQLModel, table=True):
     start_date: date | None = None
     end_date: date | None = None
     capture_id: int | None = Field(default=None, foreign_key="capture.id")
+    # The Gazette publication (Record, kind "gazette") that last changed this role, if any.
+    source_record_id: int | None = Field(default=None, foreign_key="record.id")
 
 
 class Address(SQLModel, table=True):

@@ -19,7 +19,7 @@ KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo"
 
 
 def test_every_source_file_loads() -> None:
-    assert {"jobs", "listings", "registry", "websites", "board2", "jobfeed"} <= set(
+    assert {"jobs", "listings", "registry", "websites", "board2", "jobfeed", "gazette"} <= set(
         list_sources())
     for name in list_sources():
         spec = load_source(name)
