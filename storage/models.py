@@ -246,6 +246,7 @@ class DossierItem(SQLModel, table=True):
     note: str = ""
     added_by: str
     added_at: datetime = Field(default_factory=utcnow)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
 class User(SQLModel, table=True):
