@@ -159,6 +159,31 @@ class EvidenceStore:
         except OSError as exc:
             raise EvidenceError(f"cannot read {rel}: {exc}") from exc
 
+    def read_record_bytes(self, warc_file: str, offset: int, length: int) -> bytes:
+        """The WARC record at ``offset`` exactly as stored (its own gzip member): copied into
+        evidence bundles byte for byte. Checked to hold one readable record."""
+        try:
+            with open(self.root / warc_file, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read(length)
+        except OSError as exc:
+            raise EvidenceError(f"cannot read {warc_file}@{offset}: {exc}") from exc
+        if len(data) != length:
+            raise EvidenceError(f"{warc_file}@{offset}: {len(data)} of {length} bytes left")
+        record_payload(data, f"{warc_file}@{offset}")
+        return data
+
+
+def record_payload(data: bytes, where: str = "record") -> bytes:
+    """The HTTP body of the first WARC record in ``data`` (a gzip member or a whole file)."""
+    try:
+        for record in ArchiveIterator(io.BytesIO(data)):
+            return record.content_stream().read()
+    except (ValueError, EOFError, zlib.error, ArchiveLoadFailed,
+            StatusAndHeadersParserException) as exc:
+        raise EvidenceError(f"{where}: not a readable WARC record ({type(exc).__name__})") from exc
+    raise EvidenceError(f"{where}: no WARC record")
+
 
 def _reason(status: int) -> str:
     from http import HTTPStatus

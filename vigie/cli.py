@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vigie.cli_dossier import dossier_app
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
@@ -35,6 +36,7 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(db_app, name="db")
 app.add_typer(runs_app, name="runs")
 app.add_typer(audit_app, name="audit")
+app.add_typer(dossier_app, name="dossier")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -334,6 +336,27 @@ def evidence_verify() -> None:
         err_console.print(f"{len(problems)} of {checked} captures FAILED verification")
         raise typer.Exit(1)
     console.print(f"{checked} captures verified: all hashes match")
+
+
+@evidence_app.command("verify-bundle")
+def evidence_verify_bundle(
+    bundle: Annotated[Path, typer.Argument(help="A dossier's evidence bundle (.zip).")],
+) -> None:
+    """Check a dossier's evidence bundle on its own: file hashes against its manifest, and
+    every WARC record against the SHA-256 recorded at crawl time. Exit 1 on any problem."""
+    from vigie.verify import verify_bundle
+
+    manifest, problems = verify_bundle(bundle)
+    for problem in problems:
+        err_console.print(problem, markup=False, highlight=False)
+    if problems:
+        err_console.print(f"bundle FAILED verification: {len(problems)} problem(s)")
+        raise typer.Exit(1)
+    dossier = manifest.get("dossier", {})
+    console.print(f"bundle of dossier {dossier.get('id')} ({dossier.get('title')}) verified: "
+                  f"{len(manifest.get('files', []))} files, "
+                  f"{len(manifest.get('captures', []))} captures, all hashes match",
+                  markup=False, highlight=False)
 
 
 @audit_app.command("verify")

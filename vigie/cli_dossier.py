@@ -1,0 +1,127 @@
+"""``vigie dossier …``: build and export dossiers from the command line (the web UI does the
+same). Every change and every export is written to the audit log under ``--user`` (default:
+the operating-system account running the command)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigie.settings import Settings
+
+dossier_app = typer.Typer(help="Dossiers: case files of signals and entities, and their exports.",
+                          no_args_is_help=True)
+console = Console()
+
+UserOption = Annotated[str | None, typer.Option(
+    "--user", help="Who acts, for the audit log (default: the OS account).")]
+
+
+def _who(user: str | None) -> str:
+    return user or f"cli:{getpass.getuser()}"
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import make_engine, upgrade
+
+    upgrade(settings.db_url)
+    return make_engine(settings.db_url)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.ensure_dirs()
+    return settings
+
+
+@dossier_app.command("create")
+def dossier_create(
+    title: Annotated[str, typer.Argument(help="What the case is about.")],
+    case: Annotated[str | None, typer.Option("--case", help="Case reference.")] = None,
+    user: UserOption = None,
+) -> None:
+    """Open a new, empty dossier; prints its id."""
+    from sqlmodel import Session
+
+    from storage.dossiers import create_dossier
+
+    with Session(_engine(_settings())) as session:
+        dossier = create_dossier(session, title, _who(user), case)
+        session.commit()
+        console.print(f"dossier {dossier.id} created: {dossier.title}", markup=False)
+
+
+@dossier_app.command("add")
+def dossier_add(
+    dossier_id: Annotated[int, typer.Argument(help="Dossier id.")],
+    signal: Annotated[list[int] | None, typer.Option("--signal", help="Signal id (repeat).")]
+    = None,
+    employer: Annotated[int | None, typer.Option("--employer", help="Employer id.")] = None,
+    person: Annotated[int | None, typer.Option("--person", help="Person id.")] = None,
+    note: Annotated[str, typer.Option("--note", help="A note (alone or with the item).")] = "",
+    user: UserOption = None,
+) -> None:
+    """Add signals, an employer, a person or a note to a dossier."""
+    from sqlmodel import Session
+
+    from storage.dossiers import add_item
+
+    who = _who(user)
+    with Session(_engine(_settings())) as session:
+        added = 0
+        for signal_id in signal or []:
+            add_item(session, dossier_id, who, signal_id=signal_id, note=note)
+            added += 1
+        if employer is not None or person is not None or (note and not signal):
+            add_item(session, dossier_id, who, employer_id=employer, person_id=person,
+                     note=note)
+            added += 1
+        session.commit()
+    console.print(f"{added} item(s) added to dossier {dossier_id}")
+
+
+@dossier_app.command("list")
+def dossier_list() -> None:
+    """Dossiers, newest first."""
+    from sqlmodel import Session
+
+    from storage.dossiers import list_dossiers
+
+    table = Table("id", "title", "case", "created by", "created (UTC)", "items")
+    with Session(_engine(_settings())) as session:
+        for d, count in list_dossiers(session):
+            table.add_row(str(d.id), d.title, d.case_ref or "", d.created_by,
+                          d.created_at.strftime("%Y-%m-%d %H:%M"), str(count))
+    console.print(table)
+
+
+@dossier_app.command("export")
+def dossier_export(
+    dossier_id: Annotated[int, typer.Argument(help="Dossier id.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    format: Annotated[str, typer.Option(
+        "--format", help="html | pdf | json | bundle | ftm")] = "bundle",
+    user: UserOption = None,
+) -> None:
+    """Export a dossier: report (html/pdf), JSON, evidence bundle (zip) or FollowTheMoney."""
+    from sqlmodel import Session
+
+    from review.dossier_export import export_dossier
+    from storage.evidence import EvidenceStore
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        exported = export_dossier(session, dossier_id, format, EvidenceStore(
+            settings.evidence_dir), _who(user), settings.chromium_executable, settings.data_dir)
+        session.commit()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(exported.data)
+    tmp.replace(out)
+    console.print(f"{out} written ({len(exported.data)} bytes, sha256 {exported.sha256})",
+                  markup=False, highlight=False)
