@@ -321,7 +321,7 @@ def export_dossier(session: Any, dossier_id: int, fmt: str, store: EvidenceStore
     from storage.dossiers import dossier_contents
 
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise ReviewError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     contents = dossier_contents(session, dossier_id)
     details: dict[str, Any] = {"format": fmt}
     if fmt == "json":

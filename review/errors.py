@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from review import LoginRequired, ReviewError
 from storage import EvidenceError
+from storage.dossiers import DossierError
 from storage.queries import InvalidJudgement, InvalidStatusChange, NotFoundError
 from vigie.errors import VigieError
 
@@ -25,6 +26,7 @@ _STATUS_BY_TYPE: list[tuple[type[VigieError], int]] = [
     (NotFoundError, 404),
     (InvalidStatusChange, 409),
     (InvalidJudgement, 400),
+    (DossierError, 400),
     (EvidenceError, 500),
 ]
 

@@ -17,6 +17,7 @@ from review.judging import judge_match
 from review.permissions import authorize, permission_for_status, require
 from storage import EvidenceError, queries
 from storage.audit import append_event
+from storage.dossiers import list_dossiers
 from storage.evidence import EvidenceStore
 from storage.models import User
 
@@ -79,7 +80,8 @@ def signal_page(
     detail = queries.signal_detail(db, signal_id)
     append_event(db, user.username, "signal.view", f"signal:{signal_id}", {"via": "page"})
     db.commit()
-    return request.app.state.render(request, "signal.html", {"user": user, "d": detail})
+    return request.app.state.render(request, "signal.html", {
+        "user": user, "d": detail, "dossiers": list_dossiers(db, limit=50)})
 
 
 @router.post("/signals/{signal_id}/status", dependencies=[Depends(require_csrf)])
