@@ -209,7 +209,6 @@ def read_kbo_update(
         dump.close()
         raise
     known: dict[str, str] = {}
-    note = "its rows are applied apart from the other rows of their enterprise"
     files: dict[tuple[str, str], _SideFile] = {}
     try:
         for topic in TOPICS:
@@ -220,7 +219,7 @@ def read_kbo_update(
                 key_column = None
                 if op == "insert":
                     key_column = "EnterpriseNumber" if topic == "enterprise" else "EntityNumber"
-                files[(topic, op)] = _SideFile(dump, name, key_column, report, known, note)
+                files[(topic, op)] = _SideFile(dump, name, key_column, report, known, runs=True)
         while True:
             keys = [f.pending[0] for f in files.values() if f.pending is not None]
             if not keys:

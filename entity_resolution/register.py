@@ -272,11 +272,13 @@ class _SideFile:
         key_column: str | None,
         report: ImportReport,
         known: dict[str, str] | None = None,
-        unsorted_note: str = "out-of-order rows are lost",
+        runs: bool = False,
     ) -> None:
-        """``key_column`` None: the file's first column (the delete files of an update)."""
+        """``key_column`` None: the file's first column (the delete files of an update).
+        ``runs``: :meth:`take` returns the next run of rows of a key and never skips rows
+        (the update merge, which always asks for the smallest pending key)."""
         self.name = name
-        self.unsorted_note = unsorted_note
+        self.runs = runs
         self.known = known if known is not None else {}  # raw → normalised, shared
         self.report = report
         self.stream = dump.open(name) if dump.has(name) else None
@@ -319,7 +321,12 @@ class _SideFile:
                     self.name,
                     line,
                     f"file not sorted by entity number "
-                    f"({raw!r} after {self.last_key}); {self.unsorted_note}",
+                    f"({raw!r} after {self.last_key}); "
+                    + (
+                        "its rows are applied apart from the other rows of their enterprise"
+                        if self.runs
+                        else "out-of-order rows are lost"
+                    ),
                 )
             if key > self.last_key:
                 self.last_key = key
@@ -329,6 +336,11 @@ class _SideFile:
     def take(self, key: str) -> list[tuple[int, dict[str, str]]]:
         """Rows of enterprise ``key``; rows of enterprises not in enterprise.csv are counted."""
         out: list[tuple[int, dict[str, str]]] = []
+        if self.runs:
+            while self.pending is not None and self.pending[0] == key:
+                out.append(self.pending[1:])
+                self._advance()
+            return out
         while self.pending is not None and self.pending[0] <= key:
             pending_key, line, row = self.pending
             if pending_key == key:
