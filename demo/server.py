@@ -19,7 +19,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from demo import DemoError
-from demo.pages import classifieds, jobs, kbo, site_page
+from demo.pages import classifieds, jobs, kbo, kbo_search, site_page
 from demo.world import World
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -165,6 +165,9 @@ class DemoSite:
             if employer is None:
                 return _html(kbo.not_found_page(digits or raw))
             return _html(kbo.enterprise_page(employer, self.world.persons))
+        if path in kbo_search.PATHS:  # search by name / by address
+            rows = kbo_search.employer_rows(self.world.employers)
+            return _html(kbo_search.answer(path, query, rows))
         if path == "/kbopub/list.html":
             page = _page_param(query)
             if page is None or page > self.kbo_pages:
