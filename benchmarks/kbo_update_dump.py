@@ -45,13 +45,16 @@ def _kind(k: int) -> str:
     return "renamed" if rank < 6 else "moved" if rank < 8 else "gone" if rank == 8 else "new"
 
 
-def write_update(directory: Path, count: int, changes: int, number: int) -> Path:
+def write_update(directory: Path, count: int, changes: int, number: int, offset: int = 0) -> Path:
     """Write update extract ``number`` with ``changes`` changes to a ``count``-enterprise
-    register of :func:`~benchmarks.kbo_dump.write_dump` into ``directory``; return it."""
+    register of :func:`~benchmarks.kbo_dump.write_dump` into ``directory``; return it.
+
+    ``offset`` shifts the enterprises touched (and the new numbers), so that successive
+    updates change other enterprises."""
     directory.mkdir(parents=True, exist_ok=True)
     step = max(1, count // max(1, changes))
     rows: dict[str, list[str]] = {f"{t}_{op}": [] for t in _TOPICS for op in ("delete", "insert")}
-    new_index = count
+    new_index = count + offset * (changes // 10 + 1)
     plans: list[tuple[int, str]] = []
     for k in range(changes):
         kind = _kind(k)
@@ -59,7 +62,7 @@ def write_update(directory: Path, count: int, changes: int, number: int) -> Path
             plans.append((new_index, kind))
             new_index += 1
         else:
-            plans.append(((k * step) % count, kind))
+            plans.append(((k * step + offset) % count, kind))
     for index, kind in sorted(plans):
         num = enterprise_number(index)
         if kind == "renamed":
