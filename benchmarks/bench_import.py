@@ -6,6 +6,9 @@
 - **Vigie**: ``vigie.register.import_kbo`` into a fresh, migrated SQLite database, in its own
   process (wall time and that process's peak RSS); then a second ``import_kbo`` of the same
   dump into the same database (every enterprise unchanged).
+- **Update**: then an update extract (``benchmarks.kbo_update_dump.write_update``: 1 % of the
+  register, at least 1,000 and at most 10,000 changes — renamed, moved, gone, new) applied by
+  the same ``import_kbo``, compared with the full re-import that would give the same result.
 - **Baseline**: raw ``sqlite3.executemany`` of the very rows Vigie stored (read back from
   Vigie's database with ``fetchmany``) into the ``employer`` table of another freshly migrated
   database, one commit per 5,000 rows, same pragmas — the cost of writing the rows alone,
@@ -27,6 +30,7 @@ from pathlib import Path
 from benchmarks import BenchmarkError
 from benchmarks.common import BenchResult, ChildRun, progress, run_child, timed
 from benchmarks.kbo_dump import write_dump
+from benchmarks.kbo_update_dump import expected_counts, write_meta, write_update
 
 DEFAULT = {"enterprises": 1_000_000}
 QUICK = {"enterprises": 50_000}
@@ -86,6 +90,7 @@ def run_import(enterprises: int, tmp_dir: Path | None = None) -> BenchResult:
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-import-", dir=tmp_dir))
     try:
         dump, gen_s = timed(lambda: write_dump(work / "dump", enterprises))
+        write_meta(dump, "full", 1)  # extract 1, so that update 2 follows it
         size_mb = sum(p.stat().st_size for p in dump.iterdir()) / 1e6
         result.figures["dump_generation_s"] = round(gen_s, 1)
         result.figures["dump_mb"] = round(size_mb, 1)
@@ -104,6 +109,13 @@ def run_import(enterprises: int, tmp_dir: Path | None = None) -> BenchResult:
         db = work / "vigie" / "vigie.sqlite3"  # Settings.db_url of that data dir
         raw = _child(["child-raw", str(db), str(work / "raw.sqlite3")])
         progress("import", f"raw executemany: {raw.seconds:.1f} s")
+        changes = min(10_000, max(1_000, enterprises // 100))
+        update = write_update(work / "update", enterprises, changes, 2)
+        upd = _child(["child-import", str(update), str(work / "vigie")])
+        update_counts = json.loads(upd.stdout.strip().splitlines()[-1])
+        if update_counts != {**expected_counts(changes), "problems": 0}:
+            raise BenchmarkError(f"update: {update_counts}")
+        progress("import", f"update ({changes:,} changes): {upd.seconds:.1f} s")
 
         result.compare(
             "import (fresh db)",
@@ -117,8 +129,18 @@ def run_import(enterprises: int, tmp_dir: Path | None = None) -> BenchResult:
             enterprises / again.seconds,
             enterprises / raw.seconds,
         )
+        result.compare(
+            f"update extract of {changes:,} changes, vs the full re-import",
+            "s",
+            upd.seconds,
+            again.seconds,
+            higher_is_better=False,
+        )
         result.figures.update(
             {
+                "update_changes": changes,
+                "update_s": round(upd.seconds, 2),
+                "update_counts": update_counts,
                 "import_s": round(first.seconds, 1),
                 "reimport_s": round(again.seconds, 1),
                 "baseline_s": round(raw.seconds, 1),
@@ -131,12 +153,17 @@ def run_import(enterprises: int, tmp_dir: Path | None = None) -> BenchResult:
         result.peak_memory_mb = {
             "vigie": round(first.peak_rss_mb, 1),
             "vigie_reimport": round(again.peak_rss_mb, 1),
+            "vigie_update": round(upd.peak_rss_mb, 1),
             "baseline": round(raw.peak_rss_mb, 1),
         }
         result.memory_method = "peak RSS (ru_maxrss) of each child process"
         result.notes.append(
             "wall times include process start-up and Alembic migration; the baseline "
             "only copies finished rows (no CSV parsing, no normalisation, no comparison)"
+        )
+        result.notes.append(
+            "the update row compares two Vigie runs: applying an update extract and the "
+            "full re-import of the dump (the only way to the same register without updates)"
         )
         return result
     finally:

@@ -22,7 +22,7 @@ from demo import DemoError
 from demo import gazette as gazette_pages
 from demo.board2 import Board2
 from demo.jobfeed import FEED_PATH, feed_xml
-from demo.pages import classifieds, jobs, kbo, site_page
+from demo.pages import classifieds, jobs, kbo, kbo_search, site_page
 from demo.world import World
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -192,6 +192,9 @@ class DemoSite:
             if employer is None:
                 return _html(kbo.not_found_page(digits or raw))
             return _html(kbo.enterprise_page(employer, self.world.persons))
+        if path in kbo_search.PATHS:  # search by name / by address
+            rows = kbo_search.employer_rows(self.world.employers)
+            return _html(kbo_search.answer(path, query, rows))
         if path == "/kbopub/list.html":
             page = _page_param(query)
             if page is None or page > self.kbo_pages:

@@ -13,6 +13,9 @@ sits in memory. Rows of establishment units (``2.xxx.xxx.xxx``) are skipped and 
 register is kept at enterprise level. Dirty input (floats such as ``416.0``, stripped zeros
 such as ``12`` for ``012``, ``200065765.0`` for ``0200.065.765``) is repaired; a line that cannot
 be repaired becomes an :class:`ImportProblem` and the import goes on.
+
+The daily/monthly *update* extracts (``KboOpenData_<nr>_<date>_Update.zip``: ``<topic>_delete.csv``
+and ``<topic>_insert.csv``) are read by :mod:`entity_resolution.kbo_update` with the same parts.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -181,7 +184,10 @@ def _is_establishment(raw: str) -> bool:
 
 
 class _Dump:
-    """A dump as a folder of CSV files or a zip (also: a folder holding KboOpenData_*.zip)."""
+    """A dump as a folder of CSV files or a zip (also: a folder holding one KboOpenData_*.zip).
+
+    A *full* extract holds ``enterprise.csv`` …; an *update* extract holds the same topics as
+    ``<topic>_delete.csv`` / ``<topic>_insert.csv`` (:attr:`is_update`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -190,13 +196,26 @@ class _Dump:
         if path.is_file() and zipfile.is_zipfile(path):
             self._open_zip(path)
         elif path.is_dir():
-            if not (path / "enterprise.csv").exists():
+            if not (path / "enterprise.csv").exists() and not _update_files(path.iterdir()):
                 zips = sorted(path.glob("KboOpenData_*.zip"))
+                if len(zips) > 1:
+                    names = ", ".join(z.name for z in zips)
+                    raise EntityResolutionError(
+                        f"{len(zips)} KBO Open Data extracts in {path} ({names}): "
+                        "name the one to import"
+                    )
                 if zips:
-                    self._open_zip(zips[-1])
+                    self._open_zip(zips[0])
         else:
             raise EntityResolutionError(f"KBO Open Data dump not found: {path}")
-        if not self.has("enterprise.csv"):
+        names = list(self.members) if self.zip is not None else list(path.iterdir())
+        self.is_update = bool(_update_files(names))
+        if self.is_update and self.has("enterprise.csv"):
+            raise EntityResolutionError(
+                f"{path} holds both enterprise.csv (a full extract) and *_insert/*_delete files "
+                "(an update extract): keep one extract per folder"
+            )
+        if not self.is_update and not self.has("enterprise.csv"):
             raise EntityResolutionError(f"no enterprise.csv in the KBO Open Data dump {path}")
 
     def _open_zip(self, path: Path) -> None:
@@ -220,6 +239,16 @@ class _Dump:
             self.zip.close()
 
 
+def _update_files(names: Iterable[str | Path]) -> list[str]:
+    """The ``*_insert.csv`` / ``*_delete.csv`` names among ``names`` (an update extract)."""
+    found = []
+    for name in names:
+        base = (name.name if isinstance(name, Path) else name).lower()
+        if base.endswith(("_insert.csv", "_delete.csv")):
+            found.append(base)
+    return found
+
+
 def _dict_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows with their line numbers; the delimiter is sniffed from the header (``,`` or ``;``).
 
@@ -240,11 +269,16 @@ class _SideFile:
         self,
         dump: _Dump,
         name: str,
-        key_column: str,
+        key_column: str | None,
         report: ImportReport,
         known: dict[str, str] | None = None,
+        runs: bool = False,
     ) -> None:
+        """``key_column`` None: the file's first column (the delete files of an update).
+        ``runs``: :meth:`take` returns the next run of rows of a key and never skips rows
+        (the update merge, which always asks for the smallest pending key)."""
         self.name = name
+        self.runs = runs
         self.known = known if known is not None else {}  # raw → normalised, shared
         self.report = report
         self.stream = dump.open(name) if dump.has(name) else None
@@ -260,7 +294,10 @@ class _SideFile:
     def _advance(self) -> None:
         self.pending = None
         for line, row in self.rows:
-            raw = row.get(self.key_column) or ""
+            if self.key_column is None:
+                raw = next(iter(row.values()), "") or ""
+            else:
+                raw = row.get(self.key_column) or ""
             if raw == self._raw:  # rows of one entity follow each other: normalise once
                 key: str | None = self._key
             elif raw in self.known:  # already normalised by enterprise.csv
@@ -284,7 +321,12 @@ class _SideFile:
                     self.name,
                     line,
                     f"file not sorted by entity number "
-                    f"({raw!r} after {self.last_key}); out-of-order rows are lost",
+                    f"({raw!r} after {self.last_key}); "
+                    + (
+                        "its rows are applied apart from the other rows of their enterprise"
+                        if self.runs
+                        else "out-of-order rows are lost"
+                    ),
                 )
             if key > self.last_key:
                 self.last_key = key
@@ -294,6 +336,11 @@ class _SideFile:
     def take(self, key: str) -> list[tuple[int, dict[str, str]]]:
         """Rows of enterprise ``key``; rows of enterprises not in enterprise.csv are counted."""
         out: list[tuple[int, dict[str, str]]] = []
+        if self.runs:
+            while self.pending is not None and self.pending[0] == key:
+                out.append(self.pending[1:])
+                self._advance()
+            return out
         while self.pending is not None and self.pending[0] <= key:
             pending_key, line, row = self.pending
             if pending_key == key:
@@ -345,6 +392,12 @@ def read_kbo_opendata(
     """
     report = report if report is not None else ImportReport()
     dump = _Dump(Path(directory))
+    if dump.is_update:
+        dump.close()
+        raise EntityResolutionError(
+            f"{directory} is an update extract (*_insert.csv / *_delete.csv), not a full dump: "
+            "read it with entity_resolution.kbo_update.read_kbo_update"
+        )
     codes = _load_codes(dump)
     known: dict[str, str] = {}
     sides = {
@@ -396,6 +449,7 @@ def _build_entry(
     parts: dict[str, list[tuple[int, dict[str, str]]]],
     codes: dict[tuple[str, str], dict[str, str]],
     report: ImportReport,
+    count_nameless: bool = True,
 ) -> RegisterEntry:
     situation, fixed1 = _code(row.get("JuridicalSituation"), 3)
     form, fixed2 = _code(row.get("JuridicalForm"), 3)
@@ -408,7 +462,7 @@ def _build_entry(
     status_code = (row.get("Status") or "").strip()
     names, commercial = _names(parts["denomination"])
     natural = (row.get("TypeOfEnterprise") or "").strip().split(".")[0] == "1"
-    if not names and not natural:
+    if not names and not natural and count_nameless:
         report.entries_without_name += 1
     street, postcode, municipality, country = _seat(parts["address"], report)
     phone, email, website = _contacts(parts["contact"])

@@ -234,13 +234,18 @@ def register_import(
     postcode: Column = None,
     phone: Column = None,
     id: Column = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="kbo: apply an extract even if already applied or out of sequence."),
+    ] = False,
 ) -> None:
-    """Import or refresh the employer register (KBO Open Data dump, or any employer CSV)."""
+    """Import or refresh the employer register (KBO Open Data full or update extract, or any
+    employer CSV)."""
     from vigie.register import import_csv, import_kbo
 
     settings = _settings()
     if kind == "kbo":
-        counts = import_kbo(settings, path, console=console)
+        counts = import_kbo(settings, path, console=console, force=force)
     elif kind == "csv":
         if not name:
             raise VigieError("register import csv needs --name COLUMN")

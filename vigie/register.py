@@ -11,21 +11,32 @@ from sqlmodel import Session
 
 from entity_resolution.csv_register import EmployerCsv
 from entity_resolution.register import ImportReport
-from pipelines.register_sync import import_kbo_dump, import_keyed_entries
+from pipelines.register_sync import import_keyed_entries
+from pipelines.register_update import import_kbo_extract
 from storage.db import make_engine, upgrade
 from vigie.settings import Settings
 
 
 def import_kbo(
-    settings: Settings, path: Path, console: Console | None = None, full: bool = True
+    settings: Settings,
+    path: Path,
+    console: Console | None = None,
+    full: bool = True,
+    force: bool = False,
 ) -> dict[str, int]:
-    """Stream a KBO Open Data dump into the Employer table, incrementally.
+    """Stream a KBO Open Data extract into the Employer table, incrementally.
 
-    Returns ``{"new", "changed", "unchanged", "struck_off", "duplicates", "problems"}``;
-    ``full`` (a complete dump) strikes off stored KBO enterprises the dump no longer lists.
-    With a console, a live line shows enterprises read and the rate per second, then the
-    first problems of the dump are printed. Raises
-    :class:`entity_resolution.EntityResolutionError` when there is no dump at ``path``.
+    A full extract (``enterprise.csv`` …) returns ``{"new", "changed", "unchanged",
+    "struck_off", "duplicates", "problems"}``; ``full`` (a complete dump) strikes off stored
+    KBO enterprises the dump no longer lists. An update extract (``*_delete.csv`` /
+    ``*_insert.csv``) changes only the enterprises it touches and returns ``{"new",
+    "changed", "unchanged", "struck_off", "not_in_register", "problems"}``. The extract number
+    of meta.csv is recorded; an update already applied or out of sequence (and a full extract
+    older than the register) raises :class:`entity_resolution.kbo_update.ExtractOrderError`
+    before anything is written, unless ``force``. With a console, a live line shows
+    enterprises read and the rate per second, then the first problems of the dump are
+    printed. Raises :class:`entity_resolution.EntityResolutionError` when there is no dump
+    at ``path``.
     """
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
@@ -48,12 +59,17 @@ def import_kbo(
                 rate = read / max(time.perf_counter() - started, 1e-6)
                 progress.update(task, completed=read, rate=f"{rate:,.0f}/s")
 
-            counts = import_kbo_dump(session, path, report, full=full, progress=show)
+            meta, counts = import_kbo_extract(
+                session, path, report, full=full, force=force, progress=show
+            )
     finally:
         engine.dispose()
     counts["problems"] = report.problem_count
     if console is not None:
         elapsed = time.perf_counter() - started
+        number = f" {meta.number}" if meta.number is not None else " (no meta.csv)"
+        snapshot = f", snapshot {meta.snapshot_date.isoformat()}" if meta.snapshot_date else ""
+        console.print(f"KBO {meta.extract_type} extract{number}{snapshot}")
         console.print(
             f"read {report.enterprises:,} enterprises in {elapsed:.1f} s "
             f"({report.enterprises / max(elapsed, 1e-6):,.0f}/s)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import lxml.html
 
@@ -40,6 +40,7 @@ from spiders.parsers.kbo_labels import (
     ONSS_EMPLOYER,
     SECTION_PREFIXES,
     STATUS_CODES,
+    VAT_LIABLE,
     norm,
 )
 from spiders.parsers.language import language_from_tag
@@ -55,7 +56,8 @@ KBO_KEYS: tuple[str, ...] = tuple(
     website_since entity_type entity_type_code legal_form legal_form_since establishment_count
     functions_count functions entrepreneurial_skills qualities onss_employer onss_since
     authorisations nace nace_codes capital general_meeting fiscal_year_end entity_links
-    external_links gazette_url data_date extra warnings
+    external_links gazette_url data_date extra warnings establishment_url seat_history vat_liable
+    vat_since
     """.split()
 )
 _NACE_ROW = re.compile(
@@ -107,6 +109,7 @@ class _Page:
         self.out: dict[str, Any] = {key: None for key in KBO_KEYS}
         self.out.update(
             found=True,
+            seat_history=[],
             other_names=[],
             functions=[],
             entrepreneurial_skills=[],
@@ -239,6 +242,16 @@ class _Page:
         self.out["seat_address_text"] = ", ".join(clean(line) or "" for line in lines(text))
         self.out.update(split_address(text))
         self.out["address_since"] = parse_date(remark)
+        # The public page shows the current seat and since when; were earlier seats listed in
+        # the cell (newest first), they would follow.
+        for text, remark in values:
+            self.out["seat_history"].append(
+                {
+                    "address": ", ".join(clean(line) or "" for line in lines(text)),
+                    **split_address(text),
+                    "since": parse_date(remark),
+                }
+            )
 
     def _set_website(self, values: list, cell: Any) -> None:
         self.out["website"] = flat(values[0][0])
@@ -251,6 +264,8 @@ class _Page:
     def _set_establishment_count(self, values: list, cell: Any) -> None:
         match = re.search(r"\d+", flat(values[0][0]) or "")
         self.out["establishment_count"] = int(match.group(0)) if match else None
+        hrefs = cell.xpath(".//a/@href")  # the list (or the only) establishment unit page
+        self.out["establishment_url"] = urljoin(self.url, hrefs[0].strip()) if hrefs else None
 
     # -- sections --------------------------------------------------------------------------
     def _function_row(self, tr: Any, tds: list[Any]) -> None:
@@ -360,6 +375,10 @@ class _Page:
         out["onss_employer"] = bool(onss)
         out["onss_since"] = onss[0]["since"] if onss else None
         self.provenance["onss_employer"] = f"section:{self.headings['qualities']}"
+        vat = [q for q in out["qualities"] if VAT_LIABLE.match(norm(q["name"]))]
+        out["vat_liable"] = bool(vat)
+        out["vat_since"] = vat[0]["since"] if vat else None
+        self.provenance["vat_liable"] = f"section:{self.headings['qualities']}"
         latest = max((n["version"] for n in out["nace"] if n["version"]), default=None)
         out["nace_codes"] = sorted({n["code"] for n in out["nace"] if n["version"] == latest})
         out["gazette_url"] = next(

@@ -226,6 +226,13 @@ NAME_LANGUAGES: dict[str, str] = {
 }
 # "Employeur ONSS" and its translations (not ONSSAPL/RSZPPO, a distinct former register).
 ONSS_EMPLOYER = re.compile(r"^(employeur|werkgever|arbeitgeber|employer)\s+(onss|rsz|lss|nsso)$")
+# The VAT quality: FR and NL from real pages ("Assujettie à la TVA", "Onderworpen aan btw"),
+# EN and DE inferred.
+VAT_LIABLE = re.compile(
+    r"^(assujetti(e)? a la tva|onderworpen aan (de )?btw|btw-plichtig(e)?|subject to vat"
+    r"|vat[- ]liable|liable (for|to) vat|mwst\.?-?pflichtig|mehrwertsteuerpflichtig"
+    r"|der mwst\.? unterworfen)$"
+)
 # NACE activity groups, as in the KBO code table "ActivityGroup".
 ACTIVITY_GROUPS: dict[str, str] = {
     "tva": "001",

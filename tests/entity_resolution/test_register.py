@@ -12,6 +12,13 @@ from pathlib import Path
 import pytest
 
 from entity_resolution import EntityResolutionError
+from entity_resolution.kbo_update import (
+    ExtractMeta,
+    ExtractOrderError,
+    check_extract_order,
+    read_extract_meta,
+    read_kbo_update,
+)
 from entity_resolution.register import ImportReport, RegisterEntry, read_kbo_opendata
 
 NUMBERS = [
@@ -209,3 +216,148 @@ def test_streams_with_a_merge_join(tmp_path: Path) -> None:
     thread.join(timeout=15)
     assert stalled == []
     assert progress == n and employers == n // 2
+
+
+# --------------------------------------------------------------------------- update extracts
+
+UPDATE = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo_opendata_update_0137"
+
+
+def test_meta_tells_full_from_update(kbo_dump: Path) -> None:
+    full = read_extract_meta(kbo_dump)  # the real meta.csv of extract #136
+    assert (full.extract_type, full.number, full.snapshot_date) == ("full", 136, date(2025, 5, 30))
+    assert full.timestamp == "01-06-2025 07:07:49" and full.version == "1.0.0"
+    update = read_extract_meta(UPDATE)
+    assert update.is_update and update.number == 137
+    (kbo_dump / "meta.csv").unlink()
+    assert read_extract_meta(kbo_dump) == ExtractMeta("full")
+
+
+def test_meta_contradicting_the_files_is_an_error(tmp_path: Path) -> None:
+    shutil.copytree(UPDATE, tmp_path / "u")
+    meta = (tmp_path / "u" / "meta.csv").read_text("utf-8")
+    (tmp_path / "u" / "meta.csv").write_text(meta.replace('"update"', '"full"'), "utf-8")
+    with pytest.raises(EntityResolutionError, match="says ExtractType 'full'"):
+        read_extract_meta(tmp_path / "u")
+    shutil.copy(UPDATE / "meta.csv", tmp_path / "u" / "meta.csv")
+    shutil.copy(UPDATE / "denomination_insert.csv", tmp_path / "u" / "enterprise.csv")
+    with pytest.raises(EntityResolutionError, match="keep one extract per folder"):
+        read_extract_meta(tmp_path / "u")
+
+
+def test_update_is_read_as_changes_per_enterprise() -> None:
+    report = ImportReport()
+    changes = {c.enterprise_number: c for c in read_kbo_update(UPDATE, report)}
+    assert list(changes) == sorted(changes)
+    assert len(changes) == 9 and report.enterprises == 9
+    assert changes["0200065765"].topics == {"address"}
+    assert changes["0200065765"].entry.street == "Rue du Chêne 16"
+    assert changes["0200065765"].entry.municipality == "Bruxelles"
+    gone = changes["0200171970"]
+    assert gone.removed and gone.topics == {"enterprise", "denomination", "address"}
+    new = changes["0200420410"]
+    assert not new.removed and new.topics == {"enterprise", "denomination", "address"}
+    assert new.entry.legal_form_code == "051" and new.entry.start_date == date(1968, 1, 1)
+    assert changes["0200245711"].entry.juridical_situation_label == "Situation normale"
+    # contact rows replace the contacts as a whole: no phone any more
+    isbw = changes["0200362408"].entry
+    assert (isbw.phone, isbw.email) == (None, "contact@isbw.be")
+    assert changes["0201310929"].entry.phone == "+3289323950"  # "089/32.39.50"
+    solva = changes["0200305493"].entry
+    assert solva.onss_employer is False and solva.nace_codes == ("84130", "41003")
+    assert report.establishment_rows == {
+        "address_delete.csv": 1,
+        "address_insert.csv": 1,
+        "establishment_delete.csv": 1,
+        "establishment_insert.csv": 1,
+    }
+    assert report.problems == [] and report.entries_without_name == 0
+
+
+def test_full_and_update_readers_refuse_each_other(kbo_dump: Path) -> None:
+    with pytest.raises(EntityResolutionError, match="is an update extract"):
+        list(read_kbo_opendata(UPDATE))
+    with pytest.raises(EntityResolutionError, match="is a full extract"):
+        list(read_kbo_update(kbo_dump))
+
+
+def test_update_without_code_table_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(UPDATE, tmp_path / "u")
+    (tmp_path / "u" / "code.csv").unlink()
+    with pytest.raises(EntityResolutionError, match="no code.csv"):
+        list(read_kbo_update(tmp_path / "u"))
+
+
+def test_unsorted_update_file_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(UPDATE, tmp_path / "u")
+    path = tmp_path / "u" / "denomination_insert.csv"
+    lines = path.read_text("utf-8").splitlines()
+    path.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    report = ImportReport()
+    numbers = [c.enterprise_number for c in read_kbo_update(tmp_path / "u", report)]
+    assert numbers != sorted(numbers)  # nothing lost: out-of-order rows come as extra changes
+    assert any(
+        p.file == "denomination_insert.csv" and "not sorted" in p.message for p in report.problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "number", "applied", "error"),
+    [
+        ("update", 137, 136, None),
+        ("update", 137, 137, "already in the register"),
+        ("update", 136, 137, "already in the register"),
+        ("update", 139, 137, "apply extract 138 first"),
+        ("update", 137, None, "no extract number is recorded"),
+        ("update", None, 136, "no ExtractNumber"),
+        ("full", 140, 137, None),
+        ("full", 137, 137, None),
+        ("full", None, 137, None),
+        ("full", 136, 137, "older than extract 137"),
+    ],
+)
+def test_extract_order(kind: str, number: int | None, applied: int | None, error: str) -> None:
+    meta = ExtractMeta(kind, number)
+    if error is None:
+        check_extract_order(meta, applied)
+    else:
+        with pytest.raises(ExtractOrderError, match=error):
+            check_extract_order(meta, applied)
+        check_extract_order(meta, applied, force=True)  # forced: no check
+
+
+def test_update_streams_with_a_merge(tmp_path: Path) -> None:
+    """denomination_insert.csv is a pipe written only as fast as changes come out."""
+    n, lag = 3_000, 100
+    shutil.copy(UPDATE / "code.csv", tmp_path / "code.csv")
+    shutil.copy(UPDATE / "meta.csv", tmp_path / "meta.csv")
+    with (tmp_path / "denomination_delete.csv").open("w", encoding="utf-8") as d:
+        d.write('"EntityNumber"\n')
+        d.writelines(f'"{_number(k)}"\n' for k in range(n))
+    os.mkfifo(tmp_path / "denomination_insert.csv")
+    progress = 0
+    moved = threading.Condition()
+    stalled: list[int] = []
+
+    def writer() -> None:
+        with (tmp_path / "denomination_insert.csv").open("w", encoding="utf-8") as a:
+            a.write('"EntityNumber","Language","TypeOfDenomination","Denomination"\n')
+            for k in range(n):
+                a.write(f'"{_number(k)}","2","001","Name {k}"\n')
+                a.flush()
+                with moved:
+                    if not moved.wait_for(lambda k=k: progress >= k - lag, timeout=10):
+                        stalled.append(k)
+                        return
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    named = 0
+    for change in read_kbo_update(tmp_path):
+        named += change.entry.name == f"Name {progress}"
+        with moved:
+            progress += 1
+            moved.notify_all()
+    thread.join(timeout=15)
+    assert stalled == []
+    assert progress == n and named == n

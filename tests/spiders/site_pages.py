@@ -3,7 +3,8 @@
 Job board: a 2-page search, five ads in the three forms (JSON-LD — also inside ``@graph`` —,
 microdata, plain HTML), a 500, a malformed page, a cp1252 page declared UTF-8, and a link into
 ``/private/`` that robots.txt forbids. Register: two list pages linking the real KBO pages
-(tests/fixtures/realworld/kbo) plus one unknown number. Classifieds: a JavaScript shell, a JSON
+(tests/fixtures/realworld/kbo) plus one unknown number, and the search by name / by address
+over those pages (demo.pages.kbo_search, two hits a page). Classifieds: a JavaScript shell, a JSON
 API and the script that renders the listings (nothing in the HTML as sent).
 """
 
@@ -17,6 +18,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from demo.pages import kbo_search
+from spiders.parsers.kbo import parse_kbo_page
 
 KBO_DIR = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
@@ -261,6 +265,27 @@ def kbo_enterprise_page(number: str) -> bytes:
     return (html[:start] + f"<p>{UNKNOWN_MESSAGE}</p>" + html[end:]).encode("utf-8")
 
 
+def kbo_search_rows() -> list[kbo_search.Candidate]:
+    """The real FR fixture pages as rows of the register's search (name, seat, status)."""
+    rows = []
+    for path in sorted(KBO_DIR.glob("kbo_fr_*.html")):
+        nr = path.stem.rsplit("_", 1)[-1]
+        f = parse_kbo_page(path.read_bytes(), f"http://x/?ondernemingsnummer={nr}")
+        names = (f["name"], *(o["name"] for o in f["other_names"]))
+        rows.append(
+            kbo_search.Candidate(
+                nr,
+                names,
+                f["street"] or "",
+                f["house_number"] or "",
+                f["postcode"] or "",
+                f["municipality"] or "",
+                f["status_code"] or "AC",
+            )
+        )
+    return rows
+
+
 # -- classifieds -------------------------------------------------------------------------------
 
 LISTINGS = [
@@ -415,6 +440,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, "<h1 class='job-title'>Secret</h1>")
         if path == "/kbopub/list.html" and page in KBO_LIST:
             return self.send(200, kbo_list_page(page))
+        if path in kbo_search.PATHS:  # 2 hits a page, to exercise the next links
+            rows = kbo_search_rows()
+            return self.send(200, kbo_search.answer(path, parse_qs(url.query), rows, per_page=2))
         if path == "/kbopub/toonondernemingps.html" and "ondernemingsnummer" in query:
             return self.send(200, kbo_enterprise_page(query["ondernemingsnummer"].zfill(10)))
         if path == "/classifieds/" or re.fullmatch(r"/classifieds/listing/\w+", path):

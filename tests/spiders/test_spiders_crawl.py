@@ -185,3 +185,33 @@ def test_listings_rendered_by_chromium(site: str, tmp_path: Path) -> None:
         assert item["fields"]["screenshot_sha256"] == shots[path]["sha256"]
     assert crawl.stats["playwright/page_count"] == 7
     assert crawl.stats["vigie/problems/render"] == 1
+
+
+def test_registry_search_by_name_follows_every_result_page(site: str, tmp_path: Path) -> None:
+    # "Inter": Intergemeentelijke Vereniging Veneco, Intergemeentelijk Samenwerkingsverband…
+    # (SOLVA) and Intercommunale Sociale du Brabant wallon — 3 hits, 2 per result page.
+    crawl = run("registry", tmp_path, f"base_url={site}", "name=Inter", "purpose=test")
+    assert crawl.problems == []
+    found = {i["fields"]["enterprise_number"]: i["fields"] for i in crawl.items}
+    assert set(found) == {"0200065765", "0200305493", "0200362408"}
+    assert found["0200362408"]["name"] == "Intercommunale Sociale du Brabant wallon"
+    assert {i["url"].rsplit("=", 1)[-1] for i in crawl.items} == set(found)
+
+
+def test_registry_search_by_address(site: str, tmp_path: Path) -> None:
+    crawl = run("registry", tmp_path, f"base_url={site}", "address=9000 Gent")
+    assert crawl.problems == []
+    assert {i["fields"]["enterprise_number"] for i in crawl.items} == {
+        "0200068636",
+        "0200171970",
+    }
+    crawl = run(
+        "registry", tmp_path / "street", f"base_url={site}", "address=Stropstraat 1, 9000 Gent"
+    )
+    assert [i["fields"]["name"] for i in crawl.items] == ["Farys"]
+
+
+def test_registry_search_without_hits_is_counted_not_a_problem(site: str, tmp_path: Path) -> None:
+    crawl = run("registry", tmp_path, f"base_url={site}", "name=Zyxwvut", "postcode=9000")
+    assert crawl.items == [] and crawl.problems == []
+    assert crawl.stats["registry/search_without_hits"] == 1

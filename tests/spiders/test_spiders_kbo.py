@@ -309,3 +309,109 @@ def test_company_holding_a_function() -> None:
     first = parse_kbo_page(html, "http://x")["functions"][0]
     assert first["holder_number"] == "0446334711"
     assert first["name"] == "EY Bedrijfsrevisoren" and first["last_name"] is None
+
+
+# Fields whose value does not depend on the page language (data, dates, numbers, codes).
+_LANGUAGE_FREE = (
+    "enterprise_number",
+    "enterprise_number_display",
+    "status_code",
+    "juridical_situation_since",
+    "start_date",
+    "name",
+    "name_language",
+    "name_since",
+    "other_names",
+    "struck_off_since",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "address_since",
+    "seat_history",
+    "phone",
+    "email",
+    "website",
+    "entity_type_code",
+    "legal_form",
+    "legal_form_since",
+    "establishment_count",
+    "establishment_url",
+    "functions_count",
+    "onss_employer",
+    "onss_since",
+    "vat_liable",
+    "vat_since",
+    "nace_codes",
+    "data_date",
+    "extra",
+    "warnings",
+)
+
+
+@pytest.mark.parametrize("nr", ["0200065765", "0200171970"])
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_german_and_english_labels_on_the_real_structure(lang: str, nr: str) -> None:
+    """kbo_de_*/kbo_en_* are the real FR pages with labels translated (see PROVENANCE.md)."""
+    fr, other = page(nr, "fr"), page(nr, lang)
+    assert other["page_language"] == lang
+    for key in _LANGUAGE_FREE:
+        assert other[key] == fr[key], key
+    assert [(f["name"], f["since"]) for f in other["functions"]] == [
+        (f["name"], f["since"]) for f in fr["functions"]
+    ]
+    assert [(n["code"], n["version"], n["group_code"], n["since"]) for n in other["nace"]] == [
+        (n["code"], n["version"], n["group_code"], n["since"]) for n in fr["nace"]
+    ]
+    assert [q["since"] for q in other["qualities"]] == [q["since"] for q in fr["qualities"]]
+    assert other["gazette_url"] == fr["gazette_url"]
+    assert other["status_code"] == "AC" and other["entity_type_code"] == "legal_person"
+
+
+def test_german_and_english_values() -> None:
+    de, en = page("0200065765", "de"), page("0200065765", "en")
+    assert (de["status"], en["status"]) == ("Aktiv", "Active")
+    assert (de["juridical_situation"], en["juridical_situation"]) == (
+        "Normale Situation",
+        "Normal situation",
+    )
+    assert de["qualities"][0] == {"name": "Arbeitgeber LSS", "since": "2022-01-01"}
+    assert en["qualities"][0] == {"name": "Employer NSSO", "since": "2022-01-01"}
+    assert de["onss_employer"] is en["onss_employer"] is True
+    assert (de["functions"][0]["function"], en["functions"][0]["function"]) == (
+        "Verwalter",
+        "Director",
+    )
+    assert {n["group"] for n in de["nace"]} == {"MwSt", "LSS"}
+    assert {n["group"] for n in en["nace"]} == {"VAT", "NSSO"}
+    assert (de["fiscal_year_end"], en["fiscal_year_end"]) == ("31. Dezember", "December 31")
+    struck = page("0200171970", "en")
+    assert struck["struck_off"] == "Deletion for failure to comply with the UBO obligations"
+    assert struck["struck_off_since"] == "2024-10-02"
+
+
+def test_establishment_link_seat_and_vat() -> None:
+    veneco = page("0200065765")
+    assert veneco["establishment_url"] == (
+        "https://kbopub.economie.fgov.be/kbopub/toonvestigingps.html?ondernemingsnummer=200065765"
+    )
+    assert veneco["seat_history"] == [
+        {
+            "address": "Panhuisstraat 1, 9070 Destelbergen",
+            "street": "Panhuisstraat",
+            "house_number": "1",
+            "postcode": "9070",
+            "municipality": "Destelbergen",
+            "country": None,
+            "since": "2016-12-13",
+        }
+    ]
+    assert (veneco["vat_liable"], veneco["vat_since"]) == (True, "2007-03-01")
+    isbw = page("0200362408")  # 29 units: the link goes to the list of units
+    assert isbw["establishment_url"] == (
+        "https://kbopub.economie.fgov.be/kbopub/vestiginglijst.html?ondernemingsnummer=200362408"
+    )
+    assert isbw["vat_liable"] is False and isbw["vat_since"] is None
+    assert page("0200362408", "nl")["establishment_url"] == isbw["establishment_url"]
+    struck = page("0200171970")
+    assert struck["establishment_count"] == 0 and struck["establishment_url"] is None

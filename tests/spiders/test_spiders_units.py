@@ -11,7 +11,7 @@ from spiders.parsers import extract_page
 from spiders.parsers.dates import parse_date
 from spiders.parsers.encoding import declared_encoding, decode_body
 from spiders.parsers.listing import parse_listing_page
-from spiders.registry import parse_numbers
+from spiders.registry import RegistrySpider, parse_address, parse_numbers
 from spiders.settings import crawl_settings, playwright_settings, source_settings
 from spiders.source import list_sources, load_source
 
@@ -173,3 +173,38 @@ def test_spider_arguments_and_problem_reports() -> None:
     assert classify_failure(Failure(tx_error.TimeoutError()))[0] == "timeout"
     assert classify_failure(Failure(tx_error.DNSLookupError()))[0] == "connection"
     assert classify_failure(Failure(ValueError("odd")))[0] == "download"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Panhuisstraat 1, 9070 Destelbergen", ("Panhuisstraat", "1", "9070", "Destelbergen")),
+        ("Rue du Cerf 200 bte 3, 1332 Rixensart", ("Rue du Cerf", "200", "1332", "Rixensart")),
+        ("Gentsesteenweg 1B, 9520", ("Gentsesteenweg", "1B", "9520", "")),
+        ("Stropstraat, 9000 Gent", ("Stropstraat", "", "9000", "Gent")),
+        ("9000 Gent", ("", "", "9000", "Gent")),
+        ("9000", ("", "", "9000", "")),
+        ("Destelbergen", ("", "", "", "Destelbergen")),
+    ],
+)
+def test_parse_address(text: str, expected: tuple[str, str, str, str]) -> None:
+    got = parse_address(text)
+    assert (got["street"], got["house_number"], got["postcode"], got["municipality"]) == expected
+
+
+def test_search_arguments_are_checked() -> None:
+    with pytest.raises(SpiderError, match="needs a postcode or a municipality"):
+        parse_address("Panhuisstraat 1,")
+    with pytest.raises(SpiderError, match="4 digits"):
+        RegistrySpider(name="Veneco", postcode="90700")
+    spider = RegistrySpider(name="Veneco", postcode="9070", base_url="http://127.0.0.1:1")
+    (request,) = spider.search_requests()
+    assert request.url.startswith(
+        "http://127.0.0.1:1/kbopub/zoeknaamfonetischform.html?lang=fr&searchWord=Veneco&"
+    )
+    assert "pstcdeNPRP=9070" in request.url and "rechtsvormFonetic=ALL" in request.url
+    spider = RegistrySpider(address="Rue du Cerf 200, 1332 Rixensart", base_url="http://x")
+    (request,) = spider.search_requests()
+    assert "postcod1=1332&postgemeente1=Rixensart&straatgemeente1=Rue+du+Cerf&huisnummer=200" in (
+        request.url
+    )
