@@ -550,7 +550,7 @@ def _components(kind: str, prepared: list[_Prepared], links: list[Link],
                                key=lambda ln: (sort_key(ln.a), sort_key(ln.b), ln.method))
         items = [index[k].item for k in keys]
         clusters.append(Cluster(
-            id=f"{kind}:{keys[0]}", kind=kind, label=_label(kind, items),
+            id=f"{kind}:{keys[0]}", kind=kind, label=_label(kind, [index[k] for k in keys]),
             members=tuple(members), links=tuple(cluster_links),
             sources=tuple(sorted({it.source for it in items if it.source})),
             names=tuple(sorted({it.name.strip() for it in items if it.name and it.name.strip()})),
@@ -569,15 +569,18 @@ def _most_common(values: list[str]) -> str | None:
     return min(counts.items(), key=lambda kv: (-kv[1], values.index(kv[0])))[0]
 
 
-def _label(kind: str, items: list[ClusterItem]) -> str:
-    names = [" ".join((it.name or "").split()) for it in items]
+def _label(kind: str, prepared: list[_Prepared]) -> str:
+    """Job ads: the most common title and employer name; listings: the most common provider
+    name and how many other names (legal form ignored) the provider used."""
+    names = [" ".join((p.item.name or "").split()) for p in prepared]
     name = _most_common(names)
-    others = len({n for n in names if n}) - 1
     if kind == "listing":
+        others = len({p.name_key for p in prepared if p.name_key}) - 1
         label = name or "(provider without a name)"
         return label + (f" (+{others} other name{'s' if others > 1 else ''})" if others > 0
                         else "")
-    title = _most_common([" ".join((it.title or "").split()) for it in items]) or "(no title)"
+    titles = [" ".join((p.item.title or "").split()) for p in prepared]
+    title = _most_common(titles) or "(no title)"
     return f"{title} — {name}" if name else title
 
 

@@ -2,8 +2,9 @@
 and a capped inverted index.
 
 A text is cut into overlapping runs of ``SHINGLE_WORDS`` folded words ("shingles"), each hashed
-to a 48-bit integer with a hash that is the same in every process (CRC-32 of each word, then
-mixed), so that the output does not depend on Python's per-process string hashing.
+to an integer that is the same in every process (CRC-32 of each word, then the hash of the
+tuple of those integers, which Python does not salt), so that the output does not depend on
+Python's per-process string hashing.
 
 Finding candidates: a shingle is *sampled* when its hash is divisible by ``SAMPLE_MOD``. The
 choice depends only on the shingle itself, so two copies of one text sample the same shingles,
@@ -20,13 +21,12 @@ number reads plainly: "94 % of the shorter text's 3-word sequences also appear i
 from __future__ import annotations
 
 import re
+import unicodedata
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-from entity_resolution.text import fold
 
 SHINGLE_WORDS = 3
 SAMPLE_MOD = 4
@@ -36,27 +36,37 @@ _TAGS = re.compile(r"<[^>]{0,300}>")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
-@lru_cache(maxsize=200_000)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode())
+_WORD_HASHES: dict[str, int] = {}
+
+
+def _word_hashes(tokens: Sequence[str]) -> list[int]:
+    cache = _WORD_HASHES
+    if len(cache) > 1_000_000:  # a long-lived process: keep the memo bounded
+        cache.clear()
+    for t in set(tokens).difference(cache):
+        cache[t] = zlib.crc32(t.encode())
+    return list(map(cache.__getitem__, tokens))
 
 
 def words(text: str | None) -> list[str]:
-    """Folded words of a text (HTML tags dropped, accents and case folded)."""
+    """Folded words of a text: HTML tags dropped, lower case, accents removed
+    (``"Société"`` → ``"societe"``); letters without an ASCII base (ø, ł) are dropped, the same
+    way on both sides of a comparison. All C-level string operations: this runs on every ad."""
     if not text:
         return []
-    return _WORDS.findall(fold(_TAGS.sub(" ", text)))
+    s = _TAGS.sub(" ", text).lower()
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+    return _WORDS.findall(s)
 
 
 def shingles(tokens: Sequence[str]) -> set[int]:
     """Hashes of the runs of ``SHINGLE_WORDS`` consecutive words (the whole text if shorter)."""
-    hashes = [_word_hash(t) for t in tokens]
+    hashes = _word_hashes(tokens)
     if len(hashes) < SHINGLE_WORDS:
         return {_mix(hashes)} if hashes else set()
-    out: set[int] = set()
-    for i in range(len(hashes) - SHINGLE_WORDS + 1):
-        out.add(((hashes[i] * 1_000_003 ^ hashes[i + 1]) * 1_000_003 ^ hashes[i + 2]) & _MASK)
-    return out
+    # Tuples of ints hash the same in every process (only str/bytes hashing is salted).
+    return set(map(hash, zip(hashes, hashes[1:], hashes[2:], strict=False)))
 
 
 def _mix(hashes: Sequence[int]) -> int:
@@ -96,15 +106,22 @@ def candidate_pairs(
 
     Two shared samples are needed, or one when either text has at most three samples (a short
     text). Sampled shingles present in more than ``max_posting`` texts are skipped."""
-    postings: dict[int, list[int]] = defaultdict(list)
+    # Most sampled shingles occur once: keep their first text as a plain int (no list, which
+    # would also keep the garbage collector busy); only repeated shingles get a list.
+    first: dict[int, int] = {}
+    postings: dict[int, list[int]] = {}
     for index, hashes in enumerate(samples):
         for h in hashes:
-            postings[h].append(index)
+            seen = first.setdefault(h, index)
+            if seen != index:
+                members = postings.get(h)
+                if members is None:
+                    postings[h] = [seen, index]
+                else:
+                    members.append(index)
     shared: Counter[tuple[int, int]] = Counter()
     skipped = 0
     for members in postings.values():
-        if len(members) < 2:
-            continue
         if len(members) > max_posting:
             skipped += 1
             continue
@@ -116,7 +133,7 @@ def candidate_pairs(
         for pair, count in shared.items()
         if count >= 2 or min(len(samples[pair[0]]), len(samples[pair[1]])) <= 3
     )
-    return pairs, CandidateStats(len(samples), len(postings), skipped, len(pairs))
+    return pairs, CandidateStats(len(samples), len(first), skipped, len(pairs))
 
 
 @dataclass(frozen=True, slots=True)
