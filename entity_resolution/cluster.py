@@ -347,14 +347,15 @@ def _identifier_links(
 
 def _key_rule_links(prepared: list[_Prepared]) -> list[Link]:
     """Same employer (number or name) + same title + same postcode."""
+    # "0": by enterprise number, "1": by name; numbers first, so they give the reason.
     groups: dict[tuple[str, str, str, str], list[_Prepared]] = defaultdict(list)
     for p in prepared:
         if not (p.title_key and p.postcode):
             continue
         if p.enterprise:
-            groups[("n", p.enterprise, p.title_key, p.postcode)].append(p)
+            groups[("0", p.enterprise, p.title_key, p.postcode)].append(p)
         if p.name_key:
-            groups[("c", p.name_key, p.title_key, p.postcode)].append(p)
+            groups[("1", p.name_key, p.title_key, p.postcode)].append(p)
     seen: set[tuple[Key, Key]] = set()
     links: list[Link] = []
     for (how, employer, _title, postcode), members in sorted(groups.items()):
@@ -366,7 +367,7 @@ def _key_rule_links(prepared: list[_Prepared]) -> list[Link]:
             if pair in seen:
                 continue
             seen.add(pair)
-            who = (f"enterprise number {format_enterprise_number(employer)}" if how == "n"
+            who = (f"enterprise number {format_enterprise_number(employer)}" if how == "0"
                    else f"name {_quote(anchor.item.name)}")
             links.append(Link(*pair, KEY_RULE_SCORE, "employer_title_place",
                               f"same employer ({who}), same title {_quote(anchor.item.title)} "
