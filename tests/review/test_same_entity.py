@@ -74,6 +74,16 @@ def test_signal_page_lists_the_same_ad_on_another_board(
     # Nothing scraped reaches the page unescaped.
     assert XSS_SCRIPT not in section and XSS_IMG not in section
 
+    # The JSON twin carries the same links.
+    [group] = user_client.get(f"/api/signals/{world.signal_id}/same-entity").json()
+    assert (group["record_id"], group["kind"], group["member_count"]) == (world.record_id,
+                                                                          "job_ad", 2)
+    [other] = group["others"]
+    assert (other["record"]["id"], other["record"]["url"], other["direct"]) == (
+        repost_id, HOSTILE_URL, True)
+    assert other["reason"].startswith("same employer (enterprise number 0123.456.749)")
+    assert user_client.get("/api/signals/999999/same-entity").status_code == 404
+
 
 def test_signal_page_without_clusters_says_so(user_client: TestClient, world: World) -> None:
     """Also on a database whose schema predates the cluster tables (the page must not fail)."""
