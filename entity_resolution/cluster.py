@@ -36,7 +36,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from entity_resolution import EntityResolutionError
 from entity_resolution.identifiers import (
@@ -390,15 +389,22 @@ def _text_links(prepared: list[_Prepared], get: Callable[[int], TextProfile],
     stats[f"{kind}_candidate_pairs"] += cstats.candidate_pairs
     stats[f"{kind}_common_shingles_skipped"] += cstats.common_shingles_skipped
 
+    description = cached_profiles(lambda i: prepared[i].item.description or "", size=1024)
     links: list[Link] = []
     for i, j in pairs:
         pa, pb = get(i), get(j)
         if min(len(pa.shingles), len(pb.shingles)) < min_shingles:
             continue
-        score = containment(pa.shingles, pb.shingles)
+        score, part = containment(pa.shingles, pb.shingles), "title + description"
+        a, b = prepared[i], prepared[j]
+        if score < threshold and a.item.description and b.item.description:
+            # Boards rewrite titles; on a short listing the title weighs a lot.
+            da, db = description(i), description(j)
+            if min(len(da.shingles), len(db.shingles)) >= min_shingles:
+                score, part = max((score, part),
+                                  (containment(da.shingles, db.shingles), "description"))
         if score < threshold:
             continue
-        a, b = prepared[i], prepared[j]
         if job_ads:
             place = _place_conflict(a, b)
             if place:
@@ -408,7 +414,7 @@ def _text_links(prepared: list[_Prepared], get: Callable[[int], TextProfile],
                 stats[f"{kind}_refused_template_siblings"] += 1
                 continue
         links.append(Link(a.item.key, b.item.key, round(score, 4), "text",
-                          _text_reason(score, pa, pb, a, b, job_ads)))
+                          _text_reason(score, part, pa, pb, a, b, job_ads)))
     return links
 
 
@@ -444,9 +450,9 @@ def _template_siblings(a: _Prepared, b: _Prepared, va: frozenset[str],
     return bool(own_a and own_b and (own_a - vb or own_b - va))
 
 
-def _text_reason(score: float, pa: TextProfile, pb: TextProfile, a: _Prepared, b: _Prepared,
-                 job_ads: bool) -> str:
-    reason = f"same text {int(score * 100)} % (title + description)"
+def _text_reason(score: float, part: str, pa: TextProfile, pb: TextProfile, a: _Prepared,
+                 b: _Prepared, job_ads: bool) -> str:
+    reason = f"same text {int(score * 100)} % ({part})"
     small, large = sorted((pa.n_words, pb.n_words))
     if small < 0.8 * large:
         reason += f"; one copy is shortened ({small} words against {large})"
@@ -583,9 +589,3 @@ def _label(kind: str, prepared: list[_Prepared]) -> str:
     titles = [" ".join((p.item.title or "").split()) for p in prepared]
     title = _most_common(titles) or "(no title)"
     return f"{title} — {name}" if name else title
-
-
-def summary(result: ClusterResult) -> dict[str, Any]:
-    """A small JSON-able summary (version, counts) for run reports."""
-    return {"version": result.version, "clusters": len(result.clusters),
-            "capped": len(result.capped), **result.stats}

@@ -30,6 +30,10 @@ from storage.clusters import require_cluster_tables as _require_tables
 from storage.db import session_scope
 from storage.models import Record
 
+# A member keeps its strongest direct links (a provider's first listing may anchor hundreds);
+# the page falls back to the member's own best link when a direct one is not kept.
+MAX_STORED_LINKS = 50
+
 
 @dataclass(frozen=True)
 class ClusterReport:
@@ -96,7 +100,7 @@ def _row(cluster: Cluster) -> ClusterRow:
             record_id=int(m.key), score=round(m.score, 4), reason=m.reason,
             linked_to=int(m.linked_to),
             links=[{"a": ln.a, "b": ln.b, "score": ln.score, "method": ln.method,
-                    "reason": ln.reason} for ln in m.links],
+                    "reason": ln.reason} for ln in m.links[:MAX_STORED_LINKS]],
         )
         for m in cluster.members
     ]

@@ -193,6 +193,31 @@ def test_a_hotline_shared_by_fifty_names_does_not_glue_them():
     assert cluster_records(listings[:10], ClusterOptions(max_names=5)).clusters == ()
 
 
+LISTING_TEXT = (
+    "Entreprise de nettoyage sérieuse et expérimentée propose ses services pour bureaux, "
+    "appartements, fins de chantier et vitres. Travail soigné, produits fournis, devis gratuit "
+    "sous 24 heures. Disponible 7 jours sur 7, aussi le soir et le week-end. Prix très "
+    "compétitifs, paiement à la prestation. Région Bruxelles et Brabant wallon."
+)
+
+
+def test_a_provider_reposting_its_text_under_new_names_and_phones_is_one_provider():
+    a = ClusterItem(key=1, kind="listing", source="2ememain", name="Net Service Plus",
+                    title="Nettoyage bureaux et appartements", description=LISTING_TEXT,
+                    phones=("0485 11 22 33",))
+    b = ClusterItem(key=2, kind="listing", source="zoekertjes", name="Brussels Clean Team",
+                    title="Nettoyage - bureaux, appartements, vitres",
+                    description=LISTING_TEXT.replace("Prix très compétitifs, ", "")
+                    + " Appelez-nous !", phones=("0493 44 55 66",))
+    short = ClusterItem(key=3, kind="listing", source="zoekertjes", name="Autre",
+                        title="Nettoyage", description="Nettoyage de bureaux, devis gratuit.")
+    result = cluster_records([a, b, short])
+    assert [c.keys for c in result.clusters] == [(1, 2)]
+    [link] = result.clusters[0].links
+    assert link.method == "text" and link.score >= 0.9
+    assert re.fullmatch(r"same text 9\d % \(description\)", link.reason)
+
+
 def test_output_is_deterministic_across_orders_and_processes():
     items = [*ADS.values(), *reposts(UKRAINIAN, 1001), *reposts(BULGARIAN, 1101), *PROVIDER]
     first = cluster_records(items)
