@@ -11,6 +11,9 @@ Pure Python (no Scrapy, no FastAPI, nothing of ours but :mod:`vigie.errors`). Th
 - :mod:`entity_resolution.compare` — small comparators that return a score *and* a reason;
 - :mod:`entity_resolution.matcher` — blocking index + comparators + documented combination;
 - :mod:`entity_resolution.evaluate` — precision/recall/F1 on labelled pairs.
+- :mod:`entity_resolution.cluster` — one entity behind several records: the same job ad on
+  several boards, the same provider under several names (near-duplicate texts through
+  :mod:`entity_resolution.neardup`, shared identifiers with a cap for shared lines).
 """
 
 from vigie.errors import VigieError

@@ -22,17 +22,20 @@ from review.schemas import (
     FilterOptionsPublic,
     JudgementIn,
     JudgementPublic,
+    SameEntityGroupPublic,
     SignalDetailPublic,
     SignalListPublic,
     SignalPublic,
     StatusChangeIn,
     capture_detail_public,
     employer_detail_public,
+    same_entity_public,
     signal_detail_public,
     signal_list_public,
 )
 from storage import EvidenceError, queries
 from storage.audit import append_event
+from storage.clusters import same_entity
 from storage.evidence import EvidenceStore
 from storage.models import User
 
@@ -78,6 +81,19 @@ def api_signal(signal_id: int, user: User = Depends(require("view")),
     append_event(db, user.username, "signal.view", f"signal:{signal_id}", {"via": "api"})
     db.commit()
     return out
+
+
+@router.get("/signals/{signal_id}/same-entity", response_model=list[SameEntityGroupPublic],
+            tags=["signals"])
+def api_signal_same_entity(signal_id: int,
+                           db: Session = Depends(get_db)) -> list[SameEntityGroupPublic]:
+    """The other records clustered with the records behind a signal (the JSON twin of the
+    page's "Same entity elsewhere"): same ad on other boards, same provider under other names,
+    each with the reason of its link."""
+    queries.get_signal(db, signal_id)
+    evidence = queries.signal_evidence(db, signal_id)
+    return same_entity_public(
+        same_entity(db, [i.record.id for i in evidence if i.record is not None]))
 
 
 @router.post("/signals/{signal_id}/status", response_model=SignalPublic, tags=["signals"],

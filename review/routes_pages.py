@@ -17,6 +17,7 @@ from review.judging import judge_match
 from review.permissions import authorize, permission_for_status, require
 from storage import EvidenceError, queries
 from storage.audit import append_event
+from storage.clusters import same_entity
 from storage.dossiers import list_dossiers
 from storage.evidence import EvidenceStore
 from storage.models import User
@@ -78,10 +79,13 @@ def signal_page(
     db: Session = Depends(get_db),
 ) -> Response:
     detail = queries.signal_detail(db, signal_id)
+    # Other records clustered with the ones behind the signal (same ad, same provider).
+    elsewhere = same_entity(db, [i.record.id for i in detail.evidence if i.record is not None])
     append_event(db, user.username, "signal.view", f"signal:{signal_id}", {"via": "page"})
     db.commit()
     return request.app.state.render(request, "signal.html", {
-        "user": user, "d": detail, "dossiers": list_dossiers(db, limit=50)})
+        "user": user, "d": detail, "same_entity": elsewhere,
+        "dossiers": list_dossiers(db, limit=50)})
 
 
 @router.post("/signals/{signal_id}/status", dependencies=[Depends(require_csrf)])

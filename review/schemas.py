@@ -347,3 +347,43 @@ def employer_detail_public(detail: queries.EmployerDetail) -> EmployerDetailPubl
         signals=[SignalPublic.model_validate(s) for s in detail.signals],
         matches=match_rows_public(detail.matches),
     )
+
+
+class SameEntityOtherPublic(BaseModel):
+    """Another record of the cluster and the link that ties it in."""
+
+    record: RecordPublic
+    score: float
+    reason: str = Field(description="The link's reason, e.g. 'same phone +32 470 12 34 56'.")
+    direct: bool = Field(description="True when the link is with the signal's record itself, "
+                                     "false when it goes through another member (linked_to).")
+    linked_to: int | None
+
+
+class SameEntityGroupPublic(BaseModel):
+    """The cluster of one record behind a signal: the same ad elsewhere (kind job_ad) or the
+    same provider under other names (kind listing)."""
+
+    record_id: int
+    cluster_id: int
+    cluster_key: str
+    kind: str
+    label: str
+    algorithm_version: str
+    member_count: int
+    others: list[SameEntityOtherPublic]
+
+
+def same_entity_public(groups: list[Any]) -> list[SameEntityGroupPublic]:
+    """From :func:`storage.clusters.same_entity` groups."""
+    return [
+        SameEntityGroupPublic(
+            record_id=g.record_id, cluster_id=g.cluster.id, cluster_key=g.cluster.key,
+            kind=g.cluster.kind, label=g.cluster.label,
+            algorithm_version=g.cluster.algorithm_version, member_count=g.cluster.member_count,
+            others=[SameEntityOtherPublic(record=RecordPublic.model_validate(o.record),
+                                          score=o.score, reason=o.reason, direct=o.direct,
+                                          linked_to=o.linked_to) for o in g.others],
+        )
+        for g in groups
+    ]

@@ -281,3 +281,35 @@ class Schedule(SQLModel, table=True):
     purpose: str = ""
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class EntityCluster(SQLModel, table=True):
+    """Records that are one entity: one job ad seen on several boards or reposted, or one
+    service provider behind listings under several names. Rebuilt from the records by
+    ``pipelines.clustering.rebuild_clusters`` (records are never modified); ``key`` is
+    ``"<kind>:<smallest record id>"`` so a cluster keeps its id across rebuilds."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    kind: str = Field(index=True)  # job_ad (same ad) | listing (same provider)
+    label: str
+    algorithm_version: str
+    member_count: int = 0
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ClusterMember(SQLModel, table=True):
+    """A record's place in a cluster and the link that put it there (score + reason)."""
+
+    __table_args__ = (UniqueConstraint("kind", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="entitycluster.id", index=True)
+    record_id: int = Field(foreign_key="record.id", index=True)
+    kind: str
+    score: float
+    reason: str
+    linked_to: int | None = None  # the record id at the other end of that link
+    links: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))

@@ -292,6 +292,42 @@ def evaluate(
     run_evaluation(data_root, set_ or None, console)
 
 
+# -- clustering -------------------------------------------------------------------------------
+@app.command("cluster")
+def cluster(
+    max_names: Annotated[
+        int, typer.Option(help="An identifier written with more provider names than this is "
+                          "a shared line (hotline, call centre), not a link.")
+    ] = 10,
+    show: Annotated[int, typer.Option(help="How many of the largest clusters to list.")] = 20,
+) -> None:
+    """Group the same job ad seen on several boards and the listings of one provider (rewrites
+    the cluster tables only; records are never modified)."""
+    from rich.text import Text
+
+    from entity_resolution.cluster import ClusterOptions
+    from pipelines.clustering import rebuild_clusters
+
+    engine = _engine(_settings())
+    report = rebuild_clusters(engine, ClusterOptions(max_names=max_names), largest=show)
+    table = Table("cluster", "kind", "records", "sources", "label")
+    for c in report.largest:
+        table.add_row(c.id, "same ad" if c.kind == "job_ad" else "same provider",
+                      str(len(c.members)), Text(", ".join(c.sources)), Text(c.label))
+    console.print(table)
+    for capped in report.capped:
+        console.print(Text(f"not used as a link: {capped.reason}"))
+    w = report.written
+    console.print(
+        f"{report.algorithm_version}: {report.clusters['job_ad']} same-ad clusters "
+        f"({report.clustered_records['job_ad']} of {report.records['job_ad']} job ads), "
+        f"{report.clusters['listing']} same-provider clusters "
+        f"({report.clustered_records['listing']} of {report.records['listing']} listings); "
+        f"{w.created} new, {w.updated} changed, {w.deleted} removed, {w.unchanged} unchanged "
+        f"in {report.seconds:.1f} s"
+    )
+
+
 # -- signals ----------------------------------------------------------------------------------
 @signals_app.command("list")
 def signals_list(

@@ -69,6 +69,8 @@ MATRIX: list[Case] = [
     Case("GET", "/employers/{employer_id}", "view", lambda i: f"/employers/{i.world.employer_id}"),
     Case("GET", "/api/signals", "view", lambda i: "/api/signals"),
     Case("GET", "/api/signal-filters", "view", lambda i: "/api/signal-filters"),
+    Case("GET", "/api/signals/{signal_id}/same-entity", "view",
+         lambda i: f"/api/signals/{i.world.signal_id}/same-entity"),
     Case("GET", "/api/signals/{signal_id}", "view", lambda i: f"/api/signals/{i.world.signal_id}"),
     Case("POST", "/api/signals/{signal_id}/status", "triage",
          lambda i: f"/api/signals/{i.world.signal_id}/status", _status_body("in_review")),
