@@ -27,7 +27,9 @@ from vigie.errors import VigieError
 from vigie.register import import_kbo
 from vigie.settings import Settings
 
-SPIDERS = ("registry", "jobs", "listings")
+# The register first (directors for the network rules), then the Gazette, the job boards,
+# the classifieds (Chromium) and the company websites.
+SPIDERS = ("registry", "gazette", "jobs", "board2", "jobfeed", "listings", "websites")
 DEMO_USER = "demo"
 
 
@@ -122,6 +124,15 @@ def run_demo(
                     f"the {spider} crawl crashed (exit {done.returncode}); "
                     f"see {settings.data_dir / 'logs'}"
                 )
+    from pipelines.clustering import rebuild_clusters
+    from storage.db import make_engine
+
+    engine = make_engine(settings.db_url)
+    try:
+        clusters = rebuild_clusters(engine)
+    finally:
+        engine.dispose()
+    console.print(f"clusters (same ad on several boards, same provider): {clusters.clusters}")
     summary = summarize(settings)
     summary["login"] = _demo_user(settings)
     _print_summary(console, summary)

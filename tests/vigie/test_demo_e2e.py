@@ -177,6 +177,26 @@ def test_runs_are_listed_and_launches_audited(demo_dir: Path, session: Session) 
     shown = json.loads(_vigie(demo_dir, "runs", "show", str(run.id)).stdout)
     assert shown["purpose"] == run.purpose and shown["report"]["problems"]
     launches = session.exec(select(AuditEvent).where(AuditEvent.action == "crawl.launch")).all()
-    assert {e.details["spider"] for e in launches} == {"registry", "jobs", "listings"}
+    from vigie.demo_run import SPIDERS
+
+    assert {e.details["spider"] for e in launches} == set(SPIDERS)
+    assert {"registry", "gazette", "jobs", "board2", "jobfeed", "listings", "websites"} <= set(
+        SPIDERS)
     assert all(e.details["purpose"].startswith("demo:") for e in launches)
     assert verify_chain(session) == []
+
+
+def test_the_same_ad_on_several_boards_is_one_cluster(demo_dir: Path, session: Session) -> None:
+    from storage.models import ClusterMember, EntityCluster, Record
+
+    clusters = session.exec(select(EntityCluster).where(EntityCluster.kind == "job_ad")).all()
+    assert clusters, "the demo's reposted ads must be clustered"
+    spanning = [c for c in clusters if {"jobs", "board2"} <= set(c.sources or [])]
+    assert spanning, [c.sources for c in clusters[:5]]
+    members = session.exec(select(ClusterMember, Record)
+                           .join(Record, ClusterMember.record_id == Record.id)
+                           .where(ClusterMember.cluster_id == spanning[0].id)).all()
+    assert {r.source for _, r in members} >= {"jobs", "board2"}
+    assert all(m.reason for m, _ in members)
+    gazette = session.exec(select(Record).where(Record.kind == "gazette")).first()
+    assert gazette is not None and gazette.normalized.get("rubric_code")
