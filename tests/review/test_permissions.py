@@ -8,8 +8,7 @@ allowed → not refused, refused → 403 (401 / redirect to the login form when 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,90 +19,13 @@ from review.permissions import PERMISSIONS, PUBLIC_PATHS, allowed
 from storage.dossiers import add_item, create_dossier
 from storage.models import Match, User
 from tests.review.conftest import login
+from tests.review.matrix import Case, Ids, collect
 
 ROLES = ("analyst", "reviewer", "admin")
 USERS = {"analyst": "alice", "reviewer": "rita", "admin": "adam"}
 
 
-@dataclass(frozen=True)
-class Ids:
-    world: Any
-    match_id: int
-    dossier_id: int
-    item_id: int
-
-
-@dataclass(frozen=True)
-class Case:
-    method: str
-    path: str  # the route's template
-    permission: str | None  # None: public (no session needed)
-    url: Callable[[Ids], str]  # concrete URL
-    body: Callable[[Ids], dict[str, Any]] | None = None  # JSON (api) or form data
-
-
-def _status_body(status: str, reason: str = "") -> Callable[[Ids], dict[str, Any]]:
-    return lambda i: {"status": status, "reason": reason}
-
-
-MATRIX: list[Case] = [
-    Case("GET", "/healthz", None, lambda i: "/healthz"),
-    Case("GET", "/login", None, lambda i: "/login"),
-    Case("GET", "/", "view", lambda i: "/"),
-    Case("POST", "/logout", "view", lambda i: "/logout", lambda i: {}),
-    Case("GET", "/api/session", "view", lambda i: "/api/session"),
-    Case("GET", "/signals", "view", lambda i: "/signals"),
-    Case("GET", "/signals/{signal_id}", "view", lambda i: f"/signals/{i.world.signal_id}"),
-    Case("POST", "/signals/{signal_id}/status", "triage",
-         lambda i: f"/signals/{i.world.signal_id}/status", _status_body("in_review")),
-    Case("POST", "/signals/{signal_id}/status", "decide",
-         lambda i: f"/signals/{i.world.signal_id}/status", _status_body("dismissed", "seen ok")),
-    Case("POST", "/signals/{signal_id}/matches/{match_id}/judgement", "decide",
-         lambda i: f"/signals/{i.world.signal_id}/matches/{i.match_id}/judgement",
-         lambda i: {"verdict": "unsure"}),
-    Case("GET", "/captures/{capture_id}", "view", lambda i: f"/captures/{i.world.capture_id}"),
-    Case("GET", "/captures/{capture_id}/content", "view",
-         lambda i: f"/captures/{i.world.capture_id}/content"),
-    Case("GET", "/captures/{capture_id}/screenshot", "view",
-         lambda i: f"/captures/{i.world.capture_id}/screenshot"),
-    Case("GET", "/employers/{employer_id}", "view", lambda i: f"/employers/{i.world.employer_id}"),
-    Case("GET", "/api/signals", "view", lambda i: "/api/signals"),
-    Case("GET", "/api/signal-filters", "view", lambda i: "/api/signal-filters"),
-    Case("GET", "/api/signals/{signal_id}/same-entity", "view",
-         lambda i: f"/api/signals/{i.world.signal_id}/same-entity"),
-    Case("GET", "/api/signals/{signal_id}", "view", lambda i: f"/api/signals/{i.world.signal_id}"),
-    Case("POST", "/api/signals/{signal_id}/status", "triage",
-         lambda i: f"/api/signals/{i.world.signal_id}/status", _status_body("in_review")),
-    Case("POST", "/api/signals/{signal_id}/status", "decide",
-         lambda i: f"/api/signals/{i.world.signal_id}/status", _status_body("confirmed")),
-    Case("POST", "/api/matches/{match_id}/judgement", "decide",
-         lambda i: f"/api/matches/{i.match_id}/judgement", lambda i: {"verdict": "unsure"}),
-    Case("GET", "/api/captures/{capture_id}", "view",
-         lambda i: f"/api/captures/{i.world.capture_id}"),
-    Case("GET", "/api/employers/{employer_id}", "view",
-         lambda i: f"/api/employers/{i.world.employer_id}"),
-    Case("GET", "/openapi.json", "view", lambda i: "/openapi.json"),
-    Case("GET", "/dossiers", "view", lambda i: "/dossiers"),
-    Case("POST", "/dossiers", "triage", lambda i: "/dossiers", lambda i: {"title": "Case"}),
-    Case("GET", "/dossiers/{dossier_id}", "view", lambda i: f"/dossiers/{i.dossier_id}"),
-    Case("POST", "/dossiers/{dossier_id}/items", "triage",
-         lambda i: f"/dossiers/{i.dossier_id}/items", lambda i: {"note": "checked"}),
-    Case("POST", "/dossiers/add", "triage", lambda i: "/dossiers/add",
-         lambda i: {"dossier_id": i.dossier_id, "signal_id": i.world.signal_ids["foreign_vat"]}),
-    Case("POST", "/dossiers/{dossier_id}/items/{item_id}/remove", "triage",
-         lambda i: f"/dossiers/{i.dossier_id}/items/{i.item_id}/remove", lambda i: {}),
-    Case("POST", "/dossiers/{dossier_id}/export", "export",
-         lambda i: f"/dossiers/{i.dossier_id}/export", lambda i: {"format": "json"}),
-    Case("GET", "/api/dossiers", "view", lambda i: "/api/dossiers"),
-    Case("POST", "/api/dossiers", "triage", lambda i: "/api/dossiers",
-         lambda i: {"title": "API case"}),
-    Case("GET", "/api/dossiers/{dossier_id}", "view",
-         lambda i: f"/api/dossiers/{i.dossier_id}"),
-    Case("POST", "/api/dossiers/{dossier_id}/signals", "triage",
-         lambda i: f"/api/dossiers/{i.dossier_id}/signals",
-         lambda i: {"signal_ids": [i.world.signal_ids["low_wage"]]}),
-    Case("GET", "/docs", "view", lambda i: "/docs"),
-]
+MATRIX: list[Case] = collect()
 # POST /login is the way in: tested in test_auth.py (throttling, CSRF, bad passwords).
 NOT_IN_MATRIX = {("POST", "/login")}
 
@@ -195,7 +117,7 @@ def test_route_by_role(case: Case, clients: dict[str, TestClient], world, engine
         dossier = create_dossier(s, "Matrix", "rita")
         item = add_item(s, dossier.id, "rita", note="to be removed")
         s.commit()
-        ids = Ids(world, match_id, dossier.id, item.id)
+        ids = Ids(world, match_id, dossier.id, item.id, engine)
     for who, client in clients.items():
         response = _send(client, case, ids)
         code = response.status_code
