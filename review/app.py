@@ -18,7 +18,14 @@ from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 import vigie
-from review import routes_api, routes_auth, routes_docs, routes_dossiers, routes_pages
+from review import (
+    routes_api,
+    routes_auth,
+    routes_docs,
+    routes_dossiers,
+    routes_pages,
+    routes_targets,
+)
 from review.auth import LoginThrottle
 from review.deps import csrf_token
 from review.errors import install_error_handlers
@@ -74,6 +81,7 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.include_router(routes_api.router)
     app.include_router(routes_dossiers.pages)
     app.include_router(routes_dossiers.api)
+    app.include_router(routes_targets.router)
     app.include_router(routes_docs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

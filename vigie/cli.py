@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigie.cli_dossier import dossier_app
+from vigie.cli_dossier import dossier_app, targets
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
@@ -37,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(runs_app, name="runs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dossier_app, name="dossier")
+app.command("targets")(targets)
 
 console = Console()
 err_console = Console(stderr=True)

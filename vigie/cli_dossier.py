@@ -125,3 +125,55 @@ def dossier_export(
     tmp.replace(out)
     console.print(f"{out} written ({len(exported.data)} bytes, sha256 {exported.sha256})",
                   markup=False, highlight=False)
+
+
+def targets(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    district: Annotated[str | None, typer.Option(
+        "--district", help="Only this judicial district (id, e.g. BRU).")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", help="table | csv | xlsx | html | pdf | json")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (not for table).")]
+    = None,
+    user: UserOption = None,
+) -> None:
+    """The monthly target list: addresses with open signals, ranked per judicial district."""
+    from sqlmodel import Session
+
+    from review.target_export import district_name, render
+    from signals.targets import build_target_list
+    from storage.audit import append_event
+    from storage.evidence import sha256_hex
+    from vigie.errors import VigieError
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        listing = build_target_list(session, month, district)
+        if format == "table":
+            for dist, rows in listing.by_district():
+                table = Table("#", "address", "kind", "enterprises", "signals", "score",
+                              title=f"{district_name(dist)} — {month}")
+                for r in rows:
+                    x = r.as_dict()
+                    table.add_row(str(x["rank"]), f"{x['street']} {x['postcode']} "
+                                  f"{x['municipality']}".strip(), str(x["kind"]),
+                                  str(x["enterprises"]), f"{x['signals']} ({x['top_severity']})",
+                                  str(x["score"]))
+                console.print(table)
+            if not listing.rows:
+                console.print(f"no open signal was seen in {month}")
+            return
+        if out is None:
+            raise VigieError("--out is required for this format")
+        data = render(listing, format, settings.chromium_executable, settings.data_dir)
+        digest = sha256_hex(data)
+        append_event(session, _who(user), "targets.export", f"targets:{month}",
+                     {"format": format, "district": district, "rows": len(listing.rows),
+                      "sha256": digest})
+        session.commit()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    console.print(f"{out} written: {len(listing.rows)} addresses, sha256 {digest}", markup=False,
+                  highlight=False)
