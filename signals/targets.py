@@ -9,7 +9,8 @@ confirmed — not dismissed) was seen during M and points at it, either as
 Each address gets a score: the sum over its signals of severity (high 3, medium 2, low 1),
 plus one per further distinct enterprise at the address (several firms at one address is a risk
 of its own). Addresses are ranked by score within their district (ties: more signals, the most
-recent, then addresses with a street before bare postcodes), and districts follow the order of :data:`entity_resolution.geo.DISTRICTS`.
+recent, then addresses with a street before bare postcodes), and districts follow the order
+of :data:`entity_resolution.geo.DISTRICTS`.
 Unknown districts (foreign or missing postcode) come last under ``"?"``.
 """
 
