@@ -102,3 +102,18 @@ def _record_killed(engine, spider: str, time_limit: int) -> None:  # type: ignor
                 "notes": [f"killed: exceeded the time limit of {time_limit} s"],
             }
             session.add(run)
+
+
+def run_retention_job(db_url: str, data_dir: str, time_limit: int = 3600) -> int:
+    """Daily job: ``vigie retention purge`` in its own process (audited there as
+    ``retention.purge`` by ``scheduler``)."""
+    env = {**os.environ, "VIGIE_DATA_DIR": data_dir, "VIGIE_DATABASE_URL": db_url}
+    cmd = [sys.executable, "-m", "vigie", "retention", "purge", "--user", "scheduler"]
+    try:
+        done = subprocess.run(cmd, env=env, check=False, timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        log.error("retention purge exceeded %d s and was stopped", time_limit)
+        return -1
+    if done.returncode != 0:
+        log.error("retention purge failed with exit code %d", done.returncode)
+    return done.returncode

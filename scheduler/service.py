@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session, select
 
 from scheduler import SchedulerError
-from scheduler.runner import run_scheduled_crawl
+from scheduler.runner import run_retention_job, run_scheduled_crawl
 from storage.db import make_engine
 from storage.models import Schedule
 
@@ -79,6 +79,25 @@ def sync_jobs(scheduler: BaseScheduler, db_url: str, data_dir: str) -> int:
     return len(wanted)
 
 
+RETENTION_JOB = "vigie-retention"
+RETENTION_CRON = "30 2 * * *"  # daily, 02:30 UTC
+
+
+def add_retention_job(scheduler: BaseScheduler, db_url: str, data_dir: str) -> None:
+    """The daily retention purge, in the persistent store (a missed run after downtime runs
+    once, coalesced, within a 6-hour grace time)."""
+    scheduler.add_job(
+        run_retention_job,
+        trigger=parse_cron(RETENTION_CRON),
+        id=RETENTION_JOB,
+        name="retention purge",
+        args=[db_url, data_dir],
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
+    )
+
+
 def run_service(db_url: str, data_dir: str) -> None:
     """Run until interrupted."""
     scheduler = make_scheduler(db_url, blocking=True)
@@ -93,5 +112,6 @@ def run_service(db_url: str, data_dir: str) -> None:
         args=[scheduler, db_url, data_dir],
         replace_existing=True,
     )
+    add_retention_job(scheduler, db_url, data_dir)
     log.info("scheduler started with %d schedules at %s", count, datetime.now(UTC))
     scheduler.start()

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigie.cli_dossier import dossier_app, targets
+from vigie.cli_dossier import dossier_app, retention_app, targets
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
@@ -38,6 +38,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dossier_app, name="dossier")
 app.command("targets")(targets)
+app.add_typer(retention_app, name="retention")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -494,6 +495,7 @@ def db_upgrade() -> None:
 def main() -> None:
     """Entry point: the single place where expected errors become messages and exit codes."""
     import click
+    from sqlalchemy.exc import DBAPIError
 
     try:
         # Without standalone mode, click returns the code of ``typer.Exit`` instead of raising.
@@ -501,6 +503,13 @@ def main() -> None:
     except VigieError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
+    except DBAPIError as exc:  # locked, down, or a schema older than the code
+        detail = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+        hint = ("another process holds the database; retry" if "locked" in detail
+                else "is the database reachable and its schema current (`vigie db upgrade`)?")
+        err_console.print(f"error: database error: {detail} — {hint}", markup=False,
+                          highlight=False)
+        sys.exit(75 if "locked" in detail else 1)  # 75: EX_TEMPFAIL, worth retrying
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(130)

@@ -177,3 +177,30 @@ def targets(
     tmp.replace(out)
     console.print(f"{out} written: {len(listing.rows)} addresses, sha256 {digest}", markup=False,
                   highlight=False)
+
+
+retention_app = typer.Typer(help="Retention of records and captures.", no_args_is_help=True)
+
+
+@retention_app.command("purge")
+def retention_purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; change nothing.")]
+    = False,
+    user: UserOption = None,
+) -> None:
+    """Delete records and captures older than their source's retention period that no signal,
+    dossier, register entry or role cites (rows and archived bytes); audited. The scheduler
+    runs it daily."""
+    from vigie.retention import run_retention
+
+    report = run_retention(_settings(), _who(user), dry_run=dry_run)
+    table = Table("source", "days", "records", "captures",
+                  title="retention " + ("(dry run)" if dry_run else "purge"))
+    for source, days in sorted(report.policies.items()):
+        table.add_row(source, str(days), str(report.records.get(source, 0)),
+                      str(report.captures.get(source, 0)))
+    console.print(table)
+    console.print(f"kept because cited: {report.kept_cited_records} records; WARC files deleted "
+                  f"{report.warc_files_deleted}, compacted {report.warc_files_compacted}; "
+                  f"screenshots deleted {report.screenshots_deleted}; "
+                  f"{report.bytes_freed} bytes freed")
