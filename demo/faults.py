@@ -188,13 +188,15 @@ class Faults:
         """The entry page: one ``a.job-link`` per named trap (+ rel=next for chains)."""
         links: list[tuple[str, str]] = []
         next_href = None
-        for name in names:
+        for name in names:  # calendar and session both chain by rel=next: the last one wins
             if name == "calendar":
                 next_href = "/trap/calendar?month=2026-11"
             elif name == "session":
                 next_href = f"/trap/session;jsessionid={secrets.token_hex(12)}"
             elif name == "long":
                 links.append(("/trap/ad/long-" + "y" * 4100, "Offre à l'URL géante"))
+            elif name == "slow":
+                links.append(("/trap/slow?s=1", "Piège slow"))
             elif name.startswith("ad:"):
                 links.append((f"/trap/ad/{quote(name[3:])}", f"Offre {name[3:]}"))
             elif name in TRAPS:

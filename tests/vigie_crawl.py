@@ -1,0 +1,56 @@
+"""Run the real ``vigie crawl`` command in a subprocess against a local server (test helper).
+
+A Twisted reactor runs once per process, so every crawl of a test is its own process, exactly
+as the scheduler runs them. The data folder's database is created first, with the model
+columns still waiting for their migration (``pending_schema``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pending_schema import add_pending_columns
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a test crawl: its own data folder, no delay, no AutoThrottle."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    add_pending_columns(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+    env = dict(os.environ)
+    env.update(
+        VIGIE_DATA_DIR=str(data_dir),
+        VIGIE_DOWNLOAD_DELAY="0",
+        VIGIE_AUTOTHROTTLE="false",
+        VIGIE_SECRET_KEY="test-secret-key-0123456789abcdef",
+        PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    )
+    env.update(extra)
+    return env
+
+
+def crawl_command(base_url: str, start_url: str | None = None, *more: str) -> list[str]:
+    args = [sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "robustness test",
+            "--no-progress", "-a", f"base_url={base_url}"]
+    if start_url:
+        args += ["-a", f"start_url={start_url}"]
+    return args + list(more)
+
+
+def run_crawl(
+    data_dir: Path, base_url: str, start_url: str | None = None, *more: str, timeout: int = 120,
+    **extra_env: str,
+) -> subprocess.CompletedProcess[str]:
+    """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked."""
+    return subprocess.run(
+        crawl_command(base_url, start_url, *more),
+        env=crawl_env(data_dir, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
