@@ -18,8 +18,10 @@ def add_pending_columns(db_url: str) -> list[str]:
     engine = make_engine(db_url)
     added: list[str] = []
     try:
-        present = {t: {c["name"] for c in inspect(engine).get_columns(t)}
-                   for t in inspect(engine).get_table_names()}
+        present = {
+            t: {c["name"] for c in inspect(engine).get_columns(t)}
+            for t in inspect(engine).get_table_names()
+        }
         with engine.begin() as conn:
             for table in SQLModel.metadata.sorted_tables:
                 for column in table.columns:

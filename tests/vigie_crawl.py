@@ -34,15 +34,29 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def crawl_command(base_url: str, start_url: str | None = None, *more: str) -> list[str]:
-    args = [sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "robustness test",
-            "--no-progress", "-a", f"base_url={base_url}"]
+    args = [
+        sys.executable,
+        "-m",
+        "vigie",
+        "crawl",
+        "jobs",
+        "--purpose",
+        "robustness test",
+        "--no-progress",
+        "-a",
+        f"base_url={base_url}",
+    ]
     if start_url:
         args += ["-a", f"start_url={start_url}"]
     return args + list(more)
 
 
 def run_crawl(
-    data_dir: Path, base_url: str, start_url: str | None = None, *more: str, timeout: int = 120,
+    data_dir: Path,
+    base_url: str,
+    start_url: str | None = None,
+    *more: str,
+    timeout: int = 120,
     **extra_env: str,
 ) -> subprocess.CompletedProcess[str]:
     """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked."""

@@ -25,8 +25,18 @@ from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
 
-TRAPS = ("retry-after", "burst", "redirect-loop", "redirect-chain", "session", "huge",
-         "gzip-bomb", "charset", "long", "slow")
+TRAPS = (
+    "retry-after",
+    "burst",
+    "redirect-loop",
+    "redirect-chain",
+    "session",
+    "huge",
+    "gzip-bomb",
+    "charset",
+    "long",
+    "slow",
+)
 
 
 def _read(data_dir: Path) -> dict[str, Any]:
