@@ -62,7 +62,8 @@ SESSION_PARAMS = frozenset(
     }
 )
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
-_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d[-/]?(?:0[1-9]|1[0-2])(?:[-/]?\d\d)?(?!\d)")
+# A year and month with a separator (2026-11, 2026/11/05); bare digit runs are ids, not dates.
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d[-/](?:0[1-9]|1[0-2])(?:[-/]\d\d)?(?!\d)")
 _DIGITS = re.compile(r"\d+")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
