@@ -74,12 +74,19 @@ class LimitReached(IgnoreRequest):
     vigie_reported = True
 
 
+def _late(crawler: Crawler | None, name: str) -> Any:
+    """``crawler.stats``/``crawler.spider`` or ``None`` before the crawl has set them (Scrapy
+    2.19 raises on reading them early)."""
+    return getattr(crawler, f"_{name}", None) if crawler is not None else None
+
+
 def report(crawler: Crawler | None, url: str, kind: str, message: str, counts: dict) -> None:
     """Count a limit hit in the stats and report the first few through the spider."""
     counts[kind] = counts.get(kind, 0) + 1
-    if crawler is not None and crawler.stats is not None:
-        crawler.stats.inc_value(f"vigie/limits/{kind}")
-    spider = getattr(crawler, "spider", None) if crawler is not None else None
+    stats = _late(crawler, "stats")
+    if stats is not None:
+        stats.inc_value(f"vigie/limits/{kind}")
+    spider = _late(crawler, "spider")
     if counts[kind] > MAX_REPORTS_PER_KIND:
         return
     if spider is not None and hasattr(spider, "report_problem"):
@@ -197,9 +204,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return retry
 
     def _waited(self, seconds: float) -> None:
-        crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats is not None:
-            crawler.stats.inc_value("vigie/retry/waited_seconds", round(seconds, 3))
+        stats = _late(getattr(self, "crawler", None), "stats")
+        if stats is not None:
+            stats.inc_value("vigie/retry/waited_seconds", round(seconds, 3))
 
 
 class LimitGuardMiddleware:

@@ -96,3 +96,34 @@ def test_retry_waits_retry_after_capped_else_backs_off() -> None:
     plain = Response("http://h/a", status=503)
     assert mw.wait_for(request, plain) == 1.0
     assert mw.wait_for(Request("http://h/a", meta={"retry_times": 3}), plain) == 8.0
+
+
+def _guard(**settings: int):  # type: ignore[no-untyped-def]
+    from scrapy.utils.test import get_crawler
+
+    from spiders.middlewares import TrapGuardMiddleware
+
+    crawler = get_crawler(settings_dict=settings)
+    return TrapGuardMiddleware.from_crawler(crawler)
+
+
+def test_pages_per_domain_cap_and_pagination_chain() -> None:
+    guard = _guard(VIGIE_MAX_PAGES_PER_DOMAIN=2, VIGIE_MAX_CHAIN=3)
+    assert guard.get_processed_request(Request("http://a/jobs/ad/1"), None) is not None
+    assert guard.get_processed_request(Request("http://a/jobs/ad/1"), None) is not None  # same
+    assert guard.get_processed_request(Request("http://a/jobs/ad/2"), None) is not None
+    assert guard.get_processed_request(Request("http://a/jobs/ad/3"), None) is None
+    assert guard.get_processed_request(Request("http://b/jobs/ad/3"), None) is not None
+    assert guard._counts == {"domain_cap": 1}
+    # Pagination: each search page found on the previous one; the 4th in a row is refused.
+    guard = _guard(VIGIE_MAX_CHAIN=3)
+    response = Response("http://b/s?page=1", request=Request("http://b/s?page=1"))
+    chain = []
+    for page in range(2, 6):
+        nxt = guard.get_processed_request(Request(f"http://b/s?page={page}"), response)
+        chain.append(nxt is not None)
+        if nxt is None:
+            break
+        response = Response(nxt.url, request=nxt)
+    assert chain == [True, True, False]
+    assert guard._counts["chain_limit"] == 1
