@@ -75,9 +75,13 @@ class LimitReached(IgnoreRequest):
 
 
 def _late(crawler: Crawler | None, name: str) -> Any:
-    """``crawler.stats``/``crawler.spider`` or ``None`` before the crawl has set them (Scrapy
-    2.19 raises on reading them early)."""
-    return getattr(crawler, f"_{name}", None) if crawler is not None else None
+    """``crawler.stats`` or ``crawler.spider``, ``None`` before the crawl has set them (Scrapy
+    2.19 raises on reading ``stats`` early; ``spider`` is a plain attribute)."""
+    if crawler is None:
+        return None
+    if name in crawler.__dict__:
+        return crawler.__dict__[name]
+    return getattr(crawler, f"_{name}", None)
 
 
 def report(crawler: Crawler | None, url: str, kind: str, message: str, counts: dict) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from pending_schema import add_pending_columns
@@ -51,20 +53,42 @@ def crawl_command(base_url: str, start_url: str | None = None, *more: str) -> li
     return args + list(more)
 
 
+@dataclass(frozen=True)
+class CrawlResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float  # peak memory of this crawl's process alone
+
+
 def run_crawl(
     data_dir: Path,
     base_url: str,
     start_url: str | None = None,
     *more: str,
-    timeout: int = 120,
+    timeout: int = 180,
     **extra_env: str,
-) -> subprocess.CompletedProcess[str]:
+) -> CrawlResult:
     """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked."""
-    return subprocess.run(
-        crawl_command(base_url, start_url, *more),
-        env=crawl_env(data_dir, **extra_env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
+    out_path, err_path = data_dir / "crawl.stdout", data_dir / "crawl.stderr"
+    env = crawl_env(data_dir, **extra_env)
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(
+            crawl_command(base_url, start_url, *more), env=env, cwd=ROOT, stdout=out, stderr=err
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise TimeoutError(f"crawl still running after {timeout} s")
+            time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return CrawlResult(
+        proc.returncode,
+        out_path.read_text(errors="replace"),
+        err_path.read_text(errors="replace"),
+        usage.ru_maxrss / 1024,
     )
