@@ -42,7 +42,7 @@ from demo.pages import esc, site_page
 HTML = "text/html; charset=utf-8"
 TRAPS = (
     "slow", "retry-after", "burst", "redirect-loop", "redirect-chain", "calendar",
-    "session", "huge", "gzip-bomb", "charset", "long",
+    "session", "huge", "huge-stream", "gzip-bomb", "charset", "long",
 )
 _CHUNK = 64 * 1024
 _BOMB_MEMBER_MB = 16  # one gzip member of 16 MB of spaces (~16 KB compressed), repeated
@@ -197,6 +197,8 @@ class Faults:
                 links.append(("/trap/ad/long-" + "y" * 4100, "Offre à l'URL géante"))
             elif name == "slow":
                 links.append(("/trap/slow?s=1", "Piège slow"))
+            elif name == "huge-stream":
+                links.append(("/trap/huge?undeclared=1", "Piège huge, sans longueur annoncée"))
             elif name.startswith("ad:"):
                 links.append((f"/trap/ad/{quote(name[3:])}", f"Offre {name[3:]}"))
             elif name in TRAPS:

@@ -243,20 +243,22 @@ class LimitGuardMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, DownloadCancelledError | CancelledError):
-            maxsize = request.meta.get("download_maxsize") or (
-                self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler else 0
-            )
-            report(
-                self.crawler,
-                request.url,
-                "too_large",
-                f"response larger than DOWNLOAD_MAXSIZE ({maxsize} B): not downloaded "
-                f"({exception})",
-                self._counts,
-            )
-            raise LimitReached(f"too large: {exception}") from exception
-        return None
+        """A download cancelled for its size: announced too large (``DownloadCancelledError``)
+        or cancelled while streaming past ``DOWNLOAD_MAXSIZE`` (a bare ``CancelledError``)."""
+        if not isinstance(exception, DownloadCancelledError | CancelledError):
+            return None
+        maxsize = request.meta.get("download_maxsize") or (
+            self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler else 0
+        )
+        detail = str(exception) or "cancelled while receiving the body"
+        report(
+            self.crawler,
+            request.url,
+            "too_large",
+            f"response larger than DOWNLOAD_MAXSIZE ({maxsize} B): not downloaded ({detail})",
+            self._counts,
+        )
+        raise LimitReached(f"too large: {detail}") from exception
 
     def _stop(self, url: str, kind: str, message: str) -> None:
         report(self.crawler, url, kind, message, self._counts)

@@ -31,6 +31,7 @@ TRAPS = (
     "redirect-chain",
     "session",
     "huge",
+    "huge-stream",
     "gzip-bomb",
     "charset",
     "long",
@@ -134,13 +135,16 @@ def test_session_id_loop_ends(crawled: dict[str, Any]) -> None:
 def test_50_mb_page_and_gzip_bomb_are_refused(crawled: dict[str, Any]) -> None:
     report = crawled["traps"]["report"]
     refused = {p["url"].rsplit("/", 1)[-1]: p["message"] for p in _problems(report, "too_large")}
-    assert set(refused) == {"huge", "gzip-bomb"}
+    assert set(refused) == {"huge", "huge?undeclared=1", "gzip-bomb"}
     assert "52428800" in refused["huge"]  # announced 50 MB, over DOWNLOAD_MAXSIZE (20 MB)
+    # Without Content-Length: cut off once 20 MB had streamed in.
+    assert "cancelled while receiving the body" in refused["huge?undeclared=1"]
     assert "during decompression" in refused["gzip-bomb"]
     # The bomb inflates to 2 GB; decompression stopped at the limit, memory stayed small.
     assert crawled["max_rss_mb"] < 600
     urls = {c.url.rsplit("/", 1)[-1] for c in crawled["traps"]["captures"]}
-    assert "huge" not in urls and "gzip-bomb" not in urls
+    assert not {"huge", "huge?undeclared=1", "gzip-bomb"} & urls
+    assert crawled["requests"]["/trap/huge"] == 2  # each fetched once: refusals not retried
 
 
 def test_wrong_charset_is_repaired(crawled: dict[str, Any]) -> None:
