@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from email.utils import parsedate_to_datetime
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -190,9 +191,26 @@ class PoliteRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
+        if response.headers.get("Retry-After"):
+            self.pause_domain(request, wait)
         self._waited(wait)
         await _sleep(wait)
         return retry
+
+    def pause_domain(self, request: Request, seconds: float) -> bool:
+        """Hold back the other requests to the same site too: the server said it is
+        overloaded. Moves the download slot's "last request" time forward so the downloader
+        waits ``seconds`` before its next request there (only for slots with a download
+        delay, as Scrapy applies that wait only then). ``True`` if the slot was paused."""
+        engine = _late(getattr(self, "crawler", None), "engine")
+        downloader = getattr(engine, "downloader", None)
+        if downloader is None:
+            return False
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is None or not slot.download_delay():
+            return False
+        slot.lastseen = max(slot.lastseen, monotonic() + seconds - slot.download_delay())
+        return True
 
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception

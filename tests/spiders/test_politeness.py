@@ -127,3 +127,26 @@ def test_pages_per_domain_cap_and_pagination_chain() -> None:
         response = Response(nxt.url, request=nxt)
     assert chain == [True, True, False]
     assert guard._counts["chain_limit"] == 1
+
+
+def test_retry_after_pauses_the_whole_site() -> None:
+    from time import monotonic
+    from types import SimpleNamespace
+
+    from scrapy.core.downloader import Slot
+    from scrapy.utils.test import get_crawler
+
+    slot = Slot(concurrency=2, delay=0.5, jitter=0)
+    # The two things pause_domain uses of Scrapy's Downloader: its slots and their keys.
+    downloader = SimpleNamespace(
+        slots={"board.example": slot}, get_slot_key=lambda request: request.url.split("/")[2]
+    )
+    crawler = get_crawler()
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    mw = PoliteRetryMiddleware.from_crawler(crawler)
+    request = Request("http://board.example/jobs/ad/1")
+    assert mw.pause_domain(request, 20.0)
+    # Scrapy's downloader waits (delay - now + lastseen) before the slot's next request.
+    penalty = slot.download_delay() - monotonic() + slot.lastseen
+    assert 19.5 < penalty <= 20.0
+    assert not mw.pause_domain(Request("http://elsewhere.example/"), 20.0)  # no slot there
