@@ -41,8 +41,18 @@ from demo.pages import esc, site_page
 
 HTML = "text/html; charset=utf-8"
 TRAPS = (
-    "slow", "retry-after", "burst", "redirect-loop", "redirect-chain", "calendar",
-    "session", "huge", "huge-stream", "gzip-bomb", "charset", "long",
+    "slow",
+    "retry-after",
+    "burst",
+    "redirect-loop",
+    "redirect-chain",
+    "calendar",
+    "session",
+    "huge",
+    "huge-stream",
+    "gzip-bomb",
+    "charset",
+    "long",
 )
 _CHUNK = 64 * 1024
 _BOMB_MEMBER_MB = 16  # one gzip member of 16 MB of spaces (~16 KB compressed), repeated
@@ -133,7 +143,7 @@ class Faults:
 
     def handle(self, path: str, query: dict[str, list[str]], target: str) -> FaultResponse:
         """``path`` without query; ``target`` is path + query (the per-URL counter key)."""
-        name = path[len("/trap/"):].split(";", 1)[0].rstrip("/")
+        name = path[len("/trap/") :].split(";", 1)[0].rstrip("/")
         if name in ("", "search"):
             return self._html(self.search(query.get("t") or list(TRAPS)))
         if name.startswith("ad/"):
@@ -147,8 +157,9 @@ class Faults:
         if name == "retry-after":
             if self._count(target) <= _int(query, "k", 2, 100):
                 after = str(_int(query, "after", 1, 86400))
-                return FaultResponse(429, b"Too many requests", "text/plain",
-                                     [("Retry-After", after)])
+                return FaultResponse(
+                    429, b"Too many requests", "text/plain", [("Retry-After", after)]
+                )
             return self._html(ad_html("retry-after", "Nettoyeur (H/F) – après 429"))
         if name == "burst":
             if self._count(target) <= _int(query, "k", 2, 100):
@@ -165,12 +176,18 @@ class Faults:
             month = query.get("month", ["2026-11"])[0]
             if len(month) != 7 or not month[:4].isdigit() or not month[5:].isdigit():
                 month = "2026-11"
-            page = _listing(f"Agenda {month}", [(f"/trap/ad/cal-{month}", f"Événement {month}")],
-                            f"/trap/calendar?month={_next_month(month)}")
+            page = _listing(
+                f"Agenda {month}",
+                [(f"/trap/ad/cal-{month}", f"Événement {month}")],
+                f"/trap/calendar?month={_next_month(month)}",
+            )
             return self._html(page)
         if name == "session":
-            page = _listing("Session", [("/trap/ad/session", "Offre de session")],
-                            f"/trap/session;jsessionid={secrets.token_hex(12)}")
+            page = _listing(
+                "Session",
+                [("/trap/ad/session", "Offre de session")],
+                f"/trap/session;jsessionid={secrets.token_hex(12)}",
+            )
             return self._html(page)
         if name == "huge":
             return self._huge(_int(query, "mb", 50, 4096), query.get("undeclared") == ["1"])
@@ -212,7 +229,7 @@ class Faults:
     @staticmethod
     def _huge(mb: int, undeclared: bool) -> FaultResponse:
         total = mb * 1024 * 1024
-        head = b"<!DOCTYPE html><html><body><h1 class=\"job-title\">Enorme</h1><p>"
+        head = b'<!DOCTYPE html><html><body><h1 class="job-title">Enorme</h1><p>'
 
         def chunks() -> Iterator[bytes]:
             yield head
@@ -222,8 +239,9 @@ class Faults:
                 yield filler[: min(_CHUNK, left)]
                 left -= _CHUNK
 
-        return FaultResponse(200, content_type=HTML, stream=chunks(),
-                             length=None if undeclared else total)
+        return FaultResponse(
+            200, content_type=HTML, stream=chunks(), length=None if undeclared else total
+        )
 
     def _bomb(self, mb: int) -> FaultResponse:
         with self._lock:
