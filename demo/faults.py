@@ -42,6 +42,7 @@ from demo.pages import esc, site_page
 HTML = "text/html; charset=utf-8"
 TRAPS = (
     "slow",
+    "slow-timeout",
     "retry-after",
     "burst",
     "redirect-loop",
@@ -214,6 +215,8 @@ class Faults:
                 links.append(("/trap/ad/long-" + "y" * 4100, "Offre à l'URL géante"))
             elif name == "slow":
                 links.append(("/trap/slow?s=1", "Piège slow"))
+            elif name == "slow-timeout":
+                links.append(("/trap/slow?s=4", "Piège slow, plus lent que le délai"))
             elif name == "huge-stream":
                 links.append(("/trap/huge?undeclared=1", "Piège huge, sans longueur annoncée"))
             elif name.startswith("ad:"):
