@@ -9,18 +9,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from demo import DemoError
 from demo import gazette as gazette_pages
 from demo.board2 import Board2
+from demo.faults import FaultResponse, Faults
 from demo.jobfeed import FEED_PATH, feed_xml
 from demo.pages import classifieds, jobs, kbo, kbo_search, site_page
 from demo.world import World
@@ -28,6 +31,7 @@ from demo.world import World
 STATIC_DIR = Path(__file__).parent / "static"
 HTML = "text/html; charset=utf-8"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
+LAST_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"  # the demo's pages never change
 _AD_PATH = re.compile(r"^/jobs/ad/([A-Za-z0-9-]+)$")
 _LISTING_PAGE = re.compile(r"^/classifieds/listing/(\d+)/?$")
 _LISTING_API = re.compile(r"^/classifieds/api/listings/(\d+)$")
@@ -74,6 +78,9 @@ class Response:
         self.status = status
         self.body = body
         self.content_type = content_type
+        self.headers: list[tuple[str, str]] = []
+        self.stream: Iterator[bytes] | None = None
+        self.length: int | None = len(body)
 
 
 def _html(text: str, status: int = 200) -> Response:
@@ -106,9 +113,10 @@ class DemoSite:
         self.listing_pages = max(1, -(-world.n_listings // classifieds.PER_PAGE))
         self.board2 = Board2(world)
         self.gazette = gazette_pages.DemoGazette(world)
+        self.traps = Faults()
 
     def handle(self, path: str, query: dict[str, list[str]],
-               origin: str = "http://127.0.0.1:8800") -> Response:
+               origin: str = "http://127.0.0.1:8800") -> Response | FaultResponse:
         """``origin`` (scheme://host:port asked for) makes the absolute URLs of sitemaps and
         feeds."""
         if path == "/robots.txt":
@@ -136,6 +144,8 @@ class DemoSite:
         if path.startswith("/cgi_tsv/"):  # the Official Gazette clone (ISO-8859-1)
             body = gazette_pages.route(self.gazette, path, query)
             return Response(200, body, gazette_pages.CONTENT_TYPE) if body else _not_found()
+        if path.startswith("/trap/") and self.faults:
+            return self.traps.handle(path, query, f"{path}?{urlencode(query, doseq=True)}")
         return _not_found()
 
     def home(self) -> str:
@@ -230,6 +240,13 @@ class DemoSite:
         return _not_found()
 
 
+def _not_modified(if_none_match: str | None, if_modified_since: str | None, etag: str) -> bool:
+    """Conditional GET (RFC 9110 §13): If-None-Match wins over If-Modified-Since."""
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+    return if_modified_since == LAST_MODIFIED
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: crawlers reuse connections
     server_version = "VigieDemo/1.0"
@@ -245,12 +262,33 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.site.handle(parts.path, parse_qs(parts.query), f"http://{host}")
         except DemoError:
             response = _not_found()
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        status, body = response.status, response.body
+        headers = list(response.headers)
+        if status == 200 and response.stream is None:
+            etag = f'"{hashlib.sha256(body).hexdigest()[:24]}"'
+            headers += [("ETag", etag), ("Last-Modified", LAST_MODIFIED)]
+            if _not_modified(self.headers.get("If-None-Match"),
+                             self.headers.get("If-Modified-Since"), etag):
+                status, body = 304, b""
+        self.send_response(status)
+        if status != 304:
+            self.send_header("Content-Type", response.content_type)
+        for key, value in headers:
+            self.send_header(key, value)
+        length = len(body) if response.stream is None else response.length
+        if length is None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(length))
         self.end_headers()
-        if with_body:
-            self.wfile.write(response.body)
+        if not with_body:
+            return
+        try:
+            for chunk in response.stream if response.stream is not None else (body,):
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client refused the rest: fine, stop sending
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self._respond(True)

@@ -16,6 +16,8 @@ class PipelineError(VigieError):
 DB_URL = "VIGIE_DB_URL"
 EVIDENCE_DIR = "VIGIE_EVIDENCE_DIR"
 RUN_ID = "VIGIE_RUN_ID"
+RESUME_RUNS = "VIGIE_RESUME_RUNS"  # ids of the interrupted runs a resumed crawl replays
+CRAWL_STARTED_AT = "VIGIE_CRAWL_STARTED_AT"  # ISO start of the crawl (first run if resumed)
 
 # validate → normalise → (store → match → detect, one transaction per item)
 ITEM_PIPELINES = {

@@ -2,23 +2,39 @@
 
 The capture id is put in ``request.meta["vigie_capture_id"]`` (``response.meta`` in the spider),
 so every item can point to the exact capture it was extracted from.
+
+Incremental crawling: a GET for a URL already captured with a 2xx status carries that
+capture's validators (``If-None-Match`` from its ``ETag``, ``If-Modified-Since`` from its
+``Last-Modified``, read from the stored headers). A ``304 Not Modified``, or a body whose
+SHA-256 equals an earlier capture of the same URL and status, is NOT archived again: the
+spider gets the earlier capture (rebuilt from its WARC record, hash re-checked) and its id, and
+the item pipeline updates the Record's ``last_seen``/``seen_count`` instead.
+
+Resume: when the runner resumes interrupted runs (``VIGIE_RESUME_RUNS``), a URL those runs
+already captured with a 2xx status is replayed from the evidence store without any network
+request, so the crawl rediscovers its links and items without fetching or storing anything
+twice. A capture row exists only for a WARC record that was written and synced, so what a
+killed process left half written is never replayed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
-from pipelines import DB_URL, EVIDENCE_DIR, RUN_ID
+from pipelines import DB_URL, EVIDENCE_DIR, RESUME_RUNS, RUN_ID
 from storage import EvidenceError
 from storage.db import make_engine, session_scope
-from storage.evidence import EvidenceStore
+from storage.evidence import EvidenceStore, sha256_hex
 from storage.models import Capture
 
 log = logging.getLogger(__name__)
@@ -45,11 +61,15 @@ class CaptureMiddleware:
         engine: Engine,
         run_id: int | None,
         crawler: Crawler | None = None,
+        replay_runs: Sequence[int] = (),
+        conditional: bool = True,
     ) -> None:
         self.store = store
         self.engine = engine
         self.run_id = run_id
         self.crawler = crawler
+        self.replay_runs = list(replay_runs)
+        self.conditional = conditional
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
@@ -61,7 +81,9 @@ class CaptureMiddleware:
         from pathlib import Path
 
         store = EvidenceStore(Path(evidence_dir), name=f"run{run_id or 0}")
-        mw = cls(store, make_engine(db_url), run_id, crawler)
+        replay = [int(r) for r in crawler.settings.getlist(RESUME_RUNS)]
+        conditional = crawler.settings.getbool("VIGIE_CONDITIONAL_REQUESTS", True)
+        mw = cls(store, make_engine(db_url), run_id, crawler, replay, conditional)
         from scrapy import signals
 
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
@@ -71,11 +93,117 @@ class CaptureMiddleware:
         self.store.close()
         self.engine.dispose()
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    # -- incremental and resume --------------------------------------------------------------
+    def process_request(self, request: Request) -> Response | None:
+        if request.method != "GET" or request.meta.get("playwright"):
+            return None
+        if self.replay_runs:
+            earlier = self._latest_ok(request.url, self.replay_runs)
+            replayed = self._rebuild(request, earlier) if earlier is not None else None
+            if replayed is not None:
+                request.meta["vigie_replayed"] = True
+                self._use(request, earlier, "vigie/captures/replayed")
+                return replayed
+        if self.conditional and not request.meta.get("vigie_no_conditional"):
+            earlier = self._latest_ok(request.url)
+            if earlier is not None:
+                etag = _header(earlier.headers, "ETag")
+                modified = _header(earlier.headers, "Last-Modified")
+                if etag or modified:
+                    request.meta["vigie_previous_capture_id"] = earlier.id
+                if etag:
+                    request.headers.setdefault("If-None-Match", etag)
+                if modified:
+                    request.headers.setdefault("If-Modified-Since", modified)
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("vigie_replayed"):
+            return response
+        previous_id = request.meta.get("vigie_previous_capture_id")
+        if response.status == 304 and previous_id:
+            with Session(self.engine) as session:
+                earlier = session.get(Capture, previous_id)
+            rebuilt = self._rebuild(request, earlier) if earlier is not None else None
+            if rebuilt is None or earlier is None:  # evidence unreadable: fetch in full
+                retry = request.replace(dont_filter=True)
+                for name in ("If-None-Match", "If-Modified-Since"):
+                    retry.headers.pop(name, None)
+                retry.meta["vigie_no_conditional"] = True
+                retry.meta.pop("vigie_previous_capture_id", None)
+                return retry
+            self._use(request, earlier, "vigie/captures/not_modified")
+            return rebuilt
+        same = self._same_content(request, response)
+        if same is not None:
+            self._use(request, same, "vigie/captures/unchanged")
+            return response
         capture = self.capture(request, response)
         request.meta["vigie_capture_id"] = capture.id
         request.meta["vigie_capture_sha256"] = capture.sha256
         return response
+
+    def _use(self, request: Request, capture: Capture, stat: str) -> None:
+        """Point the request at an earlier capture instead of archiving a new one."""
+        request.meta["vigie_capture_id"] = capture.id
+        request.meta["vigie_capture_sha256"] = capture.sha256
+        request.meta["vigie_capture_reused"] = True
+        self._count(stat)
+
+    def _latest_ok(self, url: str, runs: Sequence[int] | None = None) -> Capture | None:
+        """The newest 2xx capture of ``url`` (among ``runs`` if given)."""
+        query = select(Capture).where(
+            Capture.url == url, Capture.status >= 200, Capture.status < 300
+        )
+        if runs is not None:
+            query = query.where(col(Capture.run_id).in_(list(runs)))
+        with Session(self.engine) as session:
+            return session.exec(query.order_by(col(Capture.id).desc()).limit(1)).first()
+
+    def _same_content(self, request: Request, response: Response) -> Capture | None:
+        """An earlier capture of this URL with the same status and body hash, if any."""
+        original = (request.meta.get("redirect_urls") or [request.url])[0]
+        digest = sha256_hex(response.body)
+        query = (
+            select(Capture)
+            .where(
+                Capture.url == original,
+                Capture.sha256 == digest,
+                Capture.status == response.status,
+                Capture.final_url == response.url,
+            )
+            .order_by(col(Capture.id).desc())
+            .limit(1)
+        )
+        with Session(self.engine) as session:
+            return session.exec(query).first()
+
+    def _rebuild(self, request: Request, capture: Capture) -> Response | None:
+        """The response of an earlier capture, read back from its WARC record; ``None`` if
+        the record is unreadable or its hash differs (then the page is fetched again)."""
+        try:
+            body = self.store.read_body(capture.warc_file, capture.warc_offset)
+        except EvidenceError as exc:
+            log.warning("capture %s not reusable: %s", capture.id, exc)
+            return None
+        if sha256_hex(body) != capture.sha256:
+            log.warning("capture %s not reusable: its body hash differs", capture.id)
+            return None
+        headers = Headers()
+        for key, values in (capture.headers or {}).items():
+            if key.lower() in _NOT_REPLAYED or key.startswith("X-Vigie-"):
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                headers.appendlist(key, value)
+        cls = responsetypes.from_args(headers=headers, url=capture.final_url, body=body)
+        return cls(
+            url=capture.final_url,
+            status=capture.status,
+            headers=headers,
+            body=body,
+            request=request,
+            flags=["vigie-reused"],
+        )
 
     def capture(self, request: Request, response: Response) -> Capture:
         headers: list[tuple[str, str]] = []
@@ -136,6 +264,18 @@ class CaptureMiddleware:
     def _count(self, key: str) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+_NOT_REPLAYED = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def _header(headers: dict[str, Any] | None, name: str) -> str | None:
+    """A header of a stored capture, case-insensitively (Scrapy writes ``Etag``)."""
+    for key, values in (headers or {}).items():
+        if key.lower() == name.lower():
+            value = values[0] if isinstance(values, list) and values else values
+            return str(value) if value else None
+    return None
 
 
 def _headers_dict(headers: list[tuple[str, str]], request: Request) -> dict[str, Any]:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from entity_resolution.matcher import Matcher
-from pipelines import DB_URL
+from pipelines import CRAWL_STARTED_AT, DB_URL
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.normalize import normalize_item
 from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
@@ -121,9 +123,22 @@ class PersistPipeline(_DbComponent):
     reasons, detect runs the record rules. The network rules run once when the crawl ends.
     """
 
-    def __init__(self, engine: Engine, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self, engine: Engine, crawler: Crawler | None = None, since: datetime | None = None
+    ) -> None:
         super().__init__(engine, crawler)
         self.matcher: Matcher | None = None
+        self.since = since  # start of this crawl: a record seen before it is seen again now
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
+        url = crawler.settings.get(DB_URL)
+        if not url:
+            raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
+        started = crawler.settings.get(CRAWL_STARTED_AT)
+        return cls(
+            make_engine(url), crawler, _aware(datetime.fromisoformat(started)) if started else None
+        )
 
     def open_spider(self) -> None:
         with Session(self.engine) as session:
@@ -158,7 +173,7 @@ class PersistPipeline(_DbComponent):
 
     # -- stages -------------------------------------------------------------------------
     def store(self, session: Session, item: dict[str, Any]) -> Record:
-        record = upsert_record(session, item)
+        record = upsert_record(session, item, self.since)
         item["record_id"] = record.id
         if item["kind"] == "register_entry" and item["fields"].get("found", True):
             employer = upsert_employer_from_page(
@@ -258,8 +273,14 @@ def judgements_for(session: Session, fingerprint: str) -> dict[int, str]:
     return verdicts
 
 
-def upsert_record(session: Session, item: dict[str, Any]) -> Record:
-    """The Record of this item: new, or the known one updated (last seen, new capture)."""
+def upsert_record(session: Session, item: dict[str, Any], since: datetime | None = None) -> Record:
+    """The Record of this item: new, or the known one updated (last seen, new capture).
+
+    An item from a capture the record already points to is the same page again: unchanged
+    since an earlier crawl (``304``/same hash: the capture was reused), or replayed by a
+    resumed crawl. Only in the first case — the record was last seen before this crawl
+    started (``since``) — is it "seen again": ``last_seen``, ``seen_count`` move on.
+    """
     norm = item["normalized"]
     fp = fingerprint(item)
     record = session.exec(
@@ -274,10 +295,18 @@ def upsert_record(session: Session, item: dict[str, Any]) -> Record:
             fingerprint=fp,
         )
     elif item["capture_id"] in (record.capture_id, record.last_capture_id):
-        return record  # the same capture processed twice (resume): nothing new
+        if since is not None and _aware(record.last_seen) < since:
+            record.last_seen = utcnow()  # unchanged page, seen again by this crawl
+            record.seen_count += 1
+            record.gone_at = None
+            session.add(record)
+            session.flush()
+        return record  # same capture: nothing new to extract
     else:
+        if since is None or _aware(record.last_seen) < since:
+            record.seen_count += 1
         record.last_seen = utcnow()
-        record.seen_count += 1
+        record.gone_at = None
         record.last_capture_id = item["capture_id"]
     fields = item["fields"]
     record.title = fields.get("title") or fields.get("name") or fields.get("page_title")
@@ -300,3 +329,41 @@ def upsert_record(session: Session, item: dict[str, Any]) -> Record:
     session.add(record)
     session.flush()
     return record
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite may hand datetimes back without their zone: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+GONE_KINDS = ("job_ad", "listing")
+
+
+def mark_gone(
+    session: Session,
+    source: str,
+    since: datetime,
+    at: datetime,
+    unsure_urls: Iterable[str] = (),
+) -> int:
+    """After a COMPLETE crawl of ``source`` started at ``since``: ads and listings it did not
+    see get ``gone_at = at`` (taken down). Records whose page failed in this crawl
+    (``unsure_urls``: timeouts, 5xx, parse errors…) are not declared gone. Returns how many."""
+    unsure = set(unsure_urls)
+    stale = session.exec(
+        select(Record).where(
+            Record.source == source,
+            col(Record.kind).in_(GONE_KINDS),
+            col(Record.gone_at).is_(None),
+            Record.last_seen < since,
+        )
+    ).all()
+    count = 0
+    for record in stale:
+        if record.url in unsure or _aware(record.last_seen) >= since:
+            continue
+        record.gone_at = at
+        session.add(record)
+        count += 1
+    session.flush()
+    return count

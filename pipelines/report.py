@@ -1,10 +1,20 @@
 """The run report: what a crawl saw, what went wrong, and whether it met its source's
-expectations. Written to the CrawlRun row when the spider closes."""
+expectations. Written to the CrawlRun row when the spider closes.
+
+Besides problems and coverage it records the crawl limits hit (``limits``: calendar traps,
+redirect loops, refused sizes… see :mod:`spiders.middlewares`), retries and the time spent
+waiting for them, what was not archived again (``incremental``: 304, unchanged bodies,
+captures replayed by a resume), and — after a complete run only — how many of the source's
+ads and listings were not seen any more (``gone``: their Records get ``gone_at``).
+Keys the runner put in the report before the crawl (``robots_override``, ``resumed_from``)
+are kept.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from scrapy import signals
@@ -13,7 +23,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.engine import Engine
 from twisted.python.failure import Failure
 
-from pipelines import DB_URL, RUN_ID
+from pipelines import CRAWL_STARTED_AT, DB_URL, RUN_ID
+from pipelines.items import _aware, mark_gone
 from storage.db import make_engine, session_scope
 from storage.models import CrawlRun, utcnow
 
@@ -21,10 +32,18 @@ log = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 500
 BLOCK_STATUSES = (401, 403, 429, 451, 503)
+# Problem kinds that prove a page is gone; any other problem at a URL leaves its record alone.
+GONE_PROBLEMS = ("http_404", "http_410")
+# Limits that leave part of the source unseen: a run that hit one is not complete.
+PARTIAL_LIMITS = ("depth_limit", "chain_limit", "domain_cap")
 
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
 
 
 def check_expectations(items: int, expected: dict[str, Any] | None) -> tuple[str, list[str]]:
@@ -49,10 +68,17 @@ def check_expectations(items: int, expected: dict[str, Any] | None) -> tuple[str
 class RunReportExtension:
     """Collects problems during the crawl and writes the report into the CrawlRun row."""
 
-    def __init__(self, engine: Engine, run_id: int, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        crawler: Crawler | None = None,
+        crawl_started_at: datetime | None = None,
+    ) -> None:
         self.engine = engine
         self.run_id = run_id
         self.crawler = crawler
+        self.crawl_started_at = crawl_started_at
         self.problems: list[dict[str, Any]] = []
 
     @classmethod
@@ -61,7 +87,13 @@ class RunReportExtension:
         run_id = crawler.settings.getint(RUN_ID)
         if not url or not run_id:
             raise NotConfigured("run report needs VIGIE_DB_URL and VIGIE_RUN_ID")
-        ext = cls(make_engine(url), run_id, crawler)
+        started = crawler.settings.get(CRAWL_STARTED_AT)
+        ext = cls(
+            make_engine(url),
+            run_id,
+            crawler,
+            _aware(datetime.fromisoformat(started)) if started else None,
+        )
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
@@ -109,20 +141,45 @@ class RunReportExtension:
         seen = int(stats.get("response_received_count", 0))
         depth_limit = self.crawler.settings.getint("DEPTH_LIMIT") if self.crawler else 0
         depth_limited = bool(depth_limit) and int(stats.get("request_depth_max", 0)) >= depth_limit
+        depth_note = (
+            f"depth limit {depth_limit} reached: links deeper were not followed, "
+            "the source is only partly covered"
+        )
         if depth_limited:
-            notes.append(
-                f"depth limit {depth_limit} reached: links deeper were not followed, "
-                "the source is only partly covered"
-            )
+            notes.append(depth_note)
         if seen and blocked == seen:
             status = "failed"
             notes.append("every page answered with a blocking status: source NOT covered")
+        limits = _prefixed(stats, "vigie/limits/")
+        if depth_limited:
+            limits["depth_limit"] = limits.get("depth_limit", 0) + 1
+            problems.append({"kind": "depth_limit", "url": None, "message": depth_note})
         with session_scope(self.engine) as session:
             run = session.get(CrawlRun, self.run_id)
             if run is None:
                 log.error("crawl run %s vanished", self.run_id)
                 return
             run.finished_at = utcnow()
+            gone = None
+            # Complete: ended normally, not a sample, no cap cut the source short.
+            complete = (
+                status == "finished"
+                and reason == "finished"
+                and not limited
+                and not any(limits.get(k) for k in PARTIAL_LIMITS)
+            )
+            if complete:
+                since = self.crawl_started_at or _aware(run.started_at)
+                unsure = {p.get("url") for p in problems if p.get("kind") not in GONE_PROBLEMS}
+                gone = mark_gone(
+                    session,
+                    getattr(spider, "name", run.spider),
+                    since,
+                    run.finished_at,
+                    {u for u in unsure if u},
+                )
+                if gone:
+                    notes.append(f"{gone} ads/listings of this source were not seen any more")
             run.status = status
             run.pages_seen = seen
             run.pages_blocked = blocked
@@ -130,9 +187,32 @@ class RunReportExtension:
             run.errors_count = len(problems)
             run.pages_expected = (expected or {}).get("pages_min") if expected else None
             run.stats = _jsonable(stats)
+            carried = {
+                k: v
+                for k, v in (run.report or {}).items()
+                if k in ("robots_override", "resumed_from", "crawl_started_at")
+            }
             run.report = _jsonable(
                 {
+                    **carried,
                     "close_reason": reason,
+                    "complete": complete,
+                    "limits": limits,
+                    "retries": {
+                        "count": int(stats.get("retry/count", 0)),
+                        "gave_up": int(stats.get("retry/max_reached", 0)),
+                        "waited_seconds": round(
+                            float(stats.get("vigie/retry/waited_seconds", 0)), 3
+                        ),
+                        "reasons": _prefixed(stats, "retry/reason_count/"),
+                    },
+                    "incremental": {
+                        "archived": int(stats.get("vigie/captures", 0)),
+                        "not_modified": int(stats.get("vigie/captures/not_modified", 0)),
+                        "unchanged": int(stats.get("vigie/captures/unchanged", 0)),
+                        "replayed": int(stats.get("vigie/captures/replayed", 0)),
+                    },
+                    "gone": gone,
                     "problems": problems,
                     "notes": notes,
                     "expected": expected,

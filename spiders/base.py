@@ -133,6 +133,8 @@ class VigieSpider(scrapy.Spider):
 
     def errback(self, failure: Failure) -> None:
         """Report a failed download: HTTP status, timeout, connection or rendering error."""
+        if getattr(failure.value, "vigie_reported", False):
+            return  # a crawl limit (spiders.middlewares) already reported it
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "(unknown)"
         kind, message = classify_failure(failure)

@@ -22,9 +22,36 @@ USER_AGENT = "VigieBot/0.1 (+social-security inspection OSINT; contact: vigie@ex
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
-DOWNLOAD_TIMEOUT = 30
-RETRY_TIMES = 2
 LOG_LEVEL = "INFO"
+
+# -- limits (each hit is reported as a problem of the run, never a crash) ----------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # also the largest *decompressed* body (gzip bombs)
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+URLLENGTH_LIMIT = 2083
+DEPTH_LIMIT = 50
+VIGIE_MAX_CHAIN = 10_000
+VIGIE_MAX_DATE_CHAIN = 36
+VIGIE_MAX_PAGES_PER_DOMAIN = 0
+
+# -- retries: 429/5xx/timeouts, waiting Retry-After (capped) or an exponential back-off --------
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+VIGIE_RETRY_BACKOFF_BASE = 1.0
+VIGIE_RETRY_BACKOFF_MAX = 60.0
+VIGIE_RETRY_AFTER_MAX = 120.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "spiders.middlewares.ReportingCompressionMiddleware": 590,
+    "spiders.middlewares.LimitGuardMiddleware": 650,  # sees 3xx before RedirectMiddleware
+}
+SPIDER_MIDDLEWARES = {
+    "spiders.middlewares.TrapGuardMiddleware": 950,  # before Depth (900) and UrlLength (800)
+}
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,9 +64,18 @@ PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
 def source_settings(spec: SourceSpec) -> dict[str, Any]:
-    """Politeness of one source as Scrapy settings."""
+    """Politeness and limits of one source as Scrapy settings."""
     polite = spec.politeness
+    limits = spec.limits
     return {
+        "RETRY_TIMES": polite.retry_times,
+        "VIGIE_RETRY_AFTER_MAX": polite.retry_after_max,
+        "VIGIE_RETRY_BACKOFF_BASE": polite.retry_backoff_base,
+        "DEPTH_LIMIT": limits.max_depth,
+        "VIGIE_MAX_CHAIN": limits.max_chain,
+        "VIGIE_MAX_DATE_CHAIN": limits.max_date_chain,
+        "VIGIE_MAX_PAGES_PER_DOMAIN": limits.max_pages_per_domain,
+        "URLLENGTH_LIMIT": limits.max_url_length,
         "DOWNLOAD_DELAY": polite.download_delay,
         "DOWNLOAD_DELAY_JITTER": 0.5,  # each delay drawn in ±50 % of download_delay
         "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrent_per_domain,

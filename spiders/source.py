@@ -44,17 +44,38 @@ class Politeness(BaseModel):
     autothrottle_target_concurrency: float = Field(1.0, gt=0)
     autothrottle_max_delay: float = Field(30.0, gt=0)
     robots_obey: bool = True
+    # Ignoring robots.txt is an exception that must be justified (recorded with every run).
+    robots_override_reason: str | None = None
+    retry_times: int = Field(3, ge=0)  # retries of 429/5xx/timeouts, with waits
+    retry_after_max: float = Field(120.0, gt=0)  # longest Retry-After honoured (s)
+    retry_backoff_base: float = Field(1.0, ge=0)  # wait before retry n: base * 2**n (s)
+
+    @model_validator(mode="after")
+    def _robots_override_needs_reason(self) -> Politeness:
+        if not self.robots_obey and len((self.robots_override_reason or "").strip()) < 10:
+            raise ValueError(
+                "robots_obey: false needs robots_override_reason (why this source may be "
+                "read against its robots.txt; at least 10 characters, recorded in every run)"
+            )
+        return self
 
 
 class Limits(BaseModel):
     """Bounds against spider traps. ``max_depth`` 0 means no depth limit (paginated sources
     whose search pages chain deeper than any sane limit); pages are then bounded by the
-    source's own paths."""
+    source's own paths, ``max_chain`` (same-shaped pages in a row) and ``max_date_chain``
+    (calendars). Each limit hit is a problem in the run report."""
 
     model_config = ConfigDict(extra="forbid")
 
     max_depth: int = Field(50, ge=0)
     pages_per_domain: int = Field(8, ge=1)  # site crawls (websites): pages read per site
+    # Pages of one URL shape (digits aside) found one after another: pagination...
+    max_chain: int = Field(10_000, ge=0)
+    # ... and when the shape holds a date (calendars: an endless trap), far fewer.
+    max_date_chain: int = Field(36, ge=0)
+    max_pages_per_domain: int = Field(0, ge=0)  # 0: no cap
+    max_url_length: int = Field(2083, ge=0)
 
 
 class Expected(BaseModel):

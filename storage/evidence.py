@@ -29,6 +29,50 @@ def sha256_hex(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class WarcScan:
+    """What a WARC file holds: complete records, and bytes after the last one (a torn tail
+    left by a process killed while writing; no capture row ever points into it)."""
+
+    records: int
+    complete_bytes: int
+    torn_bytes: int
+
+
+def scan_warc(path: Path) -> WarcScan:
+    """Walk the gzip members of a WARC file (one record each): a member is complete only
+    when its gzip trailer (CRC-32 and length) was written and checks out. Whatever follows
+    the last complete member is a torn tail; it is measured, never read as a record."""
+    size = path.stat().st_size
+    records = complete = pos = 0
+    buffer = b""
+    inflater = zlib.decompressobj(31)
+    head = b""
+    with open(path, "rb") as fh:
+        while True:
+            if not buffer:
+                buffer = fh.read(1 << 20)
+                if not buffer:
+                    break
+            try:
+                out = inflater.decompress(buffer)
+            except zlib.error:
+                break
+            if len(head) < 5:
+                head += out[:5]
+            if not inflater.eof:
+                pos += len(buffer)
+                buffer = b""
+                continue
+            end = pos + len(buffer) - len(inflater.unused_data)
+            if not head.startswith(b"WARC/"):
+                break
+            records, complete, pos = records + 1, end, end
+            buffer = inflater.unused_data
+            inflater, head = zlib.decompressobj(31), b""
+    return WarcScan(records, complete, size - complete)
+
+
+@dataclass(frozen=True)
 class StoredResponse:
     """Where a response was archived and its fingerprint."""
 

@@ -99,6 +99,9 @@ class Record(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow)
     seen_count: int = 1
+    # Set when a complete crawl of its source no longer found it (the ad was taken down);
+    # cleared when it is seen again.
+    gone_at: datetime | None = Field(default=None, index=True)
 
 
 class Employer(SQLModel, table=True):

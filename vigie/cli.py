@@ -67,12 +67,19 @@ def crawl(
     launched_by: Annotated[str, typer.Option(hidden=True)] = "cli",
     user: Annotated[str | None, typer.Option(help="Analyst launching the crawl.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = True,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue this spider's last crawl if it was interrupted (killed or stopped): "
+            "pages already archived are replayed from the evidence, not fetched again."
+        ),
+    ] = False,
 ) -> None:
     """Run one spider; the run, its purpose and its report are stored."""
     from vigie.crawl import Launch, parse_spider_args, run_crawl
 
     launch = Launch(spider, purpose, parse_spider_args(arg or []), case, launched_by, user)
-    run = run_crawl(_settings(), launch, progress=progress)
+    run = run_crawl(_settings(), launch, progress=progress, resume=resume)
     report = run.report or {}
     console.print(
         f"run {run.id} ({run.status}): {run.pages_seen} pages, "

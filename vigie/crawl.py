@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
 from pipelines import (
+    CRAWL_STARTED_AT,
     DB_URL,
     DOWNLOADER_MIDDLEWARES,
     EVIDENCE_DIR,
     EXTENSIONS,
     ITEM_PIPELINES,
+    RESUME_RUNS,
     RUN_ID,
 )
 from storage.audit import append_event
@@ -40,8 +43,17 @@ def parse_spider_args(pairs: list[str]) -> dict[str, str]:
     return args
 
 
-def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool) -> Any:
-    """Compose Scrapy settings: project defaults, the source's politeness, Vigie components."""
+def scrapy_settings(
+    settings: Settings,
+    spider: str,
+    run_id: int,
+    progress: bool,
+    resume: Resume | None = None,
+) -> Any:
+    """Compose Scrapy settings: project defaults, the source's politeness, Vigie components.
+
+    ``resume`` (see :func:`find_resume`): the interrupted runs whose captures are replayed
+    and the start of the whole crawl (for ``last_seen``/``gone_at``)."""
     from scrapy.settings import Settings as ScrapySettings
 
     from spiders.settings import playwright_settings, source_settings
@@ -82,12 +94,47 @@ def scrapy_settings(settings: Settings, spider: str, run_id: int, progress: bool
     s.set(DB_URL, settings.db_url, priority="cmdline")
     s.set(EVIDENCE_DIR, str(settings.evidence_dir.resolve()), priority="cmdline")
     s.set(RUN_ID, run_id, priority="cmdline")
+    if resume is not None:
+        s.set(RESUME_RUNS, list(resume.runs), priority="cmdline")
+        s.set(CRAWL_STARTED_AT, resume.started_at.isoformat(), priority="cmdline")
     s.set("VIGIE_PROGRESS", progress, priority="cmdline")
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     s.set("LOG_FILE", str(logs / f"run-{run_id}-{spider}.log"), priority="cmdline")
     s.set("LOG_LEVEL", "INFO", priority="cmdline")
     return s
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The runs a resumed crawl continues (oldest first) and when that crawl began."""
+
+    runs: tuple[int, ...]
+    started_at: datetime
+
+
+def _interrupted(run: CrawlRun) -> bool:
+    """Killed (still "running": nobody wrote its report) or closed before its end."""
+    return run.status == "running" or (run.report or {}).get("close_reason") != "finished"
+
+
+def find_resume(session: Session, spider: str, before: int) -> Resume | None:
+    """The interrupted crawl of ``spider`` to continue: its latest run if that run did not end
+    normally, with the runs that one itself resumed. ``None`` if there is nothing to resume."""
+    last = session.exec(
+        select(CrawlRun)
+        .where(CrawlRun.spider == spider, CrawlRun.id < before)  # type: ignore[operator]
+        .order_by(CrawlRun.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    if last is None or last.id is None or not _interrupted(last):
+        return None
+    earlier = [int(r) for r in (last.report or {}).get("resumed_from", [])]
+    started = (last.report or {}).get("crawl_started_at")
+    when = datetime.fromisoformat(started) if started else last.started_at
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return Resume(tuple([*earlier, last.id]), when)
 
 
 @dataclass(frozen=True)
@@ -132,6 +179,11 @@ def start_run(settings: Settings, launch: Launch) -> int:
                 case_ref=launch.case_ref,
                 args=args,
             )
+            if not (settings.robots_obey and spec.politeness.robots_obey):
+                reason = spec.politeness.robots_override_reason or (
+                    "robots.txt ignored by the installation setting VIGIE_ROBOTS_OBEY=false"
+                )
+                run.report = {"robots_override": {"obey": False, "reason": reason}}
             session.add(run)
             session.flush()
             assert run.id is not None
@@ -153,8 +205,57 @@ def start_run(settings: Settings, launch: Launch) -> int:
         engine.dispose()
 
 
-def run_crawl(settings: Settings, launch: Launch, progress: bool = True) -> CrawlRun:
-    """Run one crawl to its end in this process (Twisted's reactor runs once per process)."""
+def prepare_resume(settings: Settings, spider: str, run_id: int) -> Resume | None:
+    """Link run ``run_id`` to the interrupted crawl it continues (if any) and close that one."""
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            resume = find_resume(session, spider, run_id)
+            run = session.get(CrawlRun, run_id)
+            assert run is not None
+            if resume is None:
+                log.info("nothing to resume for %s: a new crawl starts", spider)
+                run.report = {**(run.report or {}), "notes": ["--resume: nothing to resume"]}
+                session.add(run)
+                return None
+            for old_id in resume.runs:
+                old = session.get(CrawlRun, old_id)
+                if old is not None and old.status == "running":
+                    old.status = "failed"
+                    old.finished_at = old.finished_at or utcnow()
+                    old.report = {
+                        **(old.report or {}),
+                        "notes": [f"interrupted; continued by run {run_id}"],
+                    }
+                    session.add(old)
+            run.report = {
+                **(run.report or {}),
+                "resumed_from": list(resume.runs),
+                "crawl_started_at": resume.started_at.isoformat(),
+            }
+            session.add(run)
+            append_event(
+                session,
+                run.user or run.launched_by,
+                "crawl.resume",
+                f"crawlrun:{run_id}",
+                {"resumed_from": list(resume.runs)},
+            )
+            return resume
+    finally:
+        engine.dispose()
+
+
+def run_crawl(
+    settings: Settings, launch: Launch, progress: bool = True, resume: bool = False
+) -> CrawlRun:
+    """Run one crawl to its end in this process (Twisted's reactor runs once per process).
+
+    ``resume``: continue the spider's last crawl if it was interrupted (killed, even by
+    SIGKILL, or stopped early): pages it already archived are replayed from the evidence
+    store instead of fetched (see :mod:`pipelines.capture`), so nothing is fetched, archived
+    or recorded twice. Scrapy's ``JOBDIR`` is not used: its request queue and seen-set are
+    only consistent after a graceful stop, not after a kill."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
 
@@ -162,7 +263,16 @@ def run_crawl(settings: Settings, launch: Launch, progress: bool = True) -> Craw
     upgrade(settings.db_url)
     spider = launch.spider
     run_id = start_run(settings, launch)
-    s = scrapy_settings(settings, spider, run_id, progress)
+    resumed = prepare_resume(settings, spider, run_id) if resume else None
+    if resumed is None:
+        engine = make_engine(settings.db_url)
+        with Session(engine) as session:
+            run = session.get(CrawlRun, run_id)
+            assert run is not None
+            started = run.started_at
+        engine.dispose()
+        resumed = Resume((), started if started.tzinfo else started.replace(tzinfo=UTC))
+    s = scrapy_settings(settings, spider, run_id, progress, resumed)
     try:
         spider_cls = SpiderLoader.from_settings(s).load(spider)
     except KeyError as exc:

@@ -1,0 +1,14 @@
+"""The shared ``settings`` fixture, with its database migrated (crawl tests read it directly)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.db import upgrade
+from vigie.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    upgrade(settings.db_url)
+    return settings

@@ -1,0 +1,52 @@
+"""The crawl runner's records: robots overrides carry their reason, resume finds its run."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from storage.models import CrawlRun
+from vigie.crawl import Launch, find_resume, prepare_resume, start_run
+
+
+def test_ignoring_robots_is_recorded_with_its_reason(settings, engine) -> None:
+    no_robots = settings.model_copy(update={"robots_obey": False})
+    run_id = start_run(no_robots, Launch("jobs", "check a board"))
+    obeying = start_run(settings, Launch("jobs", "check a board"))
+    with Session(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        assert run.report["robots_override"] == {
+            "obey": False,
+            "reason": "robots.txt ignored by the installation setting VIGIE_ROBOTS_OBEY=false",
+        }
+        assert "robots_override" not in (session.get(CrawlRun, obeying).report or {})
+
+
+def test_resume_continues_only_an_interrupted_run(settings, engine) -> None:
+    with Session(engine) as session:
+        done = CrawlRun(spider="jobs", status="finished", report={"close_reason": "finished"})
+        session.add(done)
+        session.commit()
+        assert find_resume(session, "jobs", done.id + 1) is None
+        killed = CrawlRun(spider="jobs")  # status "running" forever: the process was killed
+        session.add(killed)
+        session.commit()
+        killed_id, started = killed.id, killed.started_at
+    new_id = start_run(settings, Launch("jobs", "resume after a kill"))
+    resume = prepare_resume(settings, "jobs", new_id)
+    assert resume is not None and resume.runs == (killed_id,)
+    assert resume.started_at.replace(tzinfo=None) == started.replace(tzinfo=None)
+    with Session(engine) as session:
+        old = session.get(CrawlRun, killed_id)
+        assert old.status == "failed" and f"continued by run {new_id}" in old.report["notes"][0]
+        assert session.get(CrawlRun, new_id).report["resumed_from"] == [killed_id]
+        # A run stopped early (Ctrl-C: close reason "shutdown") can be resumed too, and the
+        # chain grows: the next resume replays both earlier runs.
+        stopped = session.get(CrawlRun, new_id)
+        stopped.status = "failed"
+        stopped.report = {**stopped.report, "close_reason": "shutdown"}
+        session.add(stopped)
+        session.commit()
+    third = start_run(settings, Launch("jobs", "resume again"))
+    again = prepare_resume(settings, "jobs", third)
+    assert again is not None and again.runs == (killed_id, new_id)
+    assert again.started_at == resume.started_at
