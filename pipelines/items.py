@@ -91,7 +91,20 @@ class ValidatePipeline:
             fields.get("enterprise_number") and fields.get("rubric")
         ):
             raise _drop(self.crawler, "incomplete", f"publication at {item['url']} lacks number")
+        self._count_fill(fields)
         return item
+
+    def _count_fill(self, fields: dict[str, Any]) -> None:
+        """Stats ``vigie/fill/<field>`` (items where the field is filled) and
+        ``vigie/fill_items``: the run report turns them into fill rates and compares them with
+        the previous run, so a silently broken selector shows up."""
+        stats = self.crawler.stats if self.crawler is not None else None
+        if stats is None:
+            return
+        stats.inc_value("vigie/fill_items")
+        for name, value in fields.items():
+            if value not in (None, "", [], {}):
+                stats.inc_value(f"vigie/fill/{name}")
 
 
 class NormalizePipeline:

@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from twisted.python.failure import Failure
 
 from pipelines import CRAWL_STARTED_AT, DB_URL, RUN_ID
@@ -44,6 +45,29 @@ def _jsonable(value: Any) -> Any:
 
 def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+
+
+FILL_DROP = 0.25  # a field filled 25 points less often than in the previous run is reported
+FILL_MIN_ITEMS = 20  # below this many items, rates are too noisy to compare
+
+
+def fill_rates(stats: dict[str, Any]) -> dict[str, float]:
+    """Share of items in which each field was filled (from ``vigie/fill/…`` stats)."""
+    items = int(stats.get("vigie/fill_items", 0))
+    if not items:
+        return {}
+    return {k: round(int(v) / items, 4) for k, v in sorted(_prefixed(stats, "vigie/fill/").items())}
+
+
+def fill_drops(now: dict[str, float], before: dict[str, float], items_now: int,
+               items_before: int) -> list[str]:
+    """Fields much less often filled than in the previous run of the same spider."""
+    if items_now < FILL_MIN_ITEMS or items_before < FILL_MIN_ITEMS:
+        return []
+    return [f"field {name!r} filled in {now.get(name, 0.0):.0%} of items, "
+            f"{rate:.0%} in the previous run: the layout may have changed"
+            for name, rate in sorted(before.items())
+            if rate - now.get(name, 0.0) >= FILL_DROP]
 
 
 def check_expectations(items: int, expected: dict[str, Any] | None) -> tuple[str, list[str]]:
@@ -180,6 +204,18 @@ class RunReportExtension:
                 )
                 if gone:
                     notes.append(f"{gone} ads/listings of this source were not seen any more")
+            rates = fill_rates(stats)
+            previous = session.exec(
+                select(CrawlRun).where(CrawlRun.spider == run.spider, CrawlRun.id != run.id,
+                                       CrawlRun.status == "finished")
+                .order_by(CrawlRun.id.desc()).limit(1)).first()
+            fill_previous = None
+            if previous is not None and (previous.report or {}).get("fill_rates"):
+                fill_previous = {"run": previous.id, "items": previous.items_scraped}
+                for drop in fill_drops(rates, previous.report["fill_rates"], items,
+                                       previous.items_scraped or 0):
+                    notes.append(drop)
+                    problems.append({"kind": "fill_rate_drop", "url": None, "message": drop})
             run.status = status
             run.pages_seen = seen
             run.pages_blocked = blocked
@@ -213,6 +249,8 @@ class RunReportExtension:
                         "replayed": int(stats.get("vigie/captures/replayed", 0)),
                     },
                     "gone": gone,
+                    "fill_rates": rates,
+                    "fill_compared_with": fill_previous,
                     "problems": problems,
                     "notes": notes,
                     "expected": expected,
