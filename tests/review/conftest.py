@@ -185,7 +185,13 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def engine(settings: Settings, migrated_template: Path) -> Iterator[Engine]:
     """Same contract as the shared ``engine`` fixture (a migrated SQLite database in the
-    settings' data folder), but migrated once per session and copied: these tests make many."""
+    settings' data folder), but migrated once per session and copied: these tests make many.
+    On PostgreSQL the shared fixtures already give each test a migrated copy."""
+    if not settings.db_url.startswith("sqlite"):
+        eng = make_engine(settings.db_url)
+        yield eng
+        eng.dispose()
+        return
     target = Path(settings.db_url.split("///", 1)[1])
     src, dst = sqlite3.connect(migrated_template), sqlite3.connect(target)
     try:

@@ -188,8 +188,8 @@ def test_pdf_report_is_printed_by_chromium(engine, settings, world, dossier) -> 
 
 
 def test_cli_builds_exports_and_verifies_a_bundle(engine, settings, world, tmp_path) -> None:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
+    env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": settings.db_url}  # SQLite file or the test's PostgreSQL db
 
     def vigie(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,

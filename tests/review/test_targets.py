@@ -111,8 +111,8 @@ def test_reviewer_export_is_audited(reviewer_client, engine, world) -> None:
 
 
 def test_cli_writes_the_list(engine, settings, world, tmp_path) -> None:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
+    env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": settings.db_url}  # SQLite file or the test's PostgreSQL db
     out = tmp_path / "t.csv"
     done = subprocess.run([sys.executable, "-m", "vigie", "targets", "--month", "2024-05",
                            "--format", "csv", "--out", str(out)], capture_output=True, text=True,

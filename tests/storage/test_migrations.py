@@ -17,6 +17,11 @@ def test_migrations_match_models(engine):
 
 
 def test_sqlite_runs_in_wal_mode(engine):
+    if engine.dialect.name == "postgresql":  # the same suite on PostgreSQL
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW server_version").scalar() >= "15"
+        assert "capture" in inspect(engine).get_table_names()
+        return
     with engine.connect() as connection:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         fks = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
