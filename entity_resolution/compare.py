@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from entity_resolution.geo import District, Place, lookup_postcode, place_name_words
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
@@ -45,7 +45,8 @@ class Feature:
 
 W_IDENTIFIER = 1.0  # same enterprise / BE VAT number: decisive
 W_NAME = 1.0  # name similarity counts in full
-W_PHONE = 0.6
+W_PHONE = 0.7
+W_PHONE_OTHER = -0.15  # a different phone: weak, firms have several numbers
 W_EMAIL = 0.7  # the same e-mail address (controlled by its owner)
 W_DOMAIN = 0.5  # the same (non free-mail) e-mail or web domain
 W_POSTCODE_SAME = 0.15
@@ -103,6 +104,9 @@ OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different t
 TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
 ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "construction")
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
+WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
+WHOLE_MIN_LENGTH = 7
+GARBLED_FORM_FACTOR = 0.95  # a word read as a misspelt legal form ("Hnc" for "Inc")
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
 # lowered by a margin larger than that rounding.
@@ -187,7 +191,7 @@ def compare_phones(
     *,
     source: str = "the ad",
 ) -> Feature | None:
-    """Phones in E.164: equal is strong evidence; different is shown but does not count."""
+    """Phones in E.164: equal is strong evidence; different counts a little against."""
     if not query or not entry or not entry.startswith("+"):
         return None
     if query == entry:
@@ -199,10 +203,11 @@ def compare_phones(
         )
     return Feature(
         "phone_differs",
-        0.0,
-        0.0,
+        1.0,
+        W_PHONE_OTHER,
         f"Phone number {format_phone(query)} in {source} differs from the register's "
-        f"({format_phone(entry)}); companies often have several numbers.",
+        f"({format_phone(entry)}); companies often have several numbers, so this counts "
+        "only a little against.",
     )
 
 
@@ -262,6 +267,7 @@ class NameScore:
     # other_place, empty
     shared: tuple[str, ...] = ()
     places: tuple[str, str] | None = None  # (query's town, entry's town) when they differ
+    garbled: tuple[str, str, str] | None = None  # (side, word, legal form it misspells)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,11 +278,17 @@ class NameProfile:
     weights: tuple[float, ...]
     total: float
     compact: str
+    form: LegalForm | None = None
 
     @classmethod
     def of(cls, name: NormalizedName) -> NameProfile:
         weights = tuple(token_weight(t) for t in name.tokens)
-        return cls(name.tokens, weights, sum(weights), name.compact)
+        return cls(name.tokens, weights, sum(weights), name.compact, name.legal_form)
+
+    @property
+    def whole(self) -> str:
+        """The name as registered, without spaces: core then legal form ("murrayllc")."""
+        return self.compact + self.form.key if self.form is not None else self.compact
 
 
 def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
@@ -296,7 +308,54 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
 
 
 def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
-    """:func:`score_names` on prepared names (the matcher prepares register names once)."""
+    """:func:`score_names` on prepared names (the matcher prepares register names once).
+
+    When one name ends in a word that looks like a misspelt legal form of the other
+    ("Emard Hnc" / "Emard Inc", "Roberts L5C" / "Roberts LLC"), the names are also compared
+    with that word read as the other's legal form, at ``GARBLED_FORM_FACTOR`` of the score;
+    the better of the two readings counts."""
+    plain = _score_profiles(query, entry)
+    if plain.score >= 1.0:
+        return plain
+    for side, a, b in (("query", query, entry), ("entry", entry, query)):
+        word = _garbled_form(a, b)
+        if word is None or b.form is None:
+            continue
+        n = len(a.tokens) - 1
+        read = NameProfile(
+            a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
+        )
+        found = _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
+        score = round(found.score * GARBLED_FORM_FACTOR, 4)
+        if score > plain.score and found.how not in ("generic_only", "other_place", "empty"):
+            how = "garbled_form" if found.how in _IDENTICAL else found.how
+            return NameScore(
+                score, how, found.shared, found.places, (side, word, b.form.abbreviation)
+            )
+    return plain
+
+
+_IDENTICAL = ("identical", "identical_compact", "same_words")
+
+
+def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
+    """``a``'s last word, when ``a`` has no legal form, ``b`` has a short one (an
+    abbreviation) and the word is one typo from it, or two when both are short ("lr" for
+    "ltd", "iu" for "inc"); the word must not be one of ``b``'s words."""
+    if a.form is not None or b.form is None or len(a.tokens) < 2:
+        return None
+    word, key = a.tokens[-1], b.form.key
+    if not 2 <= len(word) <= len(key) + 1 or len(key) > 5 or word in b.tokens:
+        return None
+    distance = Levenshtein.distance(word, key, score_cutoff=2)
+    if distance <= 1 or (
+        distance == 2 and len(word) <= 3 and len(key) >= 3 and word[0] == key[0]
+    ):
+        return word
+    return None
+
+
+def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
         return NameScore(0.0, "empty")
@@ -346,6 +405,10 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         )
         if joined > score:
             score, how, distinctive = joined, "compact", True
+    if distinctive and score < WHOLE_SIMILARITY_MIN:
+        whole = _whole_similarity(query, entry)
+        if whole > score:
+            score, how = whole, "whole"
     words = tuple(word for _, word in sorted(shared))
     towns = _different_towns(query, entry, used_q, used_r)
     if towns is not None and score > OTHER_PLACE_CAP:
@@ -356,6 +419,21 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if not distinctive and score > GENERIC_ONLY_CAP and not whole:
         return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
     return NameScore(min(score, 1.0), how, words)
+
+
+def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
+    """Similarity of the two names written out whole with their legal forms, or 0.0 when the
+    legal forms are of different kinds.
+
+    A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
+    ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
+    one word; the matcher uses this only when a distinctive word already agrees."""
+    if legal_form_relation(query.form, entry.form) == "different":
+        return 0.0
+    a, b = query.whole, entry.whole
+    if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
+        return 0.0
+    return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
 
 
 def _abbreviates(a: str, b: str) -> bool:
@@ -398,7 +476,15 @@ def compare_names(
     """Name similarity as a feature, with the cores shown in the reason."""
     result = result if result is not None else score_names(query, entry)
     pair = f"('{query.core}' vs '{entry.core}')"
-    if result.how in ("identical", "identical_compact", "same_words"):
+    if result.garbled is not None:
+        side, word, form = result.garbled
+        where = source if side == "query" else entry_label
+        reason = (
+            f"Names are {_pct(result.score)} similar {pair}, reading '{word}' at the end of "
+            f"the name in {where} as a misspelt legal form {form} (counted at "
+            f"{_pct(GARBLED_FORM_FACTOR)})."
+        )
+    elif result.how in ("identical", "identical_compact", "same_words"):
         extra = {
             "identical": "",
             "identical_compact": " apart from spaces",

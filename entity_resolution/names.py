@@ -39,6 +39,9 @@ _NON_WORD = re.compile(r"[^0-9a-z&]+")
 # Characters that never separate words of a company name; between letters they are a garbled
 # letter ("Harv^y", "Dicke~s"), so they are dropped rather than read as a word break.
 _JUNK_INSIDE = re.compile(r"(?<=[a-z])[\^{}~\[\]|_\\`]+(?=[a-z])")
+# One digit between two runs of letters is a separator typed or read wrongly
+# ("Roberts6LLC", "Gutkowski5Goyette"); "B2B", "4x4" or "Bouw2000" are left alone.
+_DIGIT_INSIDE = re.compile(r"(?<=[a-z]{3})[0-9](?=[a-z]{2})")
 
 # Written forms that are ordinary words in company names more often than a legal form.
 _NOT_LEGAL_FORMS = frozenset(
@@ -152,6 +155,8 @@ def tokenize(text: str) -> list[str]:
     s = fold(text)
     if not s.isalnum():
         s = _JUNK_INSIDE.sub("", s)
+    if not s.isalpha():
+        s = _DIGIT_INSIDE.sub(" ", s)
     s = s.replace("'", " ").replace("+", " & ").replace("&", " & ")
     raw = [("&" if t in _CONNECTORS else t) for t in _NON_WORD.sub(" ", s).split()]
     out: list[str] = []
