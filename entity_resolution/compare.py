@@ -92,6 +92,14 @@ PLACE_WORDS = frozenset(
     vlaanderen flanders flandre wallonie wallonia brabant limburg hainaut henegouwen
     """.split()
 )
+#: Country words: a name that adds one to another name usually names a national branch.
+COUNTRY_WORDS = frozenset(
+    """
+    belgium belgie belgique belgien nederland netherlands holland niederlande paysbas
+    luxembourg luxemburg france frankrijk frankreich deutschland germany duitsland allemagne
+    uk gb england usa america canada schweiz suisse switzerland europe
+    """.split()
+)
 STOPWORDS = frozenset(
     "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do".split()
 )
@@ -106,6 +114,9 @@ ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "c
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
 WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
 WHOLE_MIN_LENGTH = 7
+WHOLE_MAX_EDITS = 2  # letters changed, added or dropped in the whole name …
+WHOLE_LETTERS_PER_EDIT = 6  # … or one per six letters of the longer name
+CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
 GARBLED_FORM_FACTOR = 0.95  # a word read as a misspelt legal form ("Hnc" for "Inc")
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
@@ -348,9 +359,7 @@ def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
     if not 2 <= len(word) <= len(key) + 1 or len(key) > 5 or word in b.tokens:
         return None
     distance = Levenshtein.distance(word, key, score_cutoff=2)
-    if distance <= 1 or (
-        distance == 2 and len(word) <= 3 and len(key) >= 3 and word[0] == key[0]
-    ):
+    if distance <= 1 or (distance == 2 and len(word) <= 3 and len(key) >= 3 and word[0] == key[0]):
         return word
     return None
 
@@ -375,6 +384,12 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
                 continue
             if long_a and len(b) >= 4:
                 sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
+                if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
+                    sim = similarity(
+                        a.replace("ij", "y"),
+                        b.replace("ij", "y"),
+                        score_cutoff=TOKEN_SIMILARITY_MIN - _EPS,
+                    )
                 if sim:
                     pairs.append((sim, i, j))
                     continue
@@ -397,8 +412,14 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if qw[i] == 1.0 and rw[j] == 1.0:
             distinctive = True
     total = query.total + entry.total
-    score = matched / total if total else 0.0
     how = "tokens"
+    contained = _contained(query, entry, used_q, used_r, distinctive)
+    if contained is not None:  # every word of the shorter name is in the longer one
+        longer, used = (entry, used_r) if contained == "query" else (query, used_q)
+        extra = sum(w for k, w in enumerate(longer.weights) if k not in used)
+        total -= (1.0 - CONTAINED_EXTRA_WEIGHT) * extra
+        how = "contained"
+    score = matched / total if total else 0.0
     if min(len(query.compact), len(entry.compact)) >= 6:
         joined = similarity(
             query.compact, entry.compact, score_cutoff=COMPACT_SIMILARITY_MIN - _EPS
@@ -423,7 +444,8 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
 
 def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     """Similarity of the two names written out whole with their legal forms, or 0.0 when the
-    legal forms are of different kinds.
+    legal forms are of different kinds or the names differ by more than two letters (one per
+    six letters in long names): then a whole word differs ("AMP Holland" / "ASML Holland").
 
     A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
     ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
@@ -433,7 +455,33 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     a, b = query.whole, entry.whole
     if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
         return 0.0
+    edits = max(WHOLE_MAX_EDITS, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
+    if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+        return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
+
+
+def _contained(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int], distinctive: bool
+) -> str | None:
+    """Which name ("query" or "entry") has all its words, at least two, paired with words of
+    the other, which has more ("Koninklijke Philips" in "Koninklijke Philips Electronics");
+    None otherwise, when no distinctive word is paired, or when a word only the longer name
+    has is a place or a country (a branch: "Du Pont de Nemours" and "Du Pont de Nemours
+    Nederland")."""
+    if not distinctive:
+        return None
+    if len(used_q) == len(query.tokens) >= 2 and len(entry.tokens) > len(used_r):
+        side, longer, used = "query", entry, used_r
+    elif len(used_r) == len(entry.tokens) >= 2 and len(query.tokens) > len(used_q):
+        side, longer, used = "entry", query, used_q
+    else:
+        return None
+    # "Du Pont de Nemours (Nederland)" is the Dutch branch, not the same firm
+    for k, token in enumerate(longer.tokens):
+        if k not in used and (longer.weights[k] == PLACE_WEIGHT or token in COUNTRY_WORDS):
+            return None
+    return side
 
 
 def _abbreviates(a: str, b: str) -> bool:
