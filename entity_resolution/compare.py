@@ -109,7 +109,10 @@ STOPWORD_WEIGHT = 0.05
 SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
 OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different town
-TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
+TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different …
+WEAK_TOKEN_SIMILARITY = 0.6  # … but from this up, distinctive words still earn some credit
+WEAK_PAIR_FACTOR = 1.0
+WEAK_MIN_LENGTH = 5
 ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "construction")
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
 WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
@@ -117,7 +120,7 @@ WHOLE_MIN_LENGTH = 7
 WHOLE_MAX_EDITS = 2  # letters changed, added or dropped in the whole name …
 WHOLE_LETTERS_PER_EDIT = 6  # … or one per six letters of the longer name
 CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
-GARBLED_FORM_FACTOR = 0.95  # a word read as a misspelt legal form ("Hnc" for "Inc")
+GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
 # lowered by a margin larger than that rounding.
@@ -278,7 +281,7 @@ class NameScore:
     # other_place, empty
     shared: tuple[str, ...] = ()
     places: tuple[str, str] | None = None  # (query's town, entry's town) when they differ
-    garbled: tuple[str, str, str] | None = None  # (side, word, legal form it misspells)
+    garbled: tuple[str, str, str] | None = None  # (side, word, what it is read as)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,11 +293,13 @@ class NameProfile:
     total: float
     compact: str
     form: LegalForm | None = None
+    joined: bool = False  # the name joins words with "&" / "and" / "en" …
 
     @classmethod
     def of(cls, name: NormalizedName) -> NameProfile:
         weights = tuple(token_weight(t) for t in name.tokens)
-        return cls(name.tokens, weights, sum(weights), name.compact, name.legal_form)
+        joined = "&" in name.core.split()
+        return cls(name.tokens, weights, sum(weights), name.compact, name.legal_form, joined)
 
     @property
     def whole(self) -> str:
@@ -321,32 +326,56 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
 def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     """:func:`score_names` on prepared names (the matcher prepares register names once).
 
-    When one name ends in a word that looks like a misspelt legal form of the other
-    ("Emard Hnc" / "Emard Inc", "Roberts L5C" / "Roberts LLC"), the names are also compared
-    with that word read as the other's legal form, at ``GARBLED_FORM_FACTOR`` of the score;
-    the better of the two readings counts."""
+    A name may also be read with a garbled small word put right, and the better reading
+    counts (at most ``GARBLED_CAP``, since it is a reading): a last word one typo from the
+    other name's legal form is that legal form ("Emard Hnc" / "Emard Inc", "Roberts L5C" /
+    "Roberts LLC"), and a middle word one letter from "and" is the connector "&" when the
+    other name has one ("Temry aUd Sons" / "Terry and Sons")."""
     plain = _score_profiles(query, entry)
     if plain.score >= 1.0:
         return plain
+    best = plain
     for side, a, b in (("query", query, entry), ("entry", entry, query)):
-        word = _garbled_form(a, b)
-        if word is None or b.form is None:
-            continue
+        for read, word, meant in _readings(a, b):
+            found = (
+                _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
+            )
+            score = round(min(found.score, GARBLED_CAP), 4)
+            if score > best.score and found.how not in ("generic_only", "other_place", "empty"):
+                how = "garbled" if found.how in _IDENTICAL else found.how
+                best = NameScore(score, how, found.shared, found.places, (side, word, meant))
+    return best
+
+
+_IDENTICAL = ("identical", "identical_compact", "same_words")
+_AND = ("and", "und")
+
+
+def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, str]]:
+    """``a`` read with one garbled small word put right, given ``b``: (reading, the word,
+    what it is read as)."""
+    out: list[tuple[NameProfile, str, str]] = []
+    word = _garbled_form(a, b)
+    if word is not None and b.form is not None:
         n = len(a.tokens) - 1
         read = NameProfile(
             a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
         )
-        found = _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
-        score = round(found.score * GARBLED_FORM_FACTOR, 4)
-        if score > plain.score and found.how not in ("generic_only", "other_place", "empty"):
-            how = "garbled_form" if found.how in _IDENTICAL else found.how
-            return NameScore(
-                score, how, found.shared, found.places, (side, word, b.form.abbreviation)
-            )
-    return plain
-
-
-_IDENTICAL = ("identical", "identical_compact", "same_words")
+        out.append((read, word, f"the legal form {b.form.abbreviation}"))
+    if b.joined and not a.joined and len(a.tokens) >= 3:
+        for k in range(1, len(a.tokens) - 1):
+            token = a.tokens[k]
+            if (
+                len(token) == 3
+                and token not in b.tokens
+                and any(Levenshtein.distance(token, c, score_cutoff=1) <= 1 for c in _AND)
+            ):
+                tokens = a.tokens[:k] + a.tokens[k + 1 :]
+                weights = a.weights[:k] + a.weights[k + 1 :]
+                read = NameProfile(tokens, weights, sum(weights), "".join(tokens), a.form, True)
+                out.append((read, token, "'and'"))
+                break
+    return out
 
 
 def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
@@ -411,6 +440,8 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         shared.append((j, r[j]))
         if qw[i] == 1.0 and rw[j] == 1.0:
             distinctive = True
+    if distinctive:
+        matched += _weak_pairs(query, entry, used_q, used_r)
     total = query.total + entry.total
     how = "tokens"
     contained = _contained(query, entry, used_q, used_r, distinctive)
@@ -459,6 +490,35 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
         return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
+
+
+def _weak_pairs(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> float:
+    """Credit for distinctive words left unpaired on both sides that are still alike
+    (``WEAK_TOKEN_SIMILARITY`` ≤ similarity < ``TOKEN_SIMILARITY_MIN``, five letters or more,
+    lengths within one): two letters garbled in "Bruen-Hyqney" / "Bruen-Heaney". They add
+    ``WEAK_PAIR_FACTOR`` × similarity of their weight but never count as shared words."""
+    pairs: list[tuple[float, int, int]] = []
+    for i, a in enumerate(query.tokens):
+        if i in used_q or query.weights[i] != 1.0 or len(a) < WEAK_MIN_LENGTH:
+            continue
+        for j, b in enumerate(entry.tokens):
+            if j in used_r or entry.weights[j] != 1.0 or len(b) < WEAK_MIN_LENGTH:
+                continue
+            if abs(len(a) - len(b)) <= 1:
+                sim = Indel.normalized_similarity(a, b, score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS)
+                if sim:
+                    pairs.append((sim, i, j))
+    credit = 0.0
+    taken_q: set[int] = set()
+    taken_r: set[int] = set()
+    for sim, i, j in sorted(pairs, reverse=True):
+        if i not in taken_q and j not in taken_r:
+            taken_q.add(i)
+            taken_r.add(j)
+            credit += WEAK_PAIR_FACTOR * sim * 2.0
+    return credit
 
 
 def _contained(
@@ -528,9 +588,9 @@ def compare_names(
         side, word, form = result.garbled
         where = source if side == "query" else entry_label
         reason = (
-            f"Names are {_pct(result.score)} similar {pair}, reading '{word}' at the end of "
-            f"the name in {where} as a misspelt legal form {form} (counted at "
-            f"{_pct(GARBLED_FORM_FACTOR)})."
+            f"Names are {_pct(result.score)} similar {pair}, reading '{word}' in the name in "
+            f"{where} as a misspelling of {form} (such a reading counts at most "
+            f"{_pct(GARBLED_CAP)})."
         )
     elif result.how in ("identical", "identical_compact", "same_words"):
         extra = {
