@@ -117,8 +117,7 @@ ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "c
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
 WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
 WHOLE_MIN_LENGTH = 7
-WHOLE_MAX_EDITS = 2  # letters changed, added or dropped in the whole name …
-WHOLE_LETTERS_PER_EDIT = 6  # … or one per six letters of the longer name
+WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six letters (min. 1)
 CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
 GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
@@ -380,15 +379,17 @@ def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, st
 
 def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
     """``a``'s last word, when ``a`` has no legal form, ``b`` has a short one (an
-    abbreviation) and the word is one typo from it, or two when both are short ("lr" for
-    "ltd", "iu" for "inc"); the word must not be one of ``b``'s words."""
+    abbreviation) and the word is one typo from it, or two when both are short and alike
+    (same first letter, or only letters of the form: "lr" for "ltd", "cl" for "llc"); the
+    word must not be one of ``b``'s words."""
     if a.form is not None or b.form is None or len(a.tokens) < 2:
         return None
     word, key = a.tokens[-1], b.form.key
     if not 2 <= len(word) <= len(key) + 1 or len(key) > 5 or word in b.tokens:
         return None
     distance = Levenshtein.distance(word, key, score_cutoff=2)
-    if distance <= 1 or (distance == 2 and len(word) <= 3 and len(key) >= 3 and word[0] == key[0]):
+    alike = word[0] == key[0] or set(word) <= set(key)
+    if distance <= 1 or (distance == 2 and len(word) <= 3 and len(key) >= 3 and alike):
         return word
     return None
 
@@ -475,8 +476,9 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
 
 def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     """Similarity of the two names written out whole with their legal forms, or 0.0 when the
-    legal forms are of different kinds or the names differ by more than two letters (one per
-    six letters in long names): then a whole word differs ("AMP Holland" / "ASML Holland").
+    legal forms are of different kinds or the names differ by more than one letter per six
+    letters of the longer name without legal form (at least one): then a whole word differs
+    ("AMP Holland" / "ASML Holland").
 
     A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
     ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
@@ -486,7 +488,7 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     a, b = query.whole, entry.whole
     if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
         return 0.0
-    edits = max(WHOLE_MAX_EDITS, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
+    edits = max(1, max(len(query.compact), len(entry.compact)) // WHOLE_LETTERS_PER_EDIT)
     if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
         return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
