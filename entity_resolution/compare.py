@@ -16,7 +16,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel, Levenshtein
 
-from entity_resolution.geo import District, Place, lookup_postcode, place_name_words
+from entity_resolution.geo import (
+    District,
+    Place,
+    lookup_postcode,
+    place_name_words,
+    postcode_for_name,
+)
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
 from entity_resolution.names import (
     LegalForm,
@@ -101,19 +107,21 @@ COUNTRY_WORDS = frozenset(
     """.split()
 )
 STOPWORDS = frozenset(
-    "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do".split()
+    "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do "
+    "voor pour for bij chez".split()
 )
 GENERIC_WEIGHT = 0.5
 PLACE_WEIGHT = 0.6
 STOPWORD_WEIGHT = 0.05
 SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
-OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different town
+OTHER_PLACE_CAP = 0.55  # the best a name can score when each names a different town
 TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different …
 WEAK_TOKEN_SIMILARITY = 0.6  # … but from this up, distinctive words still earn some credit
 WEAK_PAIR_FACTOR = 1.0
 WEAK_MIN_LENGTH = 5
 ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "construction")
+INITIAL_SIMILARITY = 0.5  # a single letter and a word it is the initial of ("P." / "Pieter")
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
 WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
 WHOLE_MIN_LENGTH = 7
@@ -325,11 +333,12 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
 def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     """:func:`score_names` on prepared names (the matcher prepares register names once).
 
-    A name may also be read with a garbled small word put right, and the better reading
-    counts (at most ``GARBLED_CAP``, since it is a reading): a last word one typo from the
-    other name's legal form is that legal form ("Emard Hnc" / "Emard Inc", "Roberts L5C" /
-    "Roberts LLC"), and a middle word one letter from "and" is the connector "&" when the
-    other name has one ("Temry aUd Sons" / "Terry and Sons")."""
+    A name may also be read otherwise, and the better reading counts (at most
+    ``GARBLED_CAP``, since it is a reading): words whose initials spell a word of the other
+    name as that acronym ("International Business Machine Corp." / "IBM Corp."); a last word
+    one typo from the other name's legal form as that legal form ("Emard Hnc" / "Emard
+    Inc", "Roberts L5C" / "Roberts LLC"); a middle word one letter from "and" as the
+    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons")."""
     plain = _score_profiles(query, entry)
     if plain.score >= 1.0:
         return plain
@@ -361,6 +370,13 @@ def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, st
             a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
         )
         out.append((read, word, f"the legal form {b.form.abbreviation}"))
+    acronym = _acronym_run(a, b)
+    if acronym is not None:
+        start, end, letters = acronym
+        tokens = (*a.tokens[:start], letters, *a.tokens[end:])
+        weights = (*a.weights[:start], 1.0, *a.weights[end:])
+        read = NameProfile(tokens, weights, sum(weights), "".join(tokens), a.form, a.joined)
+        out.append((read, " ".join(a.tokens[start:end]), f"its initials '{letters.upper()}'"))
     if b.joined and not a.joined and len(a.tokens) >= 3:
         for k in range(1, len(a.tokens) - 1):
             token = a.tokens[k]
@@ -375,6 +391,20 @@ def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, st
                 out.append((read, token, "'and'"))
                 break
     return out
+
+
+def _acronym_run(a: NameProfile, b: NameProfile) -> tuple[int, int, str] | None:
+    """A run of at least three words of ``a`` whose initials spell a word of ``b`` that ``a``
+    does not have ("International Business Machine" / "IBM"): (start, end, the word)."""
+    words = [t for t in b.tokens if 3 <= len(t) <= 6 and t.isalpha() and t not in a.tokens]
+    if not words or len(a.tokens) < 3:
+        return None
+    initials = "".join(t[0] for t in a.tokens)
+    for word in words:
+        start = initials.find(word)
+        if start >= 0:
+            return start, start + len(word), word
+    return None
 
 
 def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
@@ -425,6 +455,12 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
                     continue
             if _abbreviates(a, b):
                 pairs.append((ABBREVIATION_SIMILARITY, i, j))
+            elif _same_town(q, i, r, j):  # "Bruxelles" / "Brussel"
+                pairs.append((1.0, i, j))
+            elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
+                len(b) == 1 and len(a) >= 3 and a[0] == b
+            ):  # an initial: "P. Jansen" / "Pieter Jansen"
+                pairs.append((INITIAL_SIMILARITY, i, j))
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
@@ -456,8 +492,9 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         joined = similarity(
             query.compact, entry.compact, score_cutoff=COMPACT_SIMILARITY_MIN - _EPS
         )
-        if joined > score:
-            score, how, distinctive = joined, "compact", True
+        if joined > score:  # distinctive only if each name has a distinctive word
+            score, how = joined, "compact"
+            distinctive = 1.0 in query.weights and 1.0 in entry.weights
     if distinctive and score < WHOLE_SIMILARITY_MIN:
         whole = _whole_similarity(query, entry)
         if whole > score:
@@ -558,6 +595,29 @@ def _abbreviates(a: str, b: str) -> bool:
         and token_weight(long) == GENERIC_WEIGHT
         and short not in GENERIC_WORDS
     )
+
+
+def _same_town(q: tuple[str, ...], i: int, r: tuple[str, ...], j: int) -> bool:
+    """Words ``q[i]`` and ``r[j]`` are the same municipality under two names ("Bruxelles" /
+    "Brussel", "Gand" / "Gent"); a town named in several words counts whole
+    ("Louvain-la-Neuve" is not "Leuven")."""
+    towns = place_name_words()
+    if q[i] not in towns or r[j] not in towns:
+        return False
+    a, b = _municipality_at(q, i), _municipality_at(r, j)
+    return a is not None and a == b
+
+
+@lru_cache(maxsize=20_000)
+def _municipality_at(tokens: tuple[str, ...], i: int) -> str | None:
+    """NIS code of the municipality named by the longest run of words starting at ``i``."""
+    for n in (3, 2, 1):
+        if i + n <= len(tokens):
+            postcode = postcode_for_name(" ".join(tokens[i : i + n]))
+            if postcode is not None:
+                place = lookup_postcode(postcode)
+                return place.municipality_nis if place is not None else None
+    return None
 
 
 def _different_towns(
