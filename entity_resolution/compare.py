@@ -90,6 +90,18 @@ GENERIC_WORDS = frozenset(
     koninklijke royal royale
     """.split()
 )
+#: Trade words (a subset of the generic words): what a firm does. Two names that each keep a
+#: different one name two firms ("Transport Peeters" / "Bouw Peeters").
+TRADE_WORDS = frozenset(
+    """
+    bouw bouwwerken bouwbedrijf construct construction constructions constructie renovatie
+    renovation renovations cleaning schoonmaak schoonmaakbedrijf nettoyage reiniging transport
+    transports transporten logistics logistiek logistique consulting consultancy immo vastgoed
+    horeca restaurant bar cafe shop carwash interim security schilderwerken dakwerken painting
+    peinture toiture plafonnage electricite elektriciteit electro sanitair chauffage verwarming
+    tuin tuinen jardin jardins garden gardens food garage motors pharma medical care zorg
+    """.split()
+)
 #: Country, region and big-city words: they say where, not who.
 PLACE_WORDS = frozenset(
     """
@@ -116,6 +128,7 @@ STOPWORD_WEIGHT = 0.05
 SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
 OTHER_PLACE_CAP = 0.55  # the best a name can score when each names a different town
+OTHER_TRADE_CAP = 0.55  # the best a name can score when each names a different trade
 TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different …
 WEAK_TOKEN_SIMILARITY = 0.6  # … but from this up, distinctive words still earn some credit
 WEAK_PAIR_FACTOR = 1.0
@@ -287,7 +300,7 @@ class NameScore:
     how: str  # identical, same_words, identical_compact, tokens, compact, generic_only,
     # other_place, empty
     shared: tuple[str, ...] = ()
-    places: tuple[str, str] | None = None  # (query's town, entry's town) when they differ
+    places: tuple[str, str] | None = None  # (query's, entry's) town or trade when they differ
     garbled: tuple[str, str, str] | None = None  # (side, word, what it is read as)
 
 
@@ -503,6 +516,9 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     towns = _different_towns(query, entry, used_q, used_r)
     if towns is not None and score > OTHER_PLACE_CAP:
         return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+    trades = _different_trades(query, entry, used_q, used_r)
+    if trades is not None and score > OTHER_TRADE_CAP:
+        return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
@@ -620,6 +636,24 @@ def _municipality_at(tokens: tuple[str, ...], i: int) -> str | None:
     return None
 
 
+def _different_trades(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> tuple[str, str] | None:
+    """Each name keeps an unpaired trade word of its own ("Transport Peeters" / "Bouw
+    Peeters", "Schilderwerken Maes" / "Dakwerken Maes"): two firms of the same family name in
+    two trades. Words of one stem ("bouw" / "bouwwerken") are not two trades."""
+
+    def trades(profile: NameProfile, used: set[int]) -> list[str]:
+        return [t for k, t in enumerate(profile.tokens) if k not in used and t in TRADE_WORDS]
+
+    q_trades, r_trades = trades(query, used_q), trades(entry, used_r)
+    for a in q_trades:
+        for b in r_trades:
+            if a[:4] != b[:4]:
+                return a, b
+    return None
+
+
 def _different_towns(
     query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
 ) -> tuple[str, str] | None:
@@ -667,6 +701,12 @@ def compare_names(
     elif result.how == "other_place" and result.places:
         reason = (
             f"The names differ in the town they name ('{result.places[0]}' vs "
+            f"'{result.places[1]}'), which usually means two different firms: similarity "
+            f"capped at {_pct(result.score)} {pair}."
+        )
+    elif result.how == "other_trade" and result.places:
+        reason = (
+            f"The names differ in the trade they name ('{result.places[0]}' vs "
             f"'{result.places[1]}'), which usually means two different firms: similarity "
             f"capped at {_pct(result.score)} {pair}."
         )
