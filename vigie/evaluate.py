@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from entity_resolution.evaluate import (
@@ -122,7 +123,7 @@ def results_table(results: list[SetEvaluation], splink: bool = True) -> Table:
     table.add_column("baseline Splink 5", justify="right")
     table.add_column("Splink threshold", justify="right")
     table.add_column("Vigie was given")
-    missing = NOT_INSTALLED if splink and not splink_available() else "not run"
+    missing = escape(NOT_INSTALLED if splink and not splink_available() else "not run")
     for r in results:
         table.add_row(
             r.vigie.name,
