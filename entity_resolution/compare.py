@@ -138,7 +138,7 @@ INITIAL_SIMILARITY = 0.5  # a single letter and a word it is the initial of ("P.
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
 WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
 WHOLE_MIN_LENGTH = 7
-WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six letters (min. 1)
+WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six letters (min. 2)
 CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
 GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
@@ -508,7 +508,9 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if joined > score:  # distinctive only if each name has a distinctive word
             score, how = joined, "compact"
             distinctive = 1.0 in query.weights and 1.0 in entry.weights
-    if distinctive and score < WHOLE_SIMILARITY_MIN:
+    if distinctive and score < WHOLE_SIMILARITY_MIN and _leftovers_alike(
+        query, entry, used_q, used_r
+    ):
         whole = _whole_similarity(query, entry)
         if whole > score:
             score, how = whole, "whole"
@@ -527,11 +529,24 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     return NameScore(min(score, 1.0), how, words)
 
 
+def _leftovers_alike(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> bool:
+    """The words left unpaired on the two sides are still alike (at least
+    ``WEAK_TOKEN_SIMILARITY`` written together), or one side has none left: a typo, not
+    another word ("Feest-Funk" / "Fes-Funk", but not "ASML Holland" / "AMP Holland")."""
+    a = "".join(t for k, t in enumerate(query.tokens) if k not in used_q)
+    b = "".join(t for k, t in enumerate(entry.tokens) if k not in used_r)
+    if not a or not b:
+        return True
+    return Indel.normalized_similarity(a, b) >= WEAK_TOKEN_SIMILARITY - _EPS
+
+
 def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     """Similarity of the two names written out whole with their legal forms, or 0.0 when the
     legal forms are of different kinds or the names differ by more than one letter per six
-    letters of the longer name without legal form (at least one): then a whole word differs
-    ("AMP Holland" / "ASML Holland").
+    (at least two): then a whole word differs. The matcher also asks that the words left
+    unpaired be alike (:func:`_leftovers_alike`).
 
     A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
     ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
@@ -541,7 +556,7 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     a, b = query.whole, entry.whole
     if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
         return 0.0
-    edits = max(1, max(len(query.compact), len(entry.compact)) // WHOLE_LETTERS_PER_EDIT)
+    edits = max(2, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
     if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
         return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
