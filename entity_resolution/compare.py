@@ -115,7 +115,8 @@ COUNTRY_WORDS = frozenset(
     """
     belgium belgie belgique belgien nederland netherlands holland niederlande paysbas
     luxembourg luxemburg france frankrijk frankreich deutschland germany duitsland allemagne
-    uk gb england usa america canada schweiz suisse switzerland europe
+    uk gb england usa america canada schweiz suisse switzerland europe italia italy italie
+    espana spain polska poland portugal
     """.split()
 )
 STOPWORDS = frozenset(
@@ -332,13 +333,19 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
 
     Words are paired one-to-one (best pairs first; a pair needs ≥ 80 % character similarity,
     exact for words under four letters, or one being a shortening of a common word: "constr"
-    for "construction" counts 90 %); the score is the weighted share of paired words on
-    both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places 0.6 and
-    articles 0.05. If no distinctive word is paired the score is capped at 0.5: sharing
+    for "construction" counts 90 %; an initial and a word it starts counts 50 %; a town
+    written in French and in Dutch is one town); the score is the weighted share of paired
+    words on both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places
+    0.6 and articles 0.05. Distinctive words left unpaired that are still alike (60–80 %)
+    earn that share without counting as shared. When every word of one name (two or more)
+    is in the other, the other's extra words count half, unless one of them names a country
+    or town (a branch). If no distinctive word is paired the score is capped at 0.5: sharing
     "cleaning services" does not make two companies the same (unless every word of both
     names is paired: "Car Wash Bruxellles" is the register's "Car Wash Bruxelles"). Names
-    written together or apart ("vanderhaegen" / "van der haegen") compare as the joined
-    strings.
+    that each keep a different town or trade word are capped at 0.55. Names written
+    together or apart ("vanderhaegen" / "van der haegen") compare as the joined strings, and
+    names with a distinctive word in common also written out whole with their legal forms
+    (a typo in "Munray LLC"). Garbled small words and acronyms: see :func:`score_profiles`.
     """
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
@@ -508,8 +515,10 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if joined > score:  # distinctive only if each name has a distinctive word
             score, how = joined, "compact"
             distinctive = 1.0 in query.weights and 1.0 in entry.weights
-    if distinctive and score < WHOLE_SIMILARITY_MIN and _leftovers_alike(
-        query, entry, used_q, used_r
+    if (
+        distinctive
+        and score < WHOLE_SIMILARITY_MIN
+        and _leftovers_alike(query, entry, used_q, used_r)
     ):
         whole = _whole_similarity(query, entry)
         if whole > score:
@@ -730,6 +739,23 @@ def compare_names(
         reason = (
             f"The names share only common words ({words}), which cannot identify a "
             f"company: similarity capped at {_pct(result.score)} {pair}."
+        )
+    elif result.how == "whole":
+        reason = (
+            f"Names are {_pct(result.score)} similar written out whole with their legal forms "
+            f"('{query.cleaned}' vs '{entry.cleaned}'): they differ by a few letters only"
+            + ("" if entry_label == "the register's name" else f", using {entry_label}")
+            + "."
+        )
+    elif result.how == "contained":
+        shorter, longer = (
+            (f"the name in {source}", entry_label)
+            if len(query.tokens) < len(entry.tokens)
+            else (entry_label, f"the name in {source}")
+        )
+        reason = (
+            f"Every word of {shorter} is in {longer}, whose other words count half: names "
+            f"are {_pct(result.score)} similar after removing legal forms {pair}."
         )
     else:
         reason = (
