@@ -416,8 +416,10 @@ def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, st
 def _acronym_run(a: NameProfile, b: NameProfile) -> tuple[int, int, str] | None:
     """A run of at least three words of ``a`` whose initials spell a word of ``b`` that ``a``
     does not have ("International Business Machine" / "IBM"): (start, end, the word)."""
+    if len(a.tokens) < 3:
+        return None
     words = [t for t in b.tokens if 3 <= len(t) <= 6 and t.isalpha() and t not in a.tokens]
-    if not words or len(a.tokens) < 3:
+    if not words:
         return None
     initials = "".join(t[0] for t in a.tokens)
     for word in words:
@@ -455,6 +457,7 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if len(q) == len(r) and sorted(q) == sorted(r):
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
+    towns = place_name_words()
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
         long_a = len(a) >= 4
@@ -475,7 +478,7 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
                     continue
             if _abbreviates(a, b):
                 pairs.append((ABBREVIATION_SIMILARITY, i, j))
-            elif _same_town(q, i, r, j):  # "Bruxelles" / "Brussel"
+            elif a in towns and b in towns and _same_town(q, i, r, j):  # Bruxelles / Brussel
                 pairs.append((1.0, i, j))
             elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
                 len(b) == 1 and len(a) >= 3 and a[0] == b
@@ -641,9 +644,6 @@ def _same_town(q: tuple[str, ...], i: int, r: tuple[str, ...], j: int) -> bool:
     """Words ``q[i]`` and ``r[j]`` are the same municipality under two names ("Bruxelles" /
     "Brussel", "Gand" / "Gent"); a town named in several words counts whole
     ("Louvain-la-Neuve" is not "Leuven")."""
-    towns = place_name_words()
-    if q[i] not in towns or r[j] not in towns:
-        return False
     a, b = _municipality_at(q, i), _municipality_at(r, j)
     return a is not None and a == b
 
