@@ -141,6 +141,7 @@ WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (
 WHOLE_MIN_LENGTH = 7
 WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six letters (min. 2)
 CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
+ACRONYM_ONLY_BELOW = 0.6  # names that compare better are not read as acronyms
 GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
@@ -360,11 +361,11 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     Inc", "Roberts L5C" / "Roberts LLC"); a middle word one letter from "and" as the
     connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons")."""
     plain = _score_profiles(query, entry)
-    if plain.score >= 1.0:
+    if plain.score >= GARBLED_CAP:  # no reading can do better
         return plain
     best = plain
     for side, a, b in (("query", query, entry), ("entry", entry, query)):
-        for read, word, meant in _readings(a, b):
+        for read, word, meant in _readings(a, b, plain.score):
             found = (
                 _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
             )
@@ -379,9 +380,12 @@ _IDENTICAL = ("identical", "identical_compact", "same_words")
 _AND = ("and", "und")
 
 
-def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, str]]:
+def _readings(
+    a: NameProfile, b: NameProfile, plain_score: float
+) -> list[tuple[NameProfile, str, str]]:
     """``a`` read with one garbled small word put right, given ``b``: (reading, the word,
-    what it is read as)."""
+    what it is read as). Acronyms are tried only for names that otherwise barely compare
+    (``plain_score`` below ``ACRONYM_ONLY_BELOW``)."""
     out: list[tuple[NameProfile, str, str]] = []
     word = _garbled_form(a, b)
     if word is not None and b.form is not None:
@@ -390,7 +394,7 @@ def _readings(a: NameProfile, b: NameProfile) -> list[tuple[NameProfile, str, st
             a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
         )
         out.append((read, word, f"the legal form {b.form.abbreviation}"))
-    acronym = _acronym_run(a, b)
+    acronym = _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW else None
     if acronym is not None:
         start, end, letters = acronym
         tokens = (*a.tokens[:start], letters, *a.tokens[end:])
@@ -518,13 +522,9 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if joined > score:  # distinctive only if each name has a distinctive word
             score, how = joined, "compact"
             distinctive = 1.0 in query.weights and 1.0 in entry.weights
-    if (
-        distinctive
-        and score < WHOLE_SIMILARITY_MIN
-        and _leftovers_alike(query, entry, used_q, used_r)
-    ):
+    if distinctive and score < WHOLE_SIMILARITY_MIN:
         whole = _whole_similarity(query, entry)
-        if whole > score:
+        if whole > score and _leftovers_alike(query, entry, used_q, used_r):
             score, how = whole, "whole"
     words = tuple(word for _, word in sorted(shared))
     towns = _different_towns(query, entry, used_q, used_r)
@@ -670,6 +670,8 @@ def _different_trades(
     def trades(profile: NameProfile, used: set[int]) -> list[str]:
         return [t for k, t in enumerate(profile.tokens) if k not in used and t in TRADE_WORDS]
 
+    if TRADE_WORDS.isdisjoint(query.tokens) or TRADE_WORDS.isdisjoint(entry.tokens):
+        return None
     q_trades, r_trades = trades(query, used_q), trades(entry, used_r)
     for a in q_trades:
         for b in r_trades:
