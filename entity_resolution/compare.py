@@ -461,7 +461,7 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if len(q) == len(r) and sorted(q) == sorted(r):
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
-    towns = place_name_words()
+    town_words = place_name_words()
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
         long_a = len(a) >= 4
@@ -482,8 +482,8 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
                     continue
             if _abbreviates(a, b):
                 pairs.append((ABBREVIATION_SIMILARITY, i, j))
-            elif a in towns and b in towns and _same_town(q, i, r, j):  # Bruxelles / Brussel
-                pairs.append((1.0, i, j))
+            elif a in town_words and b in town_words and _same_town(q, i, r, j):
+                pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
             elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
                 len(b) == 1 and len(a) >= 3 and a[0] == b
             ):  # an initial: "P. Jansen" / "Pieter Jansen"

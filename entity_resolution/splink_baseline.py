@@ -114,7 +114,7 @@ def splink_tops(
         cl.ArrayIntersectAtSizes("words", [2, 1]),
         *(cl.ExactMatch(c) for c in given),
     ]
-    blocking = [
+    blocking: list[Any] = [
         block_on("prefix3"),
         block_on("first_word"),
         block_on("last_word"),
