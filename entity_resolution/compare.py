@@ -14,9 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
-from entity_resolution.geo import District, Place, lookup_postcode, place_name_words
+from entity_resolution.geo import (
+    District,
+    Place,
+    lookup_postcode,
+    place_name_words,
+    postcode_for_name,
+)
 from entity_resolution.identifiers import VatNumber, format_enterprise_number, format_phone
 from entity_resolution.names import (
     LegalForm,
@@ -45,7 +51,8 @@ class Feature:
 
 W_IDENTIFIER = 1.0  # same enterprise / BE VAT number: decisive
 W_NAME = 1.0  # name similarity counts in full
-W_PHONE = 0.6
+W_PHONE = 0.7
+W_PHONE_OTHER = -0.15  # a different phone: weak, firms have several numbers
 W_EMAIL = 0.7  # the same e-mail address (controlled by its owner)
 W_DOMAIN = 0.5  # the same (non free-mail) e-mail or web domain
 W_POSTCODE_SAME = 0.15
@@ -83,6 +90,18 @@ GENERIC_WORDS = frozenset(
     koninklijke royal royale
     """.split()
 )
+#: Trade words (a subset of the generic words): what a firm does. Two names that each keep a
+#: different one name two firms ("Transport Peeters" / "Bouw Peeters").
+TRADE_WORDS = frozenset(
+    """
+    bouw bouwwerken bouwbedrijf construct construction constructions constructie renovatie
+    renovation renovations cleaning schoonmaak schoonmaakbedrijf nettoyage reiniging transport
+    transports transporten logistics logistiek logistique consulting consultancy immo vastgoed
+    horeca restaurant bar cafe shop carwash interim security schilderwerken dakwerken painting
+    peinture toiture plafonnage electricite elektriciteit electro sanitair chauffage verwarming
+    tuin tuinen jardin jardins garden gardens food garage motors pharma medical care zorg
+    """.split()
+)
 #: Country, region and big-city words: they say where, not who.
 PLACE_WORDS = frozenset(
     """
@@ -91,18 +110,39 @@ PLACE_WORDS = frozenset(
     vlaanderen flanders flandre wallonie wallonia brabant limburg hainaut henegouwen
     """.split()
 )
+#: Country words: a name that adds one to another name usually names a national branch.
+COUNTRY_WORDS = frozenset(
+    """
+    belgium belgie belgique belgien nederland netherlands holland niederlande paysbas
+    luxembourg luxemburg france frankrijk frankreich deutschland germany duitsland allemagne
+    uk gb england usa america canada schweiz suisse switzerland europe italia italy italie
+    espana spain polska poland portugal
+    """.split()
+)
 STOPWORDS = frozenset(
-    "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do".split()
+    "de der den het van von vd la le les du des d l the of a an & het 't s y e i di da do "
+    "voor pour for bij chez".split()
 )
 GENERIC_WEIGHT = 0.5
 PLACE_WEIGHT = 0.6
 STOPWORD_WEIGHT = 0.05
 SHORT_WEIGHT = 0.5  # tokens of one or two characters, and numbers
 GENERIC_ONLY_CAP = 0.5  # the best a name can score if only generic words agree
-OTHER_PLACE_CAP = 0.7  # the best a name can score when each names a different town
-TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different
+OTHER_PLACE_CAP = 0.55  # the best a name can score when each names a different town
+OTHER_TRADE_CAP = 0.55  # the best a name can score when each names a different trade
+TOKEN_SIMILARITY_MIN = 0.8  # below this two words count as different …
+WEAK_TOKEN_SIMILARITY = 0.6  # … but from this up, distinctive words still earn some credit
+WEAK_PAIR_FACTOR = 1.0
+WEAK_MIN_LENGTH = 5
 ABBREVIATION_SIMILARITY = 0.9  # a common word and its shortening ("constr" / "construction")
+INITIAL_SIMILARITY = 0.5  # a single letter and a word it is the initial of ("P." / "Pieter")
 COMPACT_SIMILARITY_MIN = 0.9  # names compared without spaces count from this similarity up
+WHOLE_SIMILARITY_MIN = 0.85  # names with their legal forms, written out whole (see below)
+WHOLE_MIN_LENGTH = 7
+WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six letters (min. 2)
+CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
+ACRONYM_ONLY_BELOW = 0.6  # names that compare better are not read as acronyms
+GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
 # lowered by a margin larger than that rounding.
@@ -187,7 +227,7 @@ def compare_phones(
     *,
     source: str = "the ad",
 ) -> Feature | None:
-    """Phones in E.164: equal is strong evidence; different is shown but does not count."""
+    """Phones in E.164: equal is strong evidence; different counts a little against."""
     if not query or not entry or not entry.startswith("+"):
         return None
     if query == entry:
@@ -199,10 +239,11 @@ def compare_phones(
         )
     return Feature(
         "phone_differs",
-        0.0,
-        0.0,
+        1.0,
+        W_PHONE_OTHER,
         f"Phone number {format_phone(query)} in {source} differs from the register's "
-        f"({format_phone(entry)}); companies often have several numbers.",
+        f"({format_phone(entry)}); companies often have several numbers, so this counts "
+        "only a little against.",
     )
 
 
@@ -261,7 +302,8 @@ class NameScore:
     how: str  # identical, same_words, identical_compact, tokens, compact, generic_only,
     # other_place, empty
     shared: tuple[str, ...] = ()
-    places: tuple[str, str] | None = None  # (query's town, entry's town) when they differ
+    places: tuple[str, str] | None = None  # (query's, entry's) town or trade when they differ
+    garbled: tuple[str, str, str] | None = None  # (side, word, what it is read as)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,11 +314,19 @@ class NameProfile:
     weights: tuple[float, ...]
     total: float
     compact: str
+    form: LegalForm | None = None
+    joined: bool = False  # the name joins words with "&" / "and" / "en" …
 
     @classmethod
     def of(cls, name: NormalizedName) -> NameProfile:
         weights = tuple(token_weight(t) for t in name.tokens)
-        return cls(name.tokens, weights, sum(weights), name.compact)
+        joined = "&" in name.core.split()
+        return cls(name.tokens, weights, sum(weights), name.compact, name.legal_form, joined)
+
+    @property
+    def whole(self) -> str:
+        """The name as registered, without spaces: core then legal form ("murrayllc")."""
+        return self.compact + self.form.key if self.form is not None else self.compact
 
 
 def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
@@ -284,19 +334,123 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
 
     Words are paired one-to-one (best pairs first; a pair needs ≥ 80 % character similarity,
     exact for words under four letters, or one being a shortening of a common word: "constr"
-    for "construction" counts 90 %); the score is the weighted share of paired words on
-    both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places 0.6 and
-    articles 0.05. If no distinctive word is paired the score is capped at 0.5: sharing
+    for "construction" counts 90 %; an initial and a word it starts counts 50 %; a town
+    written in French and in Dutch is one town); the score is the weighted share of paired
+    words on both sides, with generic words (bouw, cleaning, services …) weighing 0.5, places
+    0.6 and articles 0.05. Distinctive words left unpaired that are still alike (60–80 %)
+    earn that share without counting as shared. When every word of one name (two or more)
+    is in the other, the other's extra words count half, unless one of them names a country
+    or town (a branch). If no distinctive word is paired the score is capped at 0.5: sharing
     "cleaning services" does not make two companies the same (unless every word of both
     names is paired: "Car Wash Bruxellles" is the register's "Car Wash Bruxelles"). Names
-    written together or apart ("vanderhaegen" / "van der haegen") compare as the joined
-    strings.
+    that each keep a different town or trade word are capped at 0.55. Names written
+    together or apart ("vanderhaegen" / "van der haegen") compare as the joined strings, and
+    names with a distinctive word in common also written out whole with their legal forms
+    (a typo in "Munray LLC"). Garbled small words and acronyms: see :func:`score_profiles`.
     """
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
 
 def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
-    """:func:`score_names` on prepared names (the matcher prepares register names once)."""
+    """:func:`score_names` on prepared names (the matcher prepares register names once).
+
+    A name may also be read otherwise, and the better reading counts (at most
+    ``GARBLED_CAP``, since it is a reading): words whose initials spell a word of the other
+    name as that acronym ("International Business Machine Corp." / "IBM Corp."); a last word
+    one typo from the other name's legal form as that legal form ("Emard Hnc" / "Emard
+    Inc", "Roberts L5C" / "Roberts LLC"); a middle word one letter from "and" as the
+    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons")."""
+    plain = _score_profiles(query, entry)
+    if plain.score >= GARBLED_CAP:  # no reading can do better
+        return plain
+    best = plain
+    for side, a, b in (("query", query, entry), ("entry", entry, query)):
+        for read, word, meant in _readings(a, b, plain.score):
+            found = (
+                _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
+            )
+            score = round(min(found.score, GARBLED_CAP), 4)
+            if score > best.score and found.how not in ("generic_only", "other_place", "empty"):
+                how = "garbled" if found.how in _IDENTICAL else found.how
+                best = NameScore(score, how, found.shared, found.places, (side, word, meant))
+    return best
+
+
+_IDENTICAL = ("identical", "identical_compact", "same_words")
+_AND = ("and", "und")
+
+
+def _readings(
+    a: NameProfile, b: NameProfile, plain_score: float
+) -> list[tuple[NameProfile, str, str]]:
+    """``a`` read with one garbled small word put right, given ``b``: (reading, the word,
+    what it is read as). Acronyms are tried only for names that otherwise barely compare
+    (``plain_score`` below ``ACRONYM_ONLY_BELOW``)."""
+    out: list[tuple[NameProfile, str, str]] = []
+    word = _garbled_form(a, b)
+    if word is not None and b.form is not None:
+        n = len(a.tokens) - 1
+        read = NameProfile(
+            a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
+        )
+        out.append((read, word, f"the legal form {b.form.abbreviation}"))
+    acronym = _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW else None
+    if acronym is not None:
+        start, end, letters = acronym
+        tokens = (*a.tokens[:start], letters, *a.tokens[end:])
+        weights = (*a.weights[:start], 1.0, *a.weights[end:])
+        read = NameProfile(tokens, weights, sum(weights), "".join(tokens), a.form, a.joined)
+        out.append((read, " ".join(a.tokens[start:end]), f"its initials '{letters.upper()}'"))
+    if b.joined and not a.joined and len(a.tokens) >= 3:
+        for k in range(1, len(a.tokens) - 1):
+            token = a.tokens[k]
+            if (
+                len(token) == 3
+                and token not in b.tokens
+                and any(Levenshtein.distance(token, c, score_cutoff=1) <= 1 for c in _AND)
+            ):
+                tokens = a.tokens[:k] + a.tokens[k + 1 :]
+                weights = a.weights[:k] + a.weights[k + 1 :]
+                read = NameProfile(tokens, weights, sum(weights), "".join(tokens), a.form, True)
+                out.append((read, token, "'and'"))
+                break
+    return out
+
+
+def _acronym_run(a: NameProfile, b: NameProfile) -> tuple[int, int, str] | None:
+    """A run of at least three words of ``a`` whose initials spell a word of ``b`` that ``a``
+    does not have ("International Business Machine" / "IBM"): (start, end, the word)."""
+    if len(a.tokens) < 3:
+        return None
+    words = [t for t in b.tokens if 3 <= len(t) <= 6 and t.isalpha() and t not in a.tokens]
+    if not words:
+        return None
+    initials = "".join(t[0] for t in a.tokens)
+    for word in words:
+        start = initials.find(word)
+        if start >= 0:
+            return start, start + len(word), word
+    return None
+
+
+def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
+    """``a``'s last word, when ``a`` has no legal form, ``b`` has a short one (an
+    abbreviation) and the word is one typo from it, or two when both are short and alike
+    (same first letter, or only letters of the form: "lr" for "ltd", "cl" for "llc"); the
+    word must not be one of ``b``'s words."""
+    if a.form is not None or b.form is None or len(a.tokens) < 2:
+        return None
+    word, key = a.tokens[-1], b.form.key
+    if not 2 <= len(word) <= len(key) + 1 or len(key) > 5 or word in b.tokens:
+        return None
+    distance = Levenshtein.distance(word, key, score_cutoff=2)
+    alike = word[0] == key[0] or set(word) <= set(key)
+    if distance <= 1 or (distance == 2 and len(word) <= 3 and len(key) >= 3 and alike):
+        return word
+    return None
+
+
+def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
         return NameScore(0.0, "empty")
@@ -307,6 +461,7 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if len(q) == len(r) and sorted(q) == sorted(r):
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
+    town_words = place_name_words()
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
         long_a = len(a) >= 4
@@ -316,11 +471,23 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
                 continue
             if long_a and len(b) >= 4:
                 sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
+                if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
+                    sim = similarity(
+                        a.replace("ij", "y"),
+                        b.replace("ij", "y"),
+                        score_cutoff=TOKEN_SIMILARITY_MIN - _EPS,
+                    )
                 if sim:
                     pairs.append((sim, i, j))
                     continue
             if _abbreviates(a, b):
                 pairs.append((ABBREVIATION_SIMILARITY, i, j))
+            elif a in town_words and b in town_words and _same_town(q, i, r, j):
+                pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
+            elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
+                len(b) == 1 and len(a) >= 3 and a[0] == b
+            ):  # an initial: "P. Jansen" / "Pieter Jansen"
+                pairs.append((INITIAL_SIMILARITY, i, j))
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
@@ -337,25 +504,126 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         shared.append((j, r[j]))
         if qw[i] == 1.0 and rw[j] == 1.0:
             distinctive = True
+    if distinctive:
+        matched += _weak_pairs(query, entry, used_q, used_r)
     total = query.total + entry.total
-    score = matched / total if total else 0.0
     how = "tokens"
+    contained = _contained(query, entry, used_q, used_r, distinctive)
+    if contained is not None:  # every word of the shorter name is in the longer one
+        longer, used = (entry, used_r) if contained == "query" else (query, used_q)
+        extra = sum(w for k, w in enumerate(longer.weights) if k not in used)
+        total -= (1.0 - CONTAINED_EXTRA_WEIGHT) * extra
+        how = "contained"
+    score = matched / total if total else 0.0
     if min(len(query.compact), len(entry.compact)) >= 6:
         joined = similarity(
             query.compact, entry.compact, score_cutoff=COMPACT_SIMILARITY_MIN - _EPS
         )
-        if joined > score:
-            score, how, distinctive = joined, "compact", True
+        if joined > score:  # distinctive only if each name has a distinctive word
+            score, how = joined, "compact"
+            distinctive = 1.0 in query.weights and 1.0 in entry.weights
+    if distinctive and score < WHOLE_SIMILARITY_MIN:
+        whole = _whole_similarity(query, entry)
+        if whole > score and _leftovers_alike(query, entry, used_q, used_r):
+            score, how = whole, "whole"
     words = tuple(word for _, word in sorted(shared))
     towns = _different_towns(query, entry, used_q, used_r)
     if towns is not None and score > OTHER_PLACE_CAP:
         return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+    trades = _different_trades(query, entry, used_q, used_r)
+    if trades is not None and score > OTHER_TRADE_CAP:
+        return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
     if not distinctive and score > GENERIC_ONLY_CAP and not whole:
         return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
     return NameScore(min(score, 1.0), how, words)
+
+
+def _leftovers_alike(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> bool:
+    """The words left unpaired on the two sides are still alike (at least
+    ``WEAK_TOKEN_SIMILARITY`` written together), or one side has none left: a typo, not
+    another word ("Feest-Funk" / "Fes-Funk", but not "ASML Holland" / "AMP Holland")."""
+    a = "".join(t for k, t in enumerate(query.tokens) if k not in used_q)
+    b = "".join(t for k, t in enumerate(entry.tokens) if k not in used_r)
+    if not a or not b:
+        return True
+    return Indel.normalized_similarity(a, b) >= WEAK_TOKEN_SIMILARITY - _EPS
+
+
+def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
+    """Similarity of the two names written out whole with their legal forms, or 0.0 when the
+    legal forms are of different kinds or the names differ by more than one letter per six
+    (at least two): then a whole word differs. The matcher also asks that the words left
+    unpaired be alike (:func:`_leftovers_alike`).
+
+    A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
+    ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
+    one word; the matcher uses this only when a distinctive word already agrees."""
+    if legal_form_relation(query.form, entry.form) == "different":
+        return 0.0
+    a, b = query.whole, entry.whole
+    if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
+        return 0.0
+    edits = max(2, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
+    if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+        return 0.0
+    return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
+
+
+def _weak_pairs(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> float:
+    """Credit for distinctive words left unpaired on both sides that are still alike
+    (``WEAK_TOKEN_SIMILARITY`` ≤ similarity < ``TOKEN_SIMILARITY_MIN``, five letters or more,
+    lengths within one): two letters garbled in "Bruen-Hyqney" / "Bruen-Heaney". They add
+    ``WEAK_PAIR_FACTOR`` × similarity of their weight but never count as shared words."""
+    pairs: list[tuple[float, int, int]] = []
+    for i, a in enumerate(query.tokens):
+        if i in used_q or query.weights[i] != 1.0 or len(a) < WEAK_MIN_LENGTH:
+            continue
+        for j, b in enumerate(entry.tokens):
+            if j in used_r or entry.weights[j] != 1.0 or len(b) < WEAK_MIN_LENGTH:
+                continue
+            if abs(len(a) - len(b)) <= 1:
+                sim = Indel.normalized_similarity(a, b, score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS)
+                if sim:
+                    pairs.append((sim, i, j))
+    credit = 0.0
+    taken_q: set[int] = set()
+    taken_r: set[int] = set()
+    for sim, i, j in sorted(pairs, reverse=True):
+        if i not in taken_q and j not in taken_r:
+            taken_q.add(i)
+            taken_r.add(j)
+            credit += WEAK_PAIR_FACTOR * sim * 2.0
+    return credit
+
+
+def _contained(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int], distinctive: bool
+) -> str | None:
+    """Which name ("query" or "entry") has all its words, at least two, paired with words of
+    the other, which has more ("Koninklijke Philips" in "Koninklijke Philips Electronics");
+    None otherwise, when no distinctive word is paired, or when a word only the longer name
+    has is a place or a country (a branch: "Du Pont de Nemours" and "Du Pont de Nemours
+    Nederland")."""
+    if not distinctive:
+        return None
+    if len(used_q) == len(query.tokens) >= 2 and len(entry.tokens) > len(used_r):
+        side, longer, used = "query", entry, used_r
+    elif len(used_r) == len(entry.tokens) >= 2 and len(query.tokens) > len(used_q):
+        side, longer, used = "entry", query, used_q
+    else:
+        return None
+    # "Du Pont de Nemours (Nederland)" is the Dutch branch, not the same firm
+    for k, token in enumerate(longer.tokens):
+        if k not in used and (longer.weights[k] == PLACE_WEIGHT or token in COUNTRY_WORDS):
+            return None
+    return side
 
 
 def _abbreviates(a: str, b: str) -> bool:
@@ -370,6 +638,46 @@ def _abbreviates(a: str, b: str) -> bool:
         and token_weight(long) == GENERIC_WEIGHT
         and short not in GENERIC_WORDS
     )
+
+
+def _same_town(q: tuple[str, ...], i: int, r: tuple[str, ...], j: int) -> bool:
+    """Words ``q[i]`` and ``r[j]`` are the same municipality under two names ("Bruxelles" /
+    "Brussel", "Gand" / "Gent"); a town named in several words counts whole
+    ("Louvain-la-Neuve" is not "Leuven")."""
+    a, b = _municipality_at(q, i), _municipality_at(r, j)
+    return a is not None and a == b
+
+
+@lru_cache(maxsize=20_000)
+def _municipality_at(tokens: tuple[str, ...], i: int) -> str | None:
+    """NIS code of the municipality named by the longest run of words starting at ``i``."""
+    for n in (3, 2, 1):
+        if i + n <= len(tokens):
+            postcode = postcode_for_name(" ".join(tokens[i : i + n]))
+            if postcode is not None:
+                place = lookup_postcode(postcode)
+                return place.municipality_nis if place is not None else None
+    return None
+
+
+def _different_trades(
+    query: NameProfile, entry: NameProfile, used_q: set[int], used_r: set[int]
+) -> tuple[str, str] | None:
+    """Each name keeps an unpaired trade word of its own ("Transport Peeters" / "Bouw
+    Peeters", "Schilderwerken Maes" / "Dakwerken Maes"): two firms of the same family name in
+    two trades. Words of one stem ("bouw" / "bouwwerken") are not two trades."""
+
+    def trades(profile: NameProfile, used: set[int]) -> list[str]:
+        return [t for k, t in enumerate(profile.tokens) if k not in used and t in TRADE_WORDS]
+
+    if TRADE_WORDS.isdisjoint(query.tokens) or TRADE_WORDS.isdisjoint(entry.tokens):
+        return None
+    q_trades, r_trades = trades(query, used_q), trades(entry, used_r)
+    for a in q_trades:
+        for b in r_trades:
+            if a[:4] != b[:4]:
+                return a, b
+    return None
 
 
 def _different_towns(
@@ -398,7 +706,15 @@ def compare_names(
     """Name similarity as a feature, with the cores shown in the reason."""
     result = result if result is not None else score_names(query, entry)
     pair = f"('{query.core}' vs '{entry.core}')"
-    if result.how in ("identical", "identical_compact", "same_words"):
+    if result.garbled is not None:
+        side, word, form = result.garbled
+        where = source if side == "query" else entry_label
+        reason = (
+            f"Names are {_pct(result.score)} similar {pair}, reading '{word}' in the name in "
+            f"{where} as a misspelling of {form} (such a reading counts at most "
+            f"{_pct(GARBLED_CAP)})."
+        )
+    elif result.how in ("identical", "identical_compact", "same_words"):
         extra = {
             "identical": "",
             "identical_compact": " apart from spaces",
@@ -414,11 +730,34 @@ def compare_names(
             f"'{result.places[1]}'), which usually means two different firms: similarity "
             f"capped at {_pct(result.score)} {pair}."
         )
+    elif result.how == "other_trade" and result.places:
+        reason = (
+            f"The names differ in the trade they name ('{result.places[0]}' vs "
+            f"'{result.places[1]}'), which usually means two different firms: similarity "
+            f"capped at {_pct(result.score)} {pair}."
+        )
     elif result.how == "generic_only":
         words = ", ".join(result.shared) or "none"
         reason = (
             f"The names share only common words ({words}), which cannot identify a "
             f"company: similarity capped at {_pct(result.score)} {pair}."
+        )
+    elif result.how == "whole":
+        reason = (
+            f"Names are {_pct(result.score)} similar written out whole with their legal forms "
+            f"('{query.cleaned}' vs '{entry.cleaned}'): they differ by a few letters only"
+            + ("" if entry_label == "the register's name" else f", using {entry_label}")
+            + "."
+        )
+    elif result.how == "contained":
+        shorter, longer = (
+            (f"the name in {source}", entry_label)
+            if len(query.tokens) < len(entry.tokens)
+            else (entry_label, f"the name in {source}")
+        )
+        reason = (
+            f"Every word of {shorter} is in {longer}, whose other words count half: names "
+            f"are {_pct(result.score)} similar after removing legal forms {pair}."
         )
     else:
         reason = (

@@ -15,6 +15,11 @@ predicts its best name when the score reaches a threshold chosen to maximise the
 F1 on the same labelled set (an optimistic baseline: tuned on the test data). It sees only
 names; Vigie gets whatever else the set provides (phone), as the pipeline would pass it.
 
+The **Splink baseline** (:mod:`entity_resolution.splink_baseline`, only when the optional
+``bench`` extra is installed) is a Fellegi-Sunter model trained without labels on the same
+register and queries; it sees the name and what else the set gives (phone, postcode,
+number). Its threshold on the match weight is also chosen for the best F1 on the set.
+
 Labelled sets (loaders take file paths; nothing is read at import time):
 
 - :func:`load_dnb` — DeNederlandscheBank/name_matching: row i of the perturbed file matches
@@ -110,9 +115,7 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def count(
-    predictions: Iterable[Hashable | None], expected: Iterable[Hashable | None]
-) -> Counts:
+def count(predictions: Iterable[Hashable | None], expected: Iterable[Hashable | None]) -> Counts:
     """Confusion counts of aligned predictions and expected keys."""
     counts = Counts()
     for p, e in zip(predictions, expected, strict=True):
@@ -127,9 +130,7 @@ def vigie_predictions(
     matcher: Matcher, queries: Iterable[MatchQuery], accept: tuple[str, ...] = ("match",)
 ) -> list[Hashable | None]:
     """For each query, the key of the best candidate whose outcome is accepted, else None."""
-    return [
-        next((c.key for c in matcher.match(q) if c.outcome in accept), None) for q in queries
-    ]
+    return [next((c.key for c in matcher.match(q) if c.outcome in accept), None) for q in queries]
 
 
 def evaluate(
@@ -162,11 +163,16 @@ def wratio_tops(
 
 
 def best_threshold(
-    tops: Sequence[tuple[Hashable | None, float]], expected: Sequence[Hashable | None]
+    tops: Sequence[tuple[Hashable | None, float]],
+    expected: Sequence[Hashable | None],
+    thresholds: Sequence[float] | None = None,
 ) -> tuple[float, Counts]:
-    """The WRatio threshold that maximises F1 (ties: the higher threshold) and its counts."""
-    best_t, best, best_f1 = 100.0, Counts(), -1.0
-    for t in THRESHOLDS:
+    """The threshold that maximises F1 (ties: the higher threshold) and its counts.
+
+    ``thresholds`` defaults to the WRatio grid 0, 0.5, … 100."""
+    grid = THRESHOLDS if thresholds is None else sorted(thresholds)
+    best_t, best, best_f1 = (grid[-1] if grid else 100.0), Counts(), -1.0
+    for t in grid:
         counts = count([k if k is not None and s >= t else None for k, s in tops], expected)
         f1 = prf(counts.tp, counts.fp, counts.fn)[2]
         if f1 >= best_f1:
@@ -185,16 +191,43 @@ class LabelledSet:
 
 
 class SetEvaluation(NamedTuple):
-    """One labelled set measured three ways: Vigie's declared matches, the tuned baseline, and
-    what Vigie sends to a reviewer (outcome ``"match"`` or ``"possible"``)."""
+    """One labelled set measured four ways: Vigie's declared matches, the tuned WRatio
+    baseline, what Vigie sends to a reviewer (outcome ``"match"`` or ``"possible"``), and the
+    Splink baseline (None when Splink is not installed or was not asked for)."""
 
     vigie: Evaluation
     baseline: Evaluation
     reviewed: Evaluation
+    splink: Evaluation | None = None
 
 
-def evaluate_set(labelled: LabelledSet) -> SetEvaluation:
-    """Vigie, the baseline and Vigie-with-possibles on one labelled set, scored the same way."""
+def splink_evaluation(labelled: LabelledSet) -> Evaluation | None:
+    """The Splink baseline on one set, its match-weight threshold tuned for the best F1;
+    None when Splink (the ``bench`` extra) is not installed."""
+    from entity_resolution.splink_baseline import splink_available, splink_tops
+
+    if not splink_available():
+        return None
+    queries = [q for q, _ in labelled.queries]
+    expected = [e for _, e in labelled.queries]
+    tops = splink_tops(labelled.entries, queries)
+    grid = sorted({s for k, s in tops if k is not None})
+    threshold, counts = best_threshold(tops, expected, grid or [0.0])
+    given = "name" + "".join(
+        f" + {what}"
+        for what, attr in (("phone", "phone"), ("postcode", "postcode"), ("number", "number"))
+        if any(getattr(q, attr) for q in queries)
+    )
+    return counts.evaluation(
+        labelled.name,
+        f"match weight ≥ {threshold:.2f} (best F1 on this set); {given}",
+        "splink",
+    )
+
+
+def evaluate_set(labelled: LabelledSet, splink: bool = False) -> SetEvaluation:
+    """Vigie, the baseline and Vigie-with-possibles on one labelled set, scored the same way;
+    with ``splink``, also the Splink baseline (when installed)."""
     matcher = Matcher(labelled.entries)
     queries = [q for q, _ in labelled.queries]
     expected = [e for _, e in labelled.queries]
@@ -216,7 +249,7 @@ def evaluate_set(labelled: LabelledSet) -> SetEvaluation:
     baseline = counts.evaluation(
         labelled.name, f"WRatio ≥ {threshold:g} (best F1 on this set); name only", "baseline"
     )
-    return SetEvaluation(vigie, baseline, reviewed)
+    return SetEvaluation(vigie, baseline, reviewed, splink_evaluation(labelled) if splink else None)
 
 
 # --------------------------------------------------------------------------- loaders
@@ -306,16 +339,17 @@ def load_fodors_zagat(fodors_csv: Path, zagats_csv: Path, matches_csv: Path) -> 
 # --------------------------------------------------------------------------- one call per set
 
 
-def evaluate_dnb(directory: Path) -> SetEvaluation:
-    """Vigie and the baseline on DeNederlandscheBank/name_matching's 500 pairs in ``directory``."""
-    return evaluate_set(load_dnb(*(directory / f for f in DNB_FILES)))
+def evaluate_dnb(directory: Path, splink: bool = False) -> SetEvaluation:
+    """Vigie and the baselines on DeNederlandscheBank/name_matching's 500 pairs in
+    ``directory``."""
+    return evaluate_set(load_dnb(*(directory / f for f in DNB_FILES)), splink)
 
 
-def evaluate_patstat(directory: Path) -> SetEvaluation:
-    """Vigie and the baseline on the Dutch patent-applicant clusters in ``directory``."""
-    return evaluate_set(load_patstat(directory / PATSTAT_FILE))
+def evaluate_patstat(directory: Path, splink: bool = False) -> SetEvaluation:
+    """Vigie and the baselines on the Dutch patent-applicant clusters in ``directory``."""
+    return evaluate_set(load_patstat(directory / PATSTAT_FILE), splink)
 
 
-def evaluate_fodors_zagat(directory: Path) -> SetEvaluation:
-    """Vigie and the baseline on the Fodors-Zagat restaurants in ``directory``."""
-    return evaluate_set(load_fodors_zagat(*(directory / f for f in FODORS_ZAGAT_FILES)))
+def evaluate_fodors_zagat(directory: Path, splink: bool = False) -> SetEvaluation:
+    """Vigie and the baselines on the Fodors-Zagat restaurants in ``directory``."""
+    return evaluate_set(load_fodors_zagat(*(directory / f for f in FODORS_ZAGAT_FILES)), splink)

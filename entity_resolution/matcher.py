@@ -14,12 +14,12 @@ its score. The method, version ``Matcher.VERSION``:
 
    - evidence for the match adds up like independent clues:
      ``for = 1 − Π (1 − weight × score)`` over features with a positive weight
-     (name similarity weight 1.0, same phone 0.6, same e-mail address 0.7, same domain 0.5,
+     (name similarity weight 1.0, same phone 0.7, same e-mail address 0.7, same domain 0.5,
      same postcode 0.15, same municipality 0.1, same judicial district 0.05, same legal
      form 0.05);
    - evidence against multiplies it down: ``score = for × Π (1 − |weight| × score)``
      (different enterprise number 0.2, foreign VAT number 0.2, an association's legal form
-     against a company's 0.2, two different company forms 0.1,
+     against a company's 0.2, different phone 0.15, two different company forms 0.1,
      seat in another judicial district 0.05);
    - the same enterprise number (or BE VAT number) is decisive: score 1.0, method
      ``enterprise_number``.
@@ -30,6 +30,19 @@ its score. The method, version ``Matcher.VERSION``:
    name of fewer than three letters is not compared.
 5. **Outcome**: ``"match"`` if score ≥ ``t_match`` (0.85), ``"possible"`` if ≥ ``t_possible``
    (0.6); below that the candidate is dropped.
+
+Changes in 1.2 (scores differ from 1.1; measured with ``vigie evaluate``): names are also
+compared written out whole with their legal form, so that one letter wrong in a one-word name
+("Munray LLC" / "Murray LLC") weighs less (only up to one letter in six, and only when a
+distinctive word already agrees); a last word one typo from the other's legal form ("Emard
+Hnc"), a garbled "and" and words whose initials spell the other name ("International
+Business Machine" / "IBM") are read as such, at most 95 %, and the reason says so; a single
+digit glued between words is a space ("Roberts6LLC"); a name wholly contained in the other
+counts the extra words at half (not when they name a country or town: a branch); initials
+pair with first names at 50 %; a town written in French and Dutch is one town, and two
+names that each keep a different town or trade ("Transport Peeters" / "Bouw Peeters") are
+capped at 0.55; an address or country code after the legal form is the seat; a same phone
+weighs 0.7 (was 0.6) and a different phone −0.15 (was 0).
 """
 
 from __future__ import annotations
@@ -144,7 +157,7 @@ def combine(features: Sequence[Feature]) -> float:
 class Matcher:
     """Match queries against register entries (see the module docstring for the method)."""
 
-    VERSION = "vigie-er/1.1"
+    VERSION = "vigie-er/1.2"
 
     def __init__(
         self,

@@ -39,6 +39,9 @@ _NON_WORD = re.compile(r"[^0-9a-z&]+")
 # Characters that never separate words of a company name; between letters they are a garbled
 # letter ("Harv^y", "Dicke~s"), so they are dropped rather than read as a word break.
 _JUNK_INSIDE = re.compile(r"(?<=[a-z])[\^{}~\[\]|_\\`]+(?=[a-z])")
+# One digit between two runs of letters is a separator typed or read wrongly
+# ("Roberts6LLC", "Gutkowski5Goyette"); "B2B", "4x4" or "Bouw2000" are left alone.
+_DIGIT_INSIDE = re.compile(r"(?<=[a-z]{3})[0-9](?=[a-z]{2})")
 
 # Written forms that are ordinary words in company names more often than a legal form.
 _NOT_LEGAL_FORMS = frozenset(
@@ -60,6 +63,8 @@ _RUN_TAIL_FORMS = frozenset("nv sa bv cv sc bvba sprl srl vzw asbl vof snc".spli
 _PREFIX_LONG_FORMS = frozenset("naamlozevennootschap societeanonyme beslotenvennootschap".split())
 # Words that introduce the seat after a legal form ("DSM N.V. te Heerlen").
 _SEAT_WORDS = frozenset({"te"})
+# Country codes written after a legal form ("UNILEVER NV (NL)").
+_COUNTRY_CODES = frozenset("nl be de fr lu uk gb us ch it es at dk se".split())
 _STATUS_PHRASES = (
     "in vereffening",
     "en liquidation",
@@ -152,6 +157,8 @@ def tokenize(text: str) -> list[str]:
     s = fold(text)
     if not s.isalnum():
         s = _JUNK_INSIDE.sub("", s)
+    if not s.isalpha():
+        s = _DIGIT_INSIDE.sub(" ", s)
     s = s.replace("'", " ").replace("+", " & ").replace("&", " & ")
     raw = [("&" if t in _CONNECTORS else t) for t in _NON_WORD.sub(" ", s).split()]
     out: list[str] = []
@@ -331,9 +338,11 @@ def find_legal_form(text: str) -> LegalForm | None:
 
 
 def _drop_seat(original: str, index: _LegalFormIndex) -> list[str]:
-    """Tokens of the name without what follows its legal form after a comma or "te": the
-    seat or country ("AKZO NOBEL N.V., ARNHEM, NL", "DSM N.V. te Heerlen" → the name up to
-    N.V.). A legal form closes the registered name; what comes after it says where."""
+    """Tokens of the name without what follows its legal form after a comma or "te", or an
+    address (words with a house number) or a country code right after it: the seat or
+    country ("AKZO NOBEL N.V., ARNHEM, NL", "DSM N.V. te Heerlen", "Philips N.V.
+    Groenewoudseweg 1", "UNILEVER NV (NL" → the name up to N.V.). A legal form closes the
+    registered name; what comes after it says where."""
     if "," in original:
         parts = original.split(",")
         for k in range(1, len(parts)):
@@ -345,6 +354,11 @@ def _drop_seat(original: str, index: _LegalFormIndex) -> list[str]:
         if token in _SEAT_WORDS and 2 <= k < len(tokens) - 1:
             if _find_suffix_form(tokens[:k], index) is not None:
                 return tokens[:k]
+    for k in range(2, len(tokens)):
+        tail = tokens[k:]
+        where = (len(tail) == 1 and tail[0] in _COUNTRY_CODES) or any(t.isdigit() for t in tail)
+        if where and _find_suffix_form(tokens[:k], index) is not None:
+            return tokens[:k]
     return tokens
 
 

@@ -52,10 +52,10 @@ def test_name_reason_shows_the_cores() -> None:
 
 def test_phones_and_domains() -> None:
     same = compare_phones("+3223151351", "+3223151351")
-    assert same is not None and same.contribution == 0.6
+    assert same is not None and same.contribution == 0.7
     assert same.reason == "Phone number +32 2 315 13 51 in the ad is the register's."
     differ = compare_phones("+32470123456", "+3223151351")
-    assert differ is not None and differ.contribution == 0.0
+    assert differ is not None and differ.contribution == -0.15  # weak evidence against
     assert "+32 470 12 34 56" in differ.reason and "+32 2 315 13 51" in differ.reason
     dom = compare_domains("isbw.be", "isbw.be", what_query="e-mail", what_entry="website")
     assert dom is not None and dom.weight == 0.5
@@ -124,3 +124,66 @@ def test_company_forms_differ_mildly_association_strongly() -> None:
     association = compare_legal_forms(nn("Peeters NV"), nn("Peeters VZW"))
     assert association is not None and association.weight == -0.2
     assert "an association and a company" in association.reason
+
+
+def test_one_word_names_with_a_typo_compare_whole_with_their_legal_form() -> None:
+    # one letter in a one-word name weighs less against the whole registered name
+    typo = score_names(nn("Munray LLC"), nn("Murray LLC"))
+    assert typo.how == "whole" and round(typo.score, 3) == 0.889
+    # but a whole word that differs is not a typo: "AMP" is not "ASML"
+    assert score_names(nn("AMP-HOLLAND B.V."), nn("ASML HOLLAND B.V.")).score == 0.5
+    # and legal forms of different kinds are never written out together
+    assert score_names(nn("Munray VZW"), nn("Murray NV")).how == "tokens"
+
+
+def test_garbled_legal_form_and_connector_are_read_and_said() -> None:
+    hnc = score_names(nn("Emard Hnc"), nn("Emard Inc"))
+    assert (hnc.score, hnc.how, hnc.garbled) == (
+        0.95,
+        "garbled",
+        ("query", "hnc", "the legal form Inc"),
+    )
+    assert score_names(nn("Roberts6LLC"), nn("Roberts LLC")).score == 1.0  # digit as a space
+    f = compare_names(nn("Pouros IU]"), nn("Pouros Inc"))
+    assert f.score == 0.95
+    assert f.reason == (
+        "Names are 95 % similar ('pouros iu' vs 'pouros'), reading 'iu' in the name in the ad "
+        "as a misspelling of the legal form Inc (such a reading counts at most 95 %)."
+    )
+    conn = score_names(nn("Temry aUd Sons"), nn("Terry and Sons"))
+    assert conn.garbled == ("query", "aud", "'and'") and conn.score >= 0.85
+    # a real last word is not read as a legal form: "Peeters Gent" is not "Peeters BV"
+    assert score_names(nn("Peeters Gent"), nn("Peeters BV")).garbled is None
+
+
+def test_acronyms_initials_and_containment() -> None:
+    ibm = score_names(nn("INTERNATIONAL BUSINESS MACHINE CORP."), nn("IBM CORP."))
+    assert ibm.score == 0.95 and ibm.garbled == (
+        "query",
+        "international business machine",
+        "its initials 'IBM'",
+    )
+    assert 0.6 <= score_names(nn("P. Jansen"), nn("Pieter Jansen")).score < 0.85
+    philips = score_names(
+        nn("Koninklijke Philips N.V."), nn("Koninklijke Philips Electronics N.V.")
+    )
+    assert philips.how == "contained" and philips.score >= 0.85
+    # a country word only the longer name has names a branch: no containment bonus
+    branch = score_names(nn("DU PONT DE NEMOURS BV"), nn("DU PONT DE NEMOURS (NEDERLAND) B.V"))
+    assert branch.how == "tokens" and branch.score < 0.85
+
+
+def test_towns_and_trades() -> None:
+    same = score_names(nn("Garage Moderne Bruxelles"), nn("Garage Moderne Brussel"))
+    assert same.score == 1.0
+    other = score_names(
+        nn("Traiteur Saint-Pierre Louvain-la-Neuve"), nn("Traiteur Saint-Pierre Leuven")
+    )
+    assert other.how == "other_place" and other.score < 0.6
+    trade = compare_names(nn("Transport Peeters"), nn("Bouw Peeters BV"))
+    assert trade.score < 0.6
+    assert trade.reason.startswith(
+        "The names differ in the trade they name ('transport' vs 'bouw')"
+    )
+    # one stem is not two trades
+    assert score_names(nn("Bouw Peeters"), nn("Bouwwerken Peeters")).how != "other_trade"

@@ -1,7 +1,7 @@
 """Precision/recall/F1 of the matcher and of the exhaustive WRatio baseline on three labelled
 sets: DeNederlandscheBank/name_matching's 500 pairs, dedupe-examples' 102 clusters of Dutch
 patent applicants, and the Fodors-Zagat restaurants. Floors are pinned a little below the
-figures measured with matcher vigie-er/1.1 (given in the comments)."""
+figures measured with matcher vigie-er/1.2 (given in the comments; 1.1 in brackets)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def test_metrics_exact_on_a_hand_made_example() -> None:
     assert prf(0, 1, 1) == (0.0, 0.0, 0.0)
     e = Counts(4, 3, 1, 0).evaluation("tiny", "note", "baseline")
     assert e == Evaluation("tiny", 4, 0.75, 1.0, 6 / 7, 3, 1, 0, "note", "baseline")
+
+
+def test_best_threshold_on_a_given_grid() -> None:
+    # Splink's match weights are not on the WRatio grid: the grid is the scores seen
+    tops = [("a", 7.5), ("b", -1.25), ("x", 3.0)]
+    threshold, c = best_threshold(tops, ["a", "b", None], [7.5, 3.0, -1.25])
+    assert threshold == -1.25 and (c.tp, c.fp, c.fn) == (2, 1, 0)  # F1 0.8 beats 0.667
 
 
 def test_best_threshold_on_a_hand_made_example() -> None:
@@ -98,12 +105,13 @@ def test_sets_load_with_expected_counts(
 
 def test_dnb(dnb_dir: Path) -> None:
     r = evaluate_dnb(dnb_dir)
-    # Measured: Vigie P 0.992 R 0.726 F1 0.838; with possibles P 0.975 R 0.850 F1 0.908;
-    # baseline WRatio ≥ 66.5: P 0.948 R 0.946 F1 0.947.
+    # Measured: Vigie P 0.991 R 0.888 F1 0.937 [1.1: 0.992 / 0.726 / 0.838]; with possibles
+    # P 0.985 R 0.918 F1 0.950; baseline WRatio ≥ 66.5: P 0.948 R 0.946 F1 0.947. 24 of the
+    # 500 true entries never reach scoring (not among the blocking candidates).
     assert r.vigie.n_queries == 500
     assert r.vigie.precision >= 0.99
-    assert r.vigie.f1 >= 0.83
-    assert r.reviewed.f1 >= 0.90
+    assert r.vigie.f1 >= 0.93
+    assert r.reviewed.f1 >= 0.94
     assert r.baseline.system == "baseline" and r.baseline.n_queries == 500
     assert r.baseline.threshold_note.startswith("WRatio ≥ 66.5 ")
     assert r.baseline.f1 == pytest.approx(0.947, abs=0.001)
@@ -111,10 +119,10 @@ def test_dnb(dnb_dir: Path) -> None:
 
 def test_patstat(patstat_dir: Path) -> None:
     r = evaluate_patstat(patstat_dir)
-    # Measured: Vigie P 1.000 R 0.815 F1 0.898; with possibles P 0.999 R 0.892 F1 0.942;
-    # baseline WRatio ≥ 86: P 0.998 R 0.810 F1 0.894.
+    # Measured: Vigie P 1.000 R 0.842 F1 0.914 [1.1: 1.000 / 0.815 / 0.898]; with possibles
+    # P 0.999 R 0.892 F1 0.942; baseline WRatio ≥ 86: P 0.998 R 0.810 F1 0.894.
     assert r.vigie.precision >= 0.99
-    assert r.vigie.f1 >= 0.895
+    assert r.vigie.f1 >= 0.91
     assert r.vigie.f1 >= r.baseline.f1
     assert r.reviewed.precision >= 0.99 and r.reviewed.f1 >= 0.935
     assert r.baseline.threshold_note.startswith("WRatio ≥ 86 ")
@@ -123,12 +131,12 @@ def test_patstat(patstat_dir: Path) -> None:
 
 def test_fodors_zagat(fodors_zagat_dir: Path) -> None:
     r = evaluate_fodors_zagat(fodors_zagat_dir)
-    # Measured: Vigie (name + phone) P 0.942 R 0.875 F1 0.907 — its false positives are
-    # same-named restaurants in other cities (a different phone is no evidence against);
-    # with possibles R 1.000; baseline WRatio ≥ 95: P 0.978 R 0.812 F1 0.888.
+    # Measured: Vigie (name + phone) P 0.982 R 0.964 F1 0.973 [1.1: 0.942 / 0.875 / 0.907,
+    # when a different phone was no evidence against]; with possibles R 1.000; baseline
+    # WRatio ≥ 95: P 0.978 R 0.812 F1 0.888.
     assert r.vigie.n_queries == 331
-    assert r.vigie.precision >= 0.93
-    assert r.vigie.f1 >= 0.90
+    assert r.vigie.precision >= 0.97
+    assert r.vigie.f1 >= 0.97
     assert r.vigie.f1 >= r.baseline.f1
     assert r.reviewed.recall == 1.0
     assert r.baseline.threshold_note.startswith("WRatio ≥ 95 ")

@@ -192,6 +192,6 @@ def test_register_read_from_the_kbo_dump(kbo_dump: Path) -> None:
     assert (farys.key, farys.outcome) == ("0200068636", "match")
     assert "Postcode 9000 in the ad is the register's seat postcode." in reasons(farys)
     contact = best(matcher, phone="+32 2 315 13 51", email="info@isbw.be")
-    assert (contact.key, contact.outcome, contact.score) == ("0200362408", "match", 0.88)
+    assert (contact.key, contact.outcome, contact.score) == ("0200362408", "match", 0.91)
     by_number = best(matcher, number="BE0200448421")  # an entry without a name in the rows
     assert (by_number.key, by_number.method) == ("0200448421", "enterprise_number")

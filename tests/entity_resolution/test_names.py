@@ -160,3 +160,25 @@ def test_garbled_letters_inside_a_word_do_not_split_it() -> None:
     assert tokenize("Harv^y PLC") == ["harvy", "plc"]
     assert tokenize("Dicke~s") == ["dickes"]
     assert tokenize("Peeters & Zonen") == ["peeters", "&", "zonen"]
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "abbreviation"),
+    [
+        (
+            "Koninklijke Philips Electronics N.V. Groenewoudseweg 1",
+            "koninklijke philips electronics",
+            "NV",
+        ),
+        ("UNILEVER NV (NL", "unilever", "NV"),
+        ("Gutkowski5Goyette", "gutkowski goyette", None),
+        ("B2B Services", "b2b services", None),
+        ("Jobs4You BV", "jobs you", "BV"),
+    ],
+)
+def test_address_or_country_after_the_legal_form_and_glued_digits(
+    name: str, core: str, abbreviation: str | None
+) -> None:
+    n = normalize_name(name)
+    assert n.core == core
+    assert (n.legal_form.abbreviation if n.legal_form else None) == abbreviation
