@@ -350,7 +350,8 @@ class _Network:
                     if other not in seen:
                         seen.add(other)
                         queue.append(other)
-        order = sorted(reached, key=lambda i: (_failed_on(self.employers[i]) or date.min,
+        # Oldest failure first; a failure of unknown date (struck off, no date) last.
+        order = sorted(reached, key=lambda i: (_failed_on(self.employers[i]) or date.max,
                                                self.employers[i].enterprise_number or ""))
         return order, reached
 
