@@ -179,7 +179,7 @@
       g.appendChild(shape);
       if (n.attrs.bankrupt) {  // a cross on bankrupt enterprises, readable without colour
         g.appendChild(el("path", { d: "M-7,-7L7,7M7,-7L-7,7", stroke: "#ffffff",
-          "stroke-width": 2.5, "class": "bankrupt-mark" }));
+          "stroke-width": 2.5, "class": "bankrupt-mark", "pointer-events": "none" }));
       }
       var label = el("text", { y: r + 13, "text-anchor": "middle", "font-size": 11,
         "font-family": "system-ui, sans-serif", fill: COLORS.ink, "class": "label" });
