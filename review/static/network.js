@@ -99,8 +99,8 @@
           var dx = a.x - b.x, dy = a.y - b.y;
           var d2 = dx * dx + dy * dy + 0.01;
           var force = k * k / d2;
-          a.vx += dx * force * 0.05; a.vy += dy * force * 0.05;
-          b.vx -= dx * force * 0.05; b.vy -= dy * force * 0.05;
+          a.vx += dx * force * 0.03; a.vy += dy * force * 0.03;
+          b.vx -= dx * force * 0.03; b.vy -= dy * force * 0.03;
         }
       }
       links.forEach(function (p) {
@@ -147,7 +147,9 @@
       if (!s || !t) { return; }
       var line = el("line", { stroke: EDGE_COLORS[e.kind] || COLORS.edge, "stroke-width": 1.6,
         "stroke-opacity": 0.75, "class": "edge", "data-kind": e.kind });
-      if (e.end) { line.setAttribute("stroke-dasharray", "5 4"); }
+      if (e.kind === "director_of" && e.end) {  // a function that ended: dashed
+        line.setAttribute("stroke-dasharray", "5 4");
+      }
       var title = el("title");
       var origin = e.origin || {};
       var text = e.kind.replace(/_/g, " ");
@@ -215,13 +217,27 @@
     place();
     container.textContent = "";
     container.appendChild(svg);
-    interact(svg, view, nodes, groups, place);
+    interact(svg, view, nodes, groups, place, width, height);
     return { svg: svg, nodes: nodes, edges: lines, width: width, height: height, center: graph.center };
   }
 
   /* --- pan, zoom, drag, click --- */
-  function interact(svg, view, nodes, groups, place) {
-    var t = { x: 0, y: 0, k: 1 };
+  function fit(nodes, width, height) {
+    // The whole graph in view at first (labels below nodes need a margin).
+    var pad = 50;
+    var xs = nodes.map(function (n) { return n.x; });
+    var ys = nodes.map(function (n) { return n.y; });
+    var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
+    var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
+    var k = Math.min(1.5, (width - 2 * pad) / Math.max(1, maxX - minX),
+      (height - 2 * pad) / Math.max(1, maxY - minY));
+    k = Math.max(0.2, k);
+    return { k: k, x: (width - (maxX - minX) * k) / 2 - minX * k,
+      y: (height - (maxY - minY) * k) / 2 - minY * k };
+  }
+
+  function interact(svg, view, nodes, groups, place, width, height) {
+    var t = fit(nodes, width, height);
     var drag = null;
     var byGroup = new Map();
     nodes.forEach(function (n) { byGroup.set(groups[n.id], n); });
@@ -234,6 +250,7 @@
       var box = svg.getBoundingClientRect();
       return { x: evt.clientX - box.left, y: evt.clientY - box.top };
     }
+    apply();
     svg.addEventListener("pointerdown", function (evt) {
       var g = evt.target.closest ? evt.target.closest("g.node") : null;
       var p = point(evt);

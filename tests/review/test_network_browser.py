@@ -53,11 +53,13 @@ def test_network_view_in_a_real_browser(base_url: str, ring, settings) -> None: 
             assert page.locator("#network img").count() == 0  # the payload made no element
 
             # zoom with the wheel, drag a node
+            zoom = "s => Number(s.dataset.zoom)"
+            first = page.eval_on_selector("#network svg", zoom)
             page.mouse.move(400, 400)
             page.mouse.wheel(0, -300)
-            page.wait_for_function("() => document.querySelector('#network svg')"
-                                   ".dataset.zoom !== undefined")
-            assert float(page.eval_on_selector("#network svg", "s => s.dataset.zoom")) > 1
+            page.wait_for_function(
+                "z => Number(document.querySelector('#network svg').dataset.zoom) > z", arg=first)
+            assert page.eval_on_selector("#network svg", zoom) > first
             person = page.locator(f'svg g.node[data-id="person:{ring.boss}"] circle').first
             before = page.get_attribute(f'svg g.node[data-id="person:{ring.boss}"]', "transform")
             box = person.bounding_box()
