@@ -309,10 +309,16 @@ def employers_sharing(session: Session, kind: str, key: str,
             col(Employer.website).contains(key)).limit(limit * 4)).all()
             if canonical("website", e.website) == key][:limit]
     elif kind == "address":
-        postcode = key.split("|", 1)[0]
+        postcode, street = key.split("|", 1)
+        # A token of the street (the house number if any) narrows the postcode in SQL; the
+        # folded comparison in Python decides.
+        tokens = sorted(street.split(), key=lambda t: (not t.isdigit(), -len(t)))
+        token = next((t for t in tokens if t.isascii()), "")
         employers = [e for e in session.exec(select(Employer).where(
-            Employer.postcode == postcode)).all() if seat_key(e.street, e.postcode) == key]
-        for address in session.exec(select(Address).where(Address.postcode == postcode)).all():
+            Employer.postcode == postcode, col(Employer.street).contains(token))).all()
+            if seat_key(e.street, e.postcode) == key]
+        for address in session.exec(select(Address).where(
+                Address.postcode == postcode, col(Address.street).contains(token))).all():
             if seat_key(address.street, address.postcode) == key:
                 employer = session.get(Employer, address.employer_id)
                 if employer is not None:
