@@ -31,6 +31,8 @@ from review.deps import csrf_token
 from review.errors import install_error_handlers
 from review.formatting import make_environment
 from review.permissions import allowed, permission_for_status
+from review.routes_network import api as network_api
+from review.routes_network import pages as network_pages
 from review.security import SecurityHeadersMiddleware
 from storage.db import make_engine
 from vigie.settings import Settings
@@ -83,6 +85,8 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.include_router(routes_dossiers.api)
     app.include_router(routes_targets.router)
     app.include_router(routes_docs.router)
+    app.include_router(network_pages)
+    app.include_router(network_api)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # Outermost last: security headers wrap everything, including session-cookie responses.
