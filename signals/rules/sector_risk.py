@@ -13,7 +13,8 @@ human judgement) or the record's wording place it in one of the sectors of
 :data:`signals.sectors.SECTORS`. Severity: **low** — a sector is not a wrong; it is context
 that raises the severity of the other rules (``below_minimum_wage``,
 ``recent_enterprise_many_ads``, ``foreign_no_establishment``, ``domiciliation``) by one step.
-One finding per record; the rationale names the NACE codes and quotes the words.
+One signal per firmly matched employer (each ad or listing adds an occurrence and its
+evidence), else one per record; the rationale names the NACE codes and quotes the words.
 
 Known false positives: by design most firms of these sectors are honest; generic words
 ("restaurant", "nettoyage", "renovation") also occur in ads of other sectors (a hotel
@@ -28,6 +29,7 @@ from signals.base import (
     RecordContext,
     describe_capture,
     describe_employer,
+    employer_subject_key,
     record_district,
     record_seen_at,
     record_title,
@@ -80,8 +82,9 @@ def evaluate(ctx: RecordContext) -> list[Finding]:
             severity=SEVERITY,
             title=f"High-risk sector ({', '.join(sectors)}) — \"{record_title(record)[:80]}\"",
             rationale=rationale,
-            subject_type="record",
-            subject_key=record.fingerprint,
+            subject_type="employer" if employer is not None else "record",
+            subject_key=employer_subject_key(employer) if employer is not None
+            else record.fingerprint,
             employer_id=employer.id if employer is not None else None,
             district=record_district(ctx),
             facts=facts,

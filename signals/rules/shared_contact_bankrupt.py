@@ -123,7 +123,9 @@ def _bankrupts(session: Session) -> dict[str, _Bankrupt]:
                 rec.enterprise_number, employer,
                 employer.name if employer else (rec.employer_name or rec.enterprise_number),
                 norm.get("publication_date"), [])
-        entry.sources.append(f"Gazette {norm.get('publication_date') or ''} ({rec.url})".strip())
+        source = f"Gazette {norm.get('publication_date') or ''} ({rec.url})"
+        if source not in entry.sources:
+            entry.sources.append(source)
         entry.support.append((rec.id, rec.last_capture_id or rec.capture_id))
     return found
 

@@ -53,3 +53,15 @@ def test_wording_in_dutch_and_english():
                 title="Live-in nanny / au pair", raw={})
     assert {h.sector for h in sector_hits(nl, None)} == {"cleaning"}
     assert {h.sector for h in sector_hits(en, None)} == {"au_pair"}
+
+
+def test_one_signal_per_matched_employer_with_every_ad_as_evidence(session, world):
+    from signals.engine import detect_record
+
+    emp = world.employer("0456789012", "Brillant Car Wash SRL", nace_codes=["45203"])
+    ads = [world.ad(t, employer_name="Brillant") for t in ("Laveur", "Polisseur")]
+    for ad in ads:
+        world.match(ad, emp)
+    found = [detect_record(session, build_context(session, ad), rules=[rule]) for ad in ads]
+    assert found[0][0].id == found[1][0].id and found[1][0].occurrences == 2
+    assert found[1][0].subject_key == "0456789012"
