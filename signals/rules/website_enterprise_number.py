@@ -24,7 +24,9 @@ Why it fires, one finding per site listing every problem:
   the register name of that number (token-set similarity under :data:`NAME_SIMILARITY`) →
   **high**.
 
-Known false positives: group sites showing the parent company's number; sites whose number is
+Known false positives: group sites showing the parent company's number; a second number on
+the pages that belongs to someone else on purpose (the web agency, the accountant, a partner or
+client named in a reference list) is read as "another enterprise's number"; sites whose number is
 only in a PDF or image (the spider reads HTML text); a site's trade name that differs from its
 legal name (name test only when the site is not matched); pages not crawled (the spider reads
 at most a few pages per domain: the legal notice may be deeper); the register copy may be
