@@ -20,9 +20,9 @@ Why it fires, one finding per site listing every problem:
 - a number shown belongs to an enterprise that is struck off, bankrupt, in liquidation or
   dissolved (:mod:`signals.register_status`) → **high**;
 - a number shown belongs to another enterprise: the site is firmly matched (by phone, domain,
-  name or a human) to a different employer, or, unmatched, the site's name does not resemble
-  the register name of that number (token-set similarity under :data:`NAME_SIMILARITY`) →
-  **high**.
+  name or a human) to a different employer, or — unmatched, or matched only through that very
+  number — the site's name does not resemble the register name of that number (token-set
+  similarity under :data:`NAME_SIMILARITY`) → **high**.
 
 Known false positives: group sites showing the parent company's number; a second number on
 the pages that belongs to someone else on purpose (the web agency, the accountant, a partner or
@@ -54,7 +54,7 @@ from signals.register_status import (
     situation_text,
     status_class,
 )
-from storage.models import Employer
+from storage.models import Employer, Judgement
 
 RULE = "website_enterprise_number"
 SEVERITY = "high"
@@ -92,6 +92,24 @@ def _similar(site_name: str | None, employer: Employer) -> bool:
     return False
 
 
+def _confirmed(ctx: RecordContext, employer: Employer | None) -> bool:
+    """Did a human confirm (latest verdict positive) that the site belongs to ``employer``?"""
+    if employer is None:
+        return False
+    if ctx.match is not None and "judgement" in (ctx.match.method or ""):
+        return True
+    if ctx.session is None:
+        return False
+    verdicts = ctx.session.exec(
+        select(Judgement.verdict)
+        .where(Judgement.record_fingerprint == ctx.record.fingerprint,
+               (Judgement.employer_id == employer.id)
+               | (Judgement.employer_number == employer.enterprise_number))
+        .order_by(col(Judgement.at), col(Judgement.id))
+    ).all()
+    return bool(verdicts) and verdicts[-1] == "positive"
+
+
 def evaluate(ctx: RecordContext) -> list[Finding]:
     record = ctx.record
     if record.kind != "website":
@@ -102,7 +120,10 @@ def evaluate(ctx: RecordContext) -> list[Finding]:
     site = norm.get("website") or record.url
     name = record.employer_name
     matched = ctx.matched_employer
-    by_human = ctx.match is not None and "judgement" in (ctx.match.method or "")
+    by_human = _confirmed(ctx, matched)
+    # A match made only through the number shown proves nothing about whose number it is.
+    by_number = ctx.match is not None and any(
+        m in (ctx.match.method or "") for m in ("enterprise_number", "vat"))
     problems: list[tuple[str, str, str]] = []  # (severity, code, sentence)
     shown: list[dict[str, object]] = []
     if not norm.get("has_enterprise_number", bool(numbers)):
@@ -128,7 +149,7 @@ def evaluate(ctx: RecordContext) -> list[Finding]:
             other = True
             how = "a human judgement" if by_human else (ctx.match.method if ctx.match else "?")
             reason = f"the site is tied to {describe_employer(matched)} (by {how})"
-        elif matched is None and not _similar(name, employer):
+        elif (matched is None or (by_number and not by_human)) and not _similar(name, employer):
             other = True
             reason = f'the site\'s name "{name}" does not resemble the register name'
         shown.append({"enterprise_number": number, "in_register": True, "name": employer.name,

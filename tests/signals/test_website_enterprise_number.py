@@ -70,3 +70,18 @@ def test_idempotent_through_the_engine(session, world):
     one = detect_record(session, build_context(session, site), rules=[rule])
     two = detect_record(session, build_context(session, site), rules=[rule])
     assert [s.id for s in one] == [s.id for s in two] and two[0].occurrences == 1
+
+
+def test_a_match_made_through_the_shown_number_does_not_vouch_for_it(session, world):
+    dead = world.employer("0456789012", "Net Services Saint-Gilles", juridical_situation="050",
+                          juridical_situation_label="Ouverture de faillite")
+    site = world.website("nachtwinkel-retie.be", "Nachtwinkel Retie", {
+        "has_enterprise_number": True, "enterprise_number": "0456789012",
+        "enterprise_numbers": ["0456789012"]})
+    world.match(site, dead, method="enterprise_number", score=1.0)
+    [f] = _run(session, site)
+    assert f.facts["problems"] == ["inactive_number", "other_enterprise"]
+    assert 'the site\'s name "Nachtwinkel Retie" does not resemble' in f.rationale
+    world.judge(site, dead, "positive")  # a reviewer: yes, it is that enterprise's site
+    [g] = _run(session, site)
+    assert g.facts["problems"] == ["inactive_number"]
