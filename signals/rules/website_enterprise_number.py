@@ -21,8 +21,9 @@ Why it fires, one finding per site listing every problem:
   dissolved (:mod:`signals.register_status`) → **high**;
 - a number shown belongs to another enterprise: the site is firmly matched (by phone, domain,
   name or a human) to a different employer, or — unmatched, or matched only through that very
-  number — the site's name does not resemble the register name of that number (token-set
-  similarity under :data:`NAME_SIMILARITY`) → **high**.
+  number — the site's name (else its domain name) does not resemble the register name of that
+  number (token-set similarity under :data:`NAME_SIMILARITY`; domain: partial similarity under
+  :data:`DOMAIN_SIMILARITY`) → **high**.
 
 Known false positives: group sites showing the parent company's number; a second number on
 the pages that belongs to someone else on purpose (the web agency, the accountant, a partner or
@@ -66,6 +67,7 @@ DESCRIPTION = (
 RISK = "2. Fictitious employers / undeclared work; 1. Bankruptcy carousels (dead firm's number)"
 
 NAME_SIMILARITY = 60
+DOMAIN_SIMILARITY = 80
 _ORDER = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -82,14 +84,34 @@ def _inactive(employer: Employer) -> str | None:
     return None
 
 
-def _similar(site_name: str | None, employer: Employer) -> bool:
-    if not site_name:
+def domain_label(site: str | None) -> str | None:
+    """The name part of a site: ``boulangerie-dupont.be`` → ``boulangeriedupont``; for a host
+    without a domain name (``127.0.0.1:8000/sites/dupont/``) the last path segment."""
+    if not site:
+        return None
+    text = str(site).lower().split("://")[-1].strip("/")
+    host, _, path = text.partition("/")
+    host = host.split(":")[0].removeprefix("www.")
+    if host.replace(".", "").isdigit() or host == "localhost":
+        label = path.strip("/").split("/")[-1] if path else ""
+    else:
+        label = host.split(".")[0]
+    label = "".join(c for c in label if c.isalnum())
+    return label or None
+
+
+def _similar(site_name: str | None, site: str | None, employer: Employer) -> bool:
+    """Does the site's name — else its domain name — resemble the enterprise's names?"""
+    names = [employer.name, *(employer.other_names or [])]
+    if site_name:
+        core = normalize_name(site_name).core
+        return any(fuzz.token_set_ratio(core, normalize_name(n).core) >= NAME_SIMILARITY
+                   for n in names)
+    label = domain_label(site)
+    if not label:
         return True  # nothing to compare: do not accuse
-    site = normalize_name(site_name).core
-    for name in [employer.name, *(employer.other_names or [])]:
-        if fuzz.token_set_ratio(site, normalize_name(name).core) >= NAME_SIMILARITY:
-            return True
-    return False
+    return any(fuzz.partial_ratio(label, normalize_name(n).compact) >= DOMAIN_SIMILARITY
+               for n in names)
 
 
 def _confirmed(ctx: RecordContext, employer: Employer | None) -> bool:
@@ -149,9 +171,11 @@ def evaluate(ctx: RecordContext) -> list[Finding]:
             other = True
             how = "a human judgement" if by_human else (ctx.match.method if ctx.match else "?")
             reason = f"the site is tied to {describe_employer(matched)} (by {how})"
-        elif (matched is None or (by_number and not by_human)) and not _similar(name, employer):
+        elif (matched is None or (by_number and not by_human)) and not _similar(
+                name, site, employer):
             other = True
-            reason = f'the site\'s name "{name}" does not resemble the register name'
+            reason = (f'the site\'s name "{name}" does not resemble the register name' if name
+                      else f'the site\'s domain "{site}" does not resemble the register name')
         shown.append({"enterprise_number": number, "in_register": True, "name": employer.name,
                       "status": employer.status,
                       "juridical_situation": employer.juridical_situation,

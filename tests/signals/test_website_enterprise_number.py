@@ -85,3 +85,20 @@ def test_a_match_made_through_the_shown_number_does_not_vouch_for_it(session, wo
     world.judge(site, dead, "positive")  # a reviewer: yes, it is that enterprise's site
     [g] = _run(session, site)
     assert g.facts["problems"] == ["inactive_number"]
+
+
+def test_without_a_site_name_the_domain_is_compared(session, world):
+    from signals.rules.website_enterprise_number import domain_label
+
+    assert domain_label("www.boulangerie-dupont.be") == "boulangeriedupont"
+    assert domain_label("127.0.0.1:39673/sites/transportvanacker/") == "transportvanacker"
+    world.employer("0456789012", "Construction Thiry SRL")
+    world.employer("0403170701", "Lavage Centre SRL")
+    other = world.website("transportvanacker.be", None, {
+        "has_enterprise_number": True, "enterprise_numbers": ["0456789012"]})
+    own = world.website("lavagecentre.be", None, {
+        "has_enterprise_number": True, "enterprise_numbers": ["0403170701"]})
+    [f] = _run(session, other)
+    assert f.facts["problems"] == ["other_enterprise"]
+    assert 'domain "transportvanacker.be" does not resemble' in f.rationale
+    assert _run(session, own) == []
