@@ -83,6 +83,9 @@ class RecordContext:
     capture: Capture | None = None
     employer_capture: Capture | None = None
     employer_record_id: int | None = None
+    # The open session, for rules that must look further in the register (set by
+    # :func:`signals.context.complete_context`); ``None`` when a caller runs a rule by hand.
+    session: Session | None = field(default=None, repr=False, compare=False)
 
     @property
     def matched_employer(self) -> Employer | None:
@@ -129,6 +132,20 @@ class NetworkRule(Protocol):
     RISK: str
 
     def evaluate_network(self, session: Session) -> list[Finding]: ...
+
+
+# --------------------------------------------------------------------------- severity helpers
+
+
+def raise_severity(severity: str, steps: int = 1) -> str:
+    """One (or ``steps``) level(s) up, capped at ``high``."""
+    index = min(SEVERITIES.index(severity) + steps, len(SEVERITIES) - 1)
+    return SEVERITIES[index]
+
+
+def lower_severity(severity: str, steps: int = 1) -> str:
+    """One (or ``steps``) level(s) down, floored at ``low``."""
+    return SEVERITIES[max(SEVERITIES.index(severity) - steps, 0)]
 
 
 # --------------------------------------------------------------------------- phrasing helpers

@@ -102,7 +102,9 @@ def _has_judgement(session: Session, record: Record) -> bool:
 def complete_context(session: Session, ctx: RecordContext) -> RecordContext:
     """Fill the parts of a caller-built context that were left empty (capture, register page),
     and apply human judgements: if any exists for the record, the employer and match are
-    re-chosen by :func:`best_match`, whatever the caller passed."""
+    re-chosen by :func:`best_match`, whatever the caller passed. The session is handed to the
+    rules that need to look further in the register (``ctx.session``)."""
+    ctx.session = session
     if ctx.capture is None:
         capture_id = ctx.record.last_capture_id or ctx.record.capture_id
         if capture_id is not None:

@@ -34,11 +34,19 @@ from signals import SignalsError
 from signals.base import EvidenceRef, Finding, RecordContext
 from signals.context import build_context, complete_context
 from signals.rules import (
+    below_minimum_wage,
     carousel,
+    domiciliation,
     exploitation_wording,
     foreign_firm,
+    foreign_no_establishment,
     inactive_enterprise,
+    recent_enterprise_many_ads,
+    reposted_ad,
+    sector_risk,
+    shared_contact_bankrupt,
     unregistered_employer,
+    website_enterprise_number,
 )
 from storage.models import Record, Signal, SignalEvidence, utcnow
 
@@ -47,8 +55,18 @@ RECORD_RULES: tuple[ModuleType, ...] = (
     inactive_enterprise,
     exploitation_wording,
     foreign_firm,
+    below_minimum_wage,
+    sector_risk,
+    foreign_no_establishment,
+    website_enterprise_number,
 )
-NETWORK_RULES: tuple[ModuleType, ...] = (carousel,)
+NETWORK_RULES: tuple[ModuleType, ...] = (
+    carousel,
+    shared_contact_bankrupt,
+    recent_enterprise_many_ads,
+    domiciliation,
+    reposted_ad,
+)
 RULES_BY_ID: dict[str, ModuleType] = {m.RULE: m for m in (*RECORD_RULES, *NETWORK_RULES)}
 
 
@@ -189,7 +207,7 @@ def detect_record_id(session: Session, record_id: int) -> list[Signal]:
 
 
 def detect_records(
-    session: Session, kinds: Sequence[str] = ("job_ad", "listing"), batch: int = 500
+    session: Session, kinds: Sequence[str] = ("job_ad", "listing", "website"), batch: int = 500
 ) -> list[Signal]:
     """Re-run the record rules over every stored record of ``kinds``."""
     signals: dict[int | None, Signal] = {}

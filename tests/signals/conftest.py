@@ -12,7 +12,17 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage.models import Capture, Employer, Match, Person, Record, Role
+from storage.models import (
+    Capture,
+    ClusterMember,
+    Employer,
+    EntityCluster,
+    Judgement,
+    Match,
+    Person,
+    Record,
+    Role,
+)
 
 
 class World:
@@ -146,6 +156,59 @@ class World:
         self.session.add(m)
         self.session.flush()
         return m
+
+    def website(self, domain: str, name: str | None, normalized: dict[str, Any]) -> Record:
+        """A company site as the websites spider + pipeline store it (kind ``website``)."""
+        n = self._next()
+        url = f"https://www.{domain}/"
+        cap = self.capture(url)
+        norm = {"website": domain, **normalized}
+        rec = Record(kind="website", source="websites", url=url, capture_id=cap.id,
+                     fingerprint=f"site-{domain}", title=name, employer_name=name,
+                     enterprise_number=norm.get("enterprise_number"), raw={"domain": domain,
+                     "pages_seen": 3, "employer_name": name}, normalized=norm,
+                     postcode=norm.get("postcode"), district=norm.get("district"),
+                     country=norm.get("country"), phone=norm.get("phone_e164"))
+        self.session.add(rec)
+        self.session.flush()
+        assert n
+        return rec
+
+    def gazette(self, number: str, name: str, rubric_codes: list[str], published: str) -> Record:
+        """An Official Gazette publication about enterprise ``number``."""
+        url = f"http://127.0.0.1:8000/gazette/list?btw={number}#{published}"
+        cap = self.capture(url)
+        rec = Record(kind="gazette", source="gazette", url=url, capture_id=cap.id,
+                     fingerprint=f"gaz-{number}-{published}", title=name, employer_name=name,
+                     enterprise_number=number,
+                     normalized={"rubric_codes": rubric_codes, "rubric_code": rubric_codes[0],
+                                 "publication_date": published, "enterprise_number": number})
+        self.session.add(rec)
+        self.session.flush()
+        return rec
+
+    def cluster(self, records: list[Record], label: str) -> EntityCluster:
+        """A same-ad cluster of ``records`` (as ``vigie cluster`` writes it)."""
+        first = min(r.id or 0 for r in records)
+        cluster = EntityCluster(key=f"job_ad:{first}", kind="job_ad", label=label,
+                                algorithm_version="test", member_count=len(records),
+                                sources=sorted({r.source for r in records}))
+        self.session.add(cluster)
+        self.session.flush()
+        for r in records:
+            self.session.add(ClusterMember(cluster_id=cluster.id, record_id=r.id, kind="job_ad",
+                                           score=0.93, reason="same title and description",
+                                           linked_to=first))
+        self.session.flush()
+        return cluster
+
+    def judge(self, record: Record, employer: Employer, verdict: str) -> Judgement:
+        j = Judgement(record_fingerprint=record.fingerprint, employer_id=employer.id,
+                      employer_number=employer.enterprise_number, verdict=verdict,
+                      user="reviewer1")
+        self.session.add(j)
+        self.session.flush()
+        return j
 
     def person(self, name: str) -> Person:
         p = Person(name=name, key=name.lower().replace(" ", "-"))

@@ -82,7 +82,7 @@ def test_a_second_record_of_the_same_finding_adds_an_occurrence_and_a_link(sessi
 
 
 def test_a_new_capture_of_the_same_record_counts_once(session, world):
-    ad = world.ad("Plongeur", description="Payé en cash.")
+    ad = world.ad("Magasinier", description="Payé en cash.")
     [s] = detect_record(session, build_context(session, ad))
     assert s.occurrences == 1
     first_seen = s.first_seen
@@ -183,7 +183,7 @@ def test_detect_record_needs_a_stored_record_and_detect_record_id_loads_it(sessi
     with pytest.raises(SignalsError):
         detect_record(session, RecordContext(record=Record(kind="job_ad", source="x", url="u",
                                                            capture_id=1, fingerprint="f")))
-    ad = world.ad("Plongeur", description="Cash in hand.")
+    ad = world.ad("Magasinier", description="Cash in hand.")
     [s] = detect_record_id(session, ad.id)
     assert s.rule == "exploitation_wording"
     with pytest.raises(SignalsError):
@@ -218,11 +218,16 @@ def test_catalogue_lists_every_rule_with_its_risk():
 
     entries = {e["rule"]: e for e in catalogue()}
     assert set(entries) == {"unregistered_employer", "inactive_enterprise",
-                            "exploitation_wording", "foreign_firm", "carousel"}
+                            "exploitation_wording", "foreign_firm", "carousel",
+                            "below_minimum_wage", "sector_risk", "foreign_no_establishment",
+                            "website_enterprise_number", "shared_contact_bankrupt",
+                            "recent_enterprise_many_ads", "domiciliation", "reposted_ad"}
     assert entries["carousel"]["kind"] == "network"
+    assert entries["reposted_ad"]["kind"] == "network"
+    assert entries["sector_risk"]["severity"] == "low"
     assert entries["foreign_firm"]["severity"] == "medium"
     for entry in entries.values():
-        assert entry["risk"][0] in "1234" and entry["description"]
+        assert entry["risk"][0] in "12345" and entry["description"]
         assert "Known false positives" in entry["documentation"]
 
 
@@ -241,5 +246,9 @@ def test_the_room_imports_neither_scrapy_nor_fastapi():
 
 def test_registries():
     assert [m.RULE for m in RECORD_RULES] == [
-        "unregistered_employer", "inactive_enterprise", "exploitation_wording", "foreign_firm"]
-    assert [m.RULE for m in NETWORK_RULES] == ["carousel"]
+        "unregistered_employer", "inactive_enterprise", "exploitation_wording", "foreign_firm",
+        "below_minimum_wage", "sector_risk", "foreign_no_establishment",
+        "website_enterprise_number"]
+    assert [m.RULE for m in NETWORK_RULES] == [
+        "carousel", "shared_contact_bankrupt", "recent_enterprise_many_ads", "domiciliation",
+        "reposted_ad"]
