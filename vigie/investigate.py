@@ -35,6 +35,7 @@ import os
 import secrets
 import subprocess
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,8 @@ MAX_FANOUT = 10
 LIMITS = {"registry": 25, "gazette": 20, "websites": 10}
 """Pages (registry, gazette) or sites (websites) per step; job boards: ``BOARD_LIMIT`` ads."""
 BOARD_LIMIT = 60
+PARALLEL = 4
+"""Crawls of one wave run at the same time (different sources only)."""
 CRAWL_TIME_LIMIT = 15 * 60
 DB = "db"
 
@@ -240,7 +243,7 @@ def plan(target: Target) -> list[Step]:
         steps.append(Step("listings", {}, "service-listing search",
                           not_covered=LISTINGS_NOT_SEARCHABLE))
     final = {k: v for k, v in target.given().items()
-             if k in ("number", "name", "phone", "address")}
+             if k in ("name", "phone", "address") or (k == "number" and not follows)}
     steps.append(Step(DB, final, "what Vigie already holds: records citing the enterprises "
                       "followed, the phone or the address, their matches and signals",
                       derive="numbers" if follows else None))
@@ -312,30 +315,58 @@ class Investigation:
             self.state.add([target.number])
 
     # -- the whole investigation -------------------------------------------------------------
+    def waves(self) -> list[list[int]]:
+        """Step indices grouped into waves run one after another. A wave's crawls run at the same
+        time, at most ``PARALLEL`` and never two of one source (each source's politeness holds:
+        one run at a time per source). Order: people in the database, then the register (what
+        the later steps derive from), then every other source, then the database summary."""
+        def phase(step: Step) -> int:
+            if step.source == DB:
+                return 0 if "person" in step.args else 3
+            if step.not_covered:
+                return 0
+            return 1 if step.source == "registry" else 2
+
+        waves: list[list[int]] = []
+        for p in range(4):
+            left = [i for i, step in enumerate(self.steps) if phase(step) == p]
+            while left:
+                wave: list[int] = []
+                for i in left:
+                    if len(wave) < PARALLEL and all(
+                            self.steps[j].source != self.steps[i].source or
+                            self.steps[i].not_covered for j in wave):
+                        wave.append(i)
+                waves.append(wave)
+                left = [i for i in left if i not in wave]
+        return waves
+
     def run(self) -> dict[str, Any]:
         self.settings.ensure_dirs()
         upgrade(self.settings.db_url)
         engine = make_engine(self.settings.db_url)
         started = utcnow()
-        results: list[dict[str, Any]] = []
+        results: dict[int, dict[str, Any]] = {}
         try:
             self._audit(engine, "investigation.start", {
                 "target": self.target.given(), "purpose": self.launch.purpose.strip(),
                 "case_ref": self.launch.case_ref,
                 "plan": [f"{s.source} {s.describe()}".strip() for s in self.steps]})
             progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                TextColumn("{task.completed}/{task.total}"),
+                                TextColumn("{task.completed}/{task.total} steps"),
                                 console=self.console, transient=True)
             with progress:
                 task = progress.add_task("investigation", total=len(self.steps))
-                for n, step in enumerate(self.steps, 1):
-                    progress.update(task, description=f"step {n}: {step.source} "
-                                    f"{step.describe()}"[:90])
-                    result = self.run_step(engine, step)
-                    result["step"] = n
-                    results.append(result)
-                    progress.advance(task)
-                    self.console.print(Text(f"step {n} {step.source}: {result['verdict']}"))
+                for wave in self.waves():
+                    names = ", ".join(self.steps[i].source for i in wave)
+                    progress.update(task, description=f"running: {names}"[:90])
+                    for i, result in self.run_wave(engine, wave):
+                        result["step"] = i + 1
+                        results[i] = result
+                        progress.advance(task)
+                        self.console.print(Text(f"step {i + 1} {result['source']}: "
+                                                f"{result['verdict']}"))
+            ordered = [results[i] for i in sorted(results)]
             report = {
                 "investigation": self.launch.id,
                 "purpose": self.launch.purpose.strip(),
@@ -349,12 +380,12 @@ class Investigation:
                 "notes": ([f"{len(self.state.dropped)} more enterprises found than the "
                            f"{MAX_FANOUT} followed (proportionality): "
                            + ", ".join(self.state.dropped)] if self.state.dropped else []),
-                "steps": results,
-                "sources": summarize_sources(results),
+                "steps": ordered,
+                "sources": summarize_sources(ordered),
             }
             self._audit(engine, "investigation.finish", {
-                "runs": [r["run_id"] for r in results if r.get("run_id")],
-                "verdicts": {f"{r['step']}:{r['source']}": r["verdict"] for r in results},
+                "runs": [r["run_id"] for r in ordered if r.get("run_id")],
+                "verdicts": {f"{r['step']}:{r['source']}": r["verdict"] for r in ordered},
                 "purpose": report["purpose"], "case_ref": self.launch.case_ref})
             return report
         finally:
@@ -365,24 +396,36 @@ class Investigation:
             append_event(session, self.launch.user or "analyst", action,
                          f"investigation:{self.launch.id}", details)
 
-    # -- one step ----------------------------------------------------------------------------
-    def run_step(self, engine: Any, step: Step) -> dict[str, Any]:
-        base = {"source": step.source, "why": step.why, "args": dict(step.args)}
-        if step.not_covered:
-            return {**base, "status": "not_covered", "verdict": f"not covered: {step.not_covered}"}
-        args, missing = self.resolve(engine, step)
-        base["args"] = args
-        if missing:
-            return {**base, "status": "skipped", "verdict": f"skipped: {missing}"}
-        if step.source == DB:
-            with Session(engine) as session:
-                if "person" in args:
-                    found = person_findings(session, args["person"])
-                    self.state.add(found.pop("numbers"))
-                else:
-                    found = database_findings(session, args)
-            return {**base, "status": "done", **found, "verdict": verdict(found)}
-        return {**base, **self.crawl(engine, step, args)}
+    # -- one wave, one step ------------------------------------------------------------------
+    def run_wave(self, engine: Any, wave: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        """Run the steps of one wave: lookups at once, crawls as concurrent child processes."""
+        done: list[tuple[int, dict[str, Any]]] = []
+        children: list[tuple[int, dict[str, Any], Child]] = []
+        for i in wave:
+            step = self.steps[i]
+            base: dict[str, Any] = {"source": step.source, "why": step.why,
+                                    "args": dict(step.args)}
+            if step.not_covered:
+                done.append((i, {**base, "status": "not_covered",
+                                 "verdict": f"not covered: {step.not_covered}"}))
+                continue
+            args, missing = self.resolve(engine, step)
+            base["args"] = args
+            if missing:
+                done.append((i, {**base, "status": "skipped", "verdict": f"skipped: {missing}"}))
+            elif step.source == DB:
+                with Session(engine) as session:
+                    if "person" in args:
+                        found = person_findings(session, args["person"])
+                        self.state.add(found.pop("numbers"))
+                    else:
+                        found = database_findings(session, args)
+                done.append((i, {**base, "status": "done", **found, "verdict": verdict(found)}))
+            else:
+                children.append((i, base, self.start_crawl(step, args, i + 1)))
+        for i, base, child in children:
+            done.append((i, {**base, **self.finish_crawl(engine, child)}))
+        return sorted(done, key=lambda pair: pair[0])
 
     def resolve(self, engine: Any, step: Step) -> tuple[dict[str, str], str | None]:
         """The step's arguments with the derived ones filled in, or the reason it cannot run."""
@@ -415,47 +458,62 @@ class Investigation:
             named = [e for e in employers if e.enterprise_number == self.target.number]
             if not named:
                 return args, f"the register has no enterprise {self.target.number}"
-            core = normalize_name(named[0].name).core or named[0].name
-            args["query"] = core
+            args["query"] = normalize_name(named[0].name).core or named[0].name
             return args, None
         raise InvestigationError(f"unknown derivation {step.derive!r}")
 
-    def crawl(self, engine: Any, step: Step, args: dict[str, str]) -> dict[str, Any]:
-        """One ``vigie crawl`` child process; its CrawlRun read back."""
+    def start_crawl(self, step: Step, args: dict[str, str], number: int) -> Child:
+        """Start one ``vigie crawl`` child process (no shell; arguments as a vector)."""
         spider_args = dict(args)
-        limit = LIMITS.get(step.source, BOARD_LIMIT)
-        spider_args.setdefault("limit", str(limit))
+        spider_args.setdefault("limit", str(LIMITS.get(step.source, BOARD_LIMIT)))
         spider_args["investigation"] = self.launch.id
+        spider_args["investigation_step"] = str(number)
         if self.launch.base_url:
             spider_args["base_url"] = self.launch.base_url
         cmd = crawl_command(step.source, self.launch.purpose.strip(), spider_args,
                             launched_by="analyst", case_ref=self.launch.case_ref)
         if self.launch.user:
             cmd += ["--user", self.launch.user]
-        with Session(engine) as session:
-            last = session.exec(select(CrawlRun.id).order_by(CrawlRun.id.desc())).first()  # type: ignore[union-attr]
-        started = utcnow()
+        process = subprocess.Popen(cmd, env=child_env(self.settings), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        return Child(step, args, str(number), process, utcnow())
+
+    def finish_crawl(self, engine: Any, child: Child) -> dict[str, Any]:
+        """Wait for a crawl child, then read its CrawlRun and findings back."""
         try:
-            done = subprocess.run(cmd, env=child_env(self.settings), check=False,
-                                  capture_output=True, text=True, timeout=CRAWL_TIME_LIMIT)
-            code, tail = done.returncode, done.stderr[-1500:]
+            _, err = child.process.communicate(timeout=CRAWL_TIME_LIMIT)
+            code, tail = child.process.returncode, err[-1500:]
         except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.communicate()
             code, tail = -1, f"killed after {CRAWL_TIME_LIMIT} s"
         with Session(engine) as session:
-            runs = session.exec(select(CrawlRun).where(
-                CrawlRun.id > (last or 0), CrawlRun.spider == step.source)).all()
-            run = next((r for r in runs
-                        if (r.args or {}).get("investigation") == self.launch.id), None)
+            runs = session.exec(select(CrawlRun).where(CrawlRun.spider == child.step.source)
+                                .order_by(CrawlRun.id.desc()).limit(50)).all()  # type: ignore[union-attr]
+            run = next((r for r in runs if (r.args or {}).get("investigation") == self.launch.id
+                        and (r.args or {}).get("investigation_step") == child.number), None)
             if run is None:
                 return {"status": "crashed", "exit_code": code,
                         "verdict": f"not covered: the crawl did not start (exit {code}): "
                                    f"{last_line(tail)}"}
-            found = run_findings(session, run, started)
-            if step.source == "registry" and "address" not in args:
+            found = run_findings(session, run, child.started)
+            if child.step.source == "registry" and "address" not in child.args:
                 self.state.add(found["enterprise_numbers"])
-        status = "done" if code in (0, 3) else "crashed"
         found["exit_code"] = code
-        return {"status": status, **found, "verdict": verdict(found, crashed=code not in (0, 3))}
+        crashed = code not in (0, 3)
+        return {"status": "crashed" if crashed else "done", **found,
+                "verdict": verdict(found, crashed=crashed)}
+
+
+@dataclass
+class Child:
+    """A crawl running in its own process for one step."""
+
+    step: Step
+    args: dict[str, str]
+    number: str
+    process: subprocess.Popen[str]
+    started: datetime
 
 
 def last_line(text: str) -> str:
@@ -518,7 +576,8 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
             str(r.get("run_id") or ""), str(r.get("pages", "")), str(r.get("records", "")),
             Text(employers + (f" (+{more})" if more > 0 else "")),
             f"{len(r.get('signals_raised', []))}/{len(r.get('signals_touched', []))}"
-            if "signals_raised" in r else "",
+            if "run_id" in r else (f"{len(r['signals_on_file'])} on file"
+                                   if "signals_on_file" in r else ""),
             Text(r["verdict"]))
     console.print(table)
     for note in report["notes"]:

@@ -2,10 +2,9 @@
 
 A crawl step's findings are those of its CrawlRun: the records whose capture (first or latest)
 was made by the run, the employers they are tied to (a match, or the enterprise a register page
-or Gazette publication names), the signals those records are evidence of or that were raised or
-updated on those employers during the step, and the run's own coverage and problems. A source
-that answered nothing is "nothing found" only when it was actually read: a blocked, refused or
-unreachable source is "not covered".
+or Gazette publication names), the signals those records or captures are evidence of, and the
+run's own coverage and problems. A source that answered nothing is "nothing found" only when it
+was actually read: a blocked, refused or unreachable source is "not covered".
 """
 
 from __future__ import annotations
@@ -75,8 +74,10 @@ def _employers_of(session: Session, records: list[Record]) -> list[dict[str, Any
 
 
 def _signals(session: Session, record_ids: list[int], capture_ids: list[int],
-             employer_ids: list[int], started: datetime) -> tuple[list[Any], list[Any]]:
-    """Signals raised (first seen during the step) and touched (seen again) by the step."""
+             started: datetime) -> tuple[list[Any], list[Any]]:
+    """Signals the step's records or captures are evidence of: raised (first seen during the
+    step) or touched (known before, seen again). Only evidence links count, so steps running
+    at the same time never claim each other's signals."""
     chosen: dict[int, Signal] = {}
     if record_ids or capture_ids:
         links = session.exec(select(SignalEvidence).where(or_(
@@ -85,11 +86,6 @@ def _signals(session: Session, record_ids: list[int], capture_ids: list[int],
         for link in links:
             signal = session.get(Signal, link.signal_id)
             if signal is not None and signal.id is not None:
-                chosen[signal.id] = signal
-    if employer_ids:
-        for signal in session.exec(
-                select(Signal).where(col(Signal.employer_id).in_(employer_ids))).all():
-            if signal.id is not None and _naive(signal.last_seen) >= _naive(started):
                 chosen[signal.id] = signal
     raised = [_signal_row(s) for s in chosen.values()
               if _naive(s.first_seen) >= _naive(started)]
@@ -113,7 +109,7 @@ def run_findings(session: Session, run: CrawlRun, started: datetime) -> dict[str
               if r.kind == "register_entry" and not (r.raw or {}).get("found", True)]
     employers = _employers_of(session, records)
     raised, touched = _signals(session, [r.id for r in records if r.id is not None], capture_ids,
-                               [e["id"] for e in employers], started)
+                               started)
     report = run.report or {}
     problems = list(report.get("problems") or [])
     stats = run.stats or {}
