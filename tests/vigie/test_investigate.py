@@ -36,6 +36,7 @@ from vigie.investigate import (
     plan,
     run_investigation,
 )
+from vigie.investigate_findings import verdict
 from vigie.register import import_kbo
 from vigie.settings import Settings
 
@@ -254,3 +255,22 @@ def test_signals_raised_by_the_ads_are_reported(investigation: dict[str, Any]) -
     assert raised, "the ads of an enterprise in bankruptcy raise a signal"
     assert steps["db"]["signals_on_file"]
     assert steps["db"]["records"] >= steps["registry"]["records"] + steps["gazette"]["records"]
+
+
+def test_blocked_or_unreachable_is_not_covered_never_nothing_found() -> None:
+    run = {"run_id": 1, "records": 0, "matched_employers": []}
+    blocked = verdict({**run, "pages": 3, "blocked": 3, "problem_kinds": {"http_403": 3}})
+    assert blocked == "not covered: http_403 ×3"
+    refused = verdict({**run, "pages": 0, "blocked": 0, "problem_kinds": {"robots": 1}})
+    assert refused == "not covered: robots ×1"
+    assert verdict({**run, "pages": 0, "blocked": 0}) == "not covered: no page answered"
+    partly = verdict({**run, "pages": 6, "blocked": 2, "records": 4,
+                      "problem_kinds": {"http_429": 2}})
+    assert partly.startswith("partly covered (http_429 ×2): found: 4 record(s)")
+    assert verdict({**run, "pages": 2, "blocked": 0}).startswith("nothing found")
+    assert verdict({**run, "pages": 2, "blocked": 0, "records": 1,
+                    "not_in_register": ["0123456749"]}) == (
+        "found: 1 record(s); NOT in the register: 0123456749")
+    assert verdict({**run, "pages": 2, "blocked": 0}, crashed=True).startswith("not covered")
+    assert verdict({"records": 0, "matched_employers": []}) == (
+        "nothing on file in Vigie's database")
