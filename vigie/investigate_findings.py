@@ -261,7 +261,7 @@ def verdict(found: dict[str, Any], crashed: bool = False) -> str:
         refused = {k: v for k, v in kinds.items() if k in NOT_COVERED_KINDS}
         if crashed:
             return f"not covered: the crawl crashed (exit {found.get('exit_code')})"
-        if pages == 0 or (blocked and blocked >= pages):
+        if pages == 0 or (blocked and blocked >= pages) or (refused and not found.get("records")):
             why = ", ".join(f"{k} ×{v}" for k, v in refused.items()) or "no page answered"
             return f"not covered: {why}"
         what = _found_text(found)

@@ -264,6 +264,8 @@ def test_blocked_or_unreachable_is_not_covered_never_nothing_found() -> None:
     refused = verdict({**run, "pages": 0, "blocked": 0, "problem_kinds": {"robots": 1}})
     assert refused == "not covered: robots ×1"
     assert verdict({**run, "pages": 0, "blocked": 0}) == "not covered: no page answered"
+    robots_only = verdict({**run, "pages": 1, "blocked": 0, "problem_kinds": {"robots": 4}})
+    assert robots_only == "not covered: robots ×4"  # robots.txt read, every page refused
     partly = verdict({**run, "pages": 6, "blocked": 2, "records": 4,
                       "problem_kinds": {"http_429": 2}})
     assert partly.startswith("partly covered (http_429 ×2): found: 4 record(s)")
