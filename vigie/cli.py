@@ -106,7 +106,8 @@ def investigate(
 ) -> None:
     """Targeted launch on one enterprise, name, person, address or phone: register, Gazette,
     job-board searches, company websites; reports what each source found."""
-    from vigie.investigate import Launch, Target, run_investigation
+    from vigie.investigate import Target
+    from vigie.investigate_run import Launch, run_investigation
 
     target = Target.of(number, name, person, address, phone)
     report = run_investigation(_settings(), target, Launch(purpose, case, user, base_url),

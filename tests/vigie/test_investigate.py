@@ -26,17 +26,9 @@ from storage.audit import verify_chain
 from storage.db import make_engine
 from storage.models import AuditEvent, CrawlRun, Employer, Match, Record
 from vigie.cli import app
-from vigie.investigate import (
-    MAX_FANOUT,
-    Investigation,
-    InvestigationError,
-    Launch,
-    State,
-    Target,
-    plan,
-    run_investigation,
-)
+from vigie.investigate import MAX_FANOUT, InvestigationError, Target, plan
 from vigie.investigate_findings import verdict
+from vigie.investigate_run import Investigation, Launch, State, run_investigation
 from vigie.register import import_kbo
 from vigie.settings import Settings
 
