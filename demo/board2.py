@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
+from urllib.parse import quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 from demo.ads import TITLE_SUFFIX, make_ad
@@ -29,6 +30,7 @@ from demo.model import TODAY, DemoAd
 from demo.numbers import rng_for
 from demo.pages import esc, site_page
 from demo.pages.jobs import job_posting_jsonld, script_json, tax_id
+from demo.pages.search import query_matches
 from demo.world import World
 
 PREFIX = "/board2"
@@ -153,6 +155,9 @@ class Board2:
             return 200, self.about_page().encode(), HTML
         if path == PREFIX + "/offres":
             raw = query.get("p", ["1"])[0]
+            words = query.get("q", [""])[0].strip()
+            if words:  # the search box (demo.pages.search)
+                return self.search(words, raw)
             if not raw.isdigit() or not 1 <= int(raw) <= self.pages:
                 return None
             return 200, self.list_page(int(raw)).encode(), HTML
@@ -199,26 +204,46 @@ class Board2:
                 '<a href="/board2/offres?p=1">Toutes les offres</a></p></div>' + FOOT)
         return site_page("EmploisPlus – à propos", body)
 
-    def list_page(self, page: int) -> str:
-        first = (page - 1) * PER_PAGE + 1
+    def search(self, words: str, raw_page: str) -> tuple[int, bytes, str] | None:
+        """``offres?q=…&p=N``: the ads whose title, employer, number, phone or place match."""
+        hits = [i for i in range(1, self.n_ads + 1)
+                if query_matches(words, searchable_texts(self.ad(i).ad))]
+        pages = max(1, -(-len(hits) // PER_PAGE))
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= pages:
+            return None
+        return 200, self.list_page(int(raw_page), hits, words).encode(), HTML
+
+    def list_page(self, page: int, ids: list[int] | None = None, words: str = "") -> str:
+        """Page ``page`` of all ads, or of the search hits ``ids`` for ``words``."""
+        ids = list(range(1, self.n_ads + 1)) if ids is None else ids
+        pages = max(1, -(-len(ids) // PER_PAGE))
+        keep = f"q={quote_plus(words)}&amp;" if words else ""
         cards = []
-        for i in range(first, min(self.n_ads, page * PER_PAGE) + 1):
+        for i in ids[(page - 1) * PER_PAGE:page * PER_PAGE]:
             a = self.ad(i)
             cards.append(
                 f'<article class="ep-card"><h3 class="ep-card__titre"><a class="ep-card__link" '
                 f'href="{esc(a.path)}">{esc(a.ad.title)}</a></h3><span class="ep-card__societe">'
                 f"{esc(a.ad.employer_name)}</span> <span class=\"ep-card__lieu\">"
                 f"{esc(a.ad.postcode)} {esc(a.ad.locality)}</span></article>")
-        pager = [f'<li class="ep-pager__page">{page}/{self.pages}</li>']
+        if not cards:
+            cards.append('<p class="ep-vide">Aucune offre ne correspond à votre recherche.</p>')
+        pager = [f'<li class="ep-pager__page">{page}/{pages}</li>']
         if page > 1:
-            pager.insert(0, f'<li class="ep-pager__prev"><a href="/board2/offres?p={page - 1}">'
-                            "‹</a></li>")
-        if page < self.pages:
-            pager.append(f'<li class="ep-pager__next"><a href="/board2/offres?p={page + 1}">'
-                         "›</a></li>")
+            pager.insert(0, f'<li class="ep-pager__prev"><a href="/board2/offres?{keep}'
+                            f'p={page - 1}">‹</a></li>')
+        if page < pages:
+            pager.append(f'<li class="ep-pager__next"><a href="/board2/offres?{keep}'
+                         f'p={page + 1}">›</a></li>')
         body = (f'{HEAD}<div class="ep-wrap"><div class="ep-cards">' + "\n".join(cards)
                 + f'</div><ul class="ep-pager">{"".join(pager)}</ul></div>{FOOT}')
         return site_page(f"Offres d'emploi ({page}) – EmploisPlus", body)
+
+
+def searchable_texts(ad: DemoAd) -> list[str | None]:
+    """What the search box of both demo boards looks at: title, employer, number, phone, place."""
+    return [ad.title, ad.employer_name, ad.company_number, ad.phone, ad.street, ad.postcode,
+            ad.locality]
 
 
 def urlset(urls: list[str]) -> str:

@@ -22,10 +22,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from demo import DemoError
 from demo import gazette as gazette_pages
-from demo.board2 import Board2
+from demo.board2 import Board2, searchable_texts
 from demo.faults import FaultResponse, Faults
 from demo.jobfeed import FEED_PATH, feed_xml
+from demo.model import DemoAd
 from demo.pages import classifieds, jobs, kbo, kbo_search, site_page
+from demo.pages.search import query_matches
 from demo.world import World
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -101,6 +103,11 @@ def _page_param(query: dict[str, list[str]]) -> int | None:
     return int(raw) if raw.isdigit() and int(raw) >= 1 else None
 
 
+def _ad_hit(words: str, ad: DemoAd) -> bool:
+    """Whether the board's search box finds ``ad`` for ``words`` (see demo.pages.search)."""
+    return query_matches(words, searchable_texts(ad))
+
+
 class DemoSite:
     """Routing and rendering, independent of the HTTP plumbing (easy to call in tests)."""
 
@@ -164,6 +171,15 @@ class DemoSite:
     def jobs(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/jobs/search":
             page = _page_param(query)
+            words = query.get("q", [""])[0].strip()
+            if words:  # the search box: the hits, 20 a page
+                hits = [i for i in range(self.world.n_ads) if _ad_hit(words, self.world.ad(i))]
+                n_pages = jobs.page_count(len(hits))
+                if page is None or page > n_pages:
+                    return _not_found()
+                chosen = hits[(page - 1) * jobs.PER_PAGE:page * jobs.PER_PAGE]
+                return _html(jobs.search_page([self.world.ad(i) for i in chosen], page,
+                                              n_pages, self.faults, words))
             if page is None or page > self.job_pages:
                 return _not_found()
             first = (page - 1) * jobs.PER_PAGE

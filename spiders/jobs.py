@@ -12,8 +12,12 @@ is still extracted after decoding it as cp1252.
 
 ``jobs`` is the demo board; every other ``kind: job_board`` YAML gets a subclass of this
 spider named after it (:mod:`spiders.boards`). Arguments: ``start_url`` (one list page instead
-of the YAML's start), ``sitemap_url`` (one sitemap instead), plus the common ones of
-:class:`~spiders.base.VigieSpider`.
+of the YAML's start), ``sitemap_url`` (one sitemap instead), ``query`` (the board's own search
+box: the list pages of ``url_templates.search``, e.g. ``/jobs/search?q={query}``, for an
+employer name, a phone or a number — a targeted launch, :mod:`vigie.investigate`), plus the
+common ones of :class:`~spiders.base.VigieSpider`. A search page with no ad link but the
+board's "no results" notice (``url_templates.search_empty``, a CSS selector) is an answer
+(counted as ``jobs/search_without_hits``), not a layout problem.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import quote_plus
 
 from scrapy import Request
 from scrapy.http import Response
 
-from spiders import ParseError
+from spiders import ParseError, SpiderError
 from spiders.base import VigieSpider
 from spiders.parsers.encoding import declared_encoding, decode_body
 from spiders.parsers.jobposting import parse_job_page
@@ -43,9 +48,19 @@ class JobsSpider(VigieSpider):
         *args: Any,
         start_url: str | None = None,
         sitemap_url: str | None = None,
+        query: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.query = (query or "").strip() or None
+        if self.query:
+            template = self.spec.url_templates.get("search")
+            if not template or "{query}" not in template:
+                raise SpiderError(
+                    f"{self.name} has no search URL (url_templates.search with {{query}} in "
+                    f"{self.name}.yaml): it cannot be searched, only crawled whole"
+                )
+            start_url = self.url(template.format(query=quote_plus(self.query)))
         self.start_url = start_url
         self.sitemap_url = sitemap_url
         links = self.spec.links
@@ -77,6 +92,13 @@ class JobsSpider(VigieSpider):
         links = self.spec.links
         hrefs = [response.urljoin(h) for h in link_targets(response.selector, links.ads)]
         if not hrefs:
+            empty = self.spec.url_templates.get("search_empty")
+            if self.query and empty and response.css(empty):
+                self.logger.info("search for %r: the board has no ad", self.query)
+                crawler = getattr(self, "crawler", None)
+                if crawler is not None and crawler.stats is not None:
+                    crawler.stats.inc_value("jobs/search_without_hits")
+                return
             self.report_problem(response.url, "parse", f"list page without any {links.ads}")
         for url in hrefs:
             if not self.wanted(url):

@@ -99,6 +99,33 @@ def crawl(
 
 
 @app.command()
+def investigate(
+    purpose: Annotated[str, typer.Option(help="Why this investigation is run (recorded).")],
+    number: Annotated[str | None, typer.Option(help="Enterprise number.")] = None,
+    name: Annotated[str | None, typer.Option(help="Enterprise or employer name.")] = None,
+    person: Annotated[str | None, typer.Option(help="A person's name.")] = None,
+    address: Annotated[str | None, typer.Option(help="Address (postcode or town needed).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone number.")] = None,
+    case: Annotated[str | None, typer.Option(help="Case reference (legal basis).")] = None,
+    user: Annotated[str | None, typer.Option(help="Analyst launching it.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Every source on this base URL "
+                                                 "(the demo web).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print the plan only; fetch nothing.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Save the report as JSON.")] = None,
+) -> None:
+    """Targeted launch on one enterprise, name, person, address or phone: register, Gazette,
+    job-board searches, company websites; reports what each source found."""
+    from vigie.investigate import Target
+    from vigie.investigate_run import Launch, run_investigation
+
+    target = Target.of(number, name, person, address, phone)
+    report = run_investigation(_settings(), target, Launch(purpose, case, user, base_url),
+                               console, dry_run=dry_run, out=out)
+    if any(step.get("status") == "crashed" for step in report.get("steps", [])):
+        raise typer.Exit(3)
+
+
+@app.command()
 def extract(
     spider: Annotated[str, typer.Option(help="Spider whose parser to use.")],
     url: Annotated[str, typer.Option(help="URL the page was fetched from.")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote_plus
 
 from demo.model import DemoAd
 from demo.pages import esc, site_page
@@ -31,21 +32,28 @@ def page_count(n_ads: int) -> int:
     return max(1, -(-n_ads // PER_PAGE))
 
 
-def search_page(ads: list[DemoAd], page: int, n_pages: int, faults: bool) -> str:
+def search_page(ads: list[DemoAd], page: int, n_pages: int, faults: bool,
+                query: str | None = None) -> str:
+    """One page of results: all ads, or (``query``) the hits of the search box; the pager
+    keeps the query. The fault links are listed on page 1 of the unfiltered list only."""
+    keep = f"q={quote_plus(query)}&amp;" if query else ""
     items = [f'<li class="result"><a class="job-link" href="{esc(ad.path)}">{esc(ad.title)}</a>'
              f' <span class="result-meta">{esc(ad.locality)} · {esc(ad.date_posted)}</span></li>'
              for ad in ads]
-    if faults and page == 1:
+    if faults and page == 1 and not query:
         titles = ("Magasinier (H/F)", "Assistant administratif", "Étudiant·e jobiste")
         items += [f'<li class="result"><a class="job-link" href="/jobs/ad/{fid}">{esc(t)}</a></li>'
                   for fid, t in zip(FAULT_IDS, titles, strict=True)]
+    if not items:
+        items = ['<li class="no-results">Aucune offre ne correspond à votre recherche.</li>']
     nav = []
     if page > 1:
-        nav.append(f'<a rel="prev" href="/jobs/search?page={page - 1}">Précédent</a>')
+        nav.append(f'<a rel="prev" href="/jobs/search?{keep}page={page - 1}">Précédent</a>')
     nav.append(f'<span class="current">Page {page} / {n_pages}</span>')
     if page < n_pages:
-        nav.append(f'<a rel="next" href="/jobs/search?page={page + 1}">Suivant</a>')
-    body = (f"{HEADER}\n<main><h1>Offres d'emploi</h1>\n<ul class=\"results\">\n"
+        nav.append(f'<a rel="next" href="/jobs/search?{keep}page={page + 1}">Suivant</a>')
+    heading = f"Offres d'emploi – « {esc(query)} »" if query else "Offres d'emploi"
+    body = (f"{HEADER}\n<main><h1>{heading}</h1>\n<ul class=\"results\">\n"
             + "\n".join(items) + "\n</ul>\n"
             f'<nav class="pagination">{" ".join(nav)}</nav></main>\n{FOOTER}')
     return site_page(f"Offres d'emploi – page {page} – JobsBelgique", body)
