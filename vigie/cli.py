@@ -362,6 +362,12 @@ def cluster(
         f"{w.created} new, {w.updated} changed, {w.deleted} removed, {w.unchanged} unchanged "
         f"in {report.seconds:.1f} s"
     )
+    from signals.engine import detect_network
+    from storage.db import session_scope
+
+    with session_scope(engine) as session:  # reposted ads and other network rules read clusters
+        touched = detect_network(session)
+    console.print(f"network rules re-run: {len(touched)} signals raised or confirmed")
 
 
 # -- signals ----------------------------------------------------------------------------------

@@ -125,11 +125,14 @@ def run_demo(
                     f"see {settings.data_dir / 'logs'}"
                 )
     from pipelines.clustering import rebuild_clusters
-    from storage.db import make_engine
+    from signals.engine import detect_network
+    from storage.db import make_engine, session_scope
 
     engine = make_engine(settings.db_url)
     try:
         clusters = rebuild_clusters(engine)
+        with session_scope(engine) as session:  # reposted ads etc. need the clusters
+            detect_network(session)
     finally:
         engine.dispose()
     console.print(f"clusters (same ad on several boards, same provider): {clusters.clusters}")
