@@ -33,6 +33,7 @@ from storage.models import (
     SignalEvidence,
     User,
 )
+from tests.unmigrated import sync_unmigrated
 from vigie.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -179,6 +180,9 @@ def build_world(settings: Settings, engine: Engine) -> World:
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("review-db") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    sync_unmigrated(engine)  # columns/tables of this branch that no migration adds yet
+    engine.dispose()
     return path
 
 
