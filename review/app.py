@@ -18,7 +18,15 @@ from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 import vigie
-from review import routes_api, routes_auth, routes_docs, routes_dossiers, routes_pages
+from review import (
+    routes_api,
+    routes_auth,
+    routes_docs,
+    routes_dossiers,
+    routes_pages,
+    routes_tokens,
+    routes_triage,
+)
 from review.auth import LoginThrottle
 from review.deps import csrf_token
 from review.errors import install_error_handlers
@@ -75,6 +83,9 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.include_router(routes_dossiers.pages)
     app.include_router(routes_dossiers.api)
     app.include_router(routes_docs.router)
+    app.include_router(routes_triage.pages)
+    app.include_router(routes_triage.api)
+    app.include_router(routes_tokens.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # Outermost last: security headers wrap everything, including session-cookie responses.
