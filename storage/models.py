@@ -357,6 +357,8 @@ Index("ix_signal_severity_last_seen", Signal.severity, Signal.last_seen)
 Index("ix_signal_rule_last_seen", Signal.rule, Signal.last_seen)
 Index("ix_signal_district_last_seen", Signal.district, Signal.last_seen)
 Index("ix_signal_assignee_last_seen", Signal.assignee, Signal.last_seen)
+Index("ix_signal_status_severity_last_seen", Signal.status, Signal.severity, Signal.last_seen)
+Index("ix_signal_status_assignee_last_seen", Signal.status, Signal.assignee, Signal.last_seen)
 
 
 def _next_signal_seq(connection: Any) -> int:

@@ -261,8 +261,16 @@ def signal_filter_options(session: Session) -> FilterOptions:
     """The distinct values present in the data, to populate the queue's ``<select>``s."""
 
     def distinct(column: Any) -> list[str]:
-        values = session.exec(select(column).where(column.is_not(None)).distinct()).all()
-        return sorted(str(v) for v in values)
+        # A "loose index scan": one index seek per distinct value instead of reading every
+        # row's value (100k signals hold a dozen rules/districts; see bench_queue).
+        values: list[str] = []
+        current = session.exec(select(column).where(column.is_not(None))
+                               .order_by(column).limit(1)).first()
+        while current is not None and len(values) < 1000:
+            values.append(str(current))
+            current = session.exec(select(column).where(column > current)
+                                   .order_by(column).limit(1)).first()
+        return sorted(values)
 
     severities = distinct(Signal.severity)
     severities.sort(key=lambda s: -SEVERITY_RANK.get(s, 0))
