@@ -264,7 +264,7 @@ def signal_filter_options(session: Session) -> FilterOptions:
         # A "loose index scan": one index seek per distinct value instead of reading every
         # row's value (100k signals hold a dozen rules/districts; see bench_queue).
         values: list[str] = []
-        current = session.exec(select(column).where(column.is_not(None))
+        current = session.exec(select(column).where(column >= "")  # skips NULLs by a seek
                                .order_by(column).limit(1)).first()
         while current is not None and len(values) < 1000:
             values.append(str(current))
@@ -272,12 +272,15 @@ def signal_filter_options(session: Session) -> FilterOptions:
                                    .order_by(column).limit(1)).first()
         return sorted(values)
 
+    def present(column: Any, value: str) -> bool:
+        return session.exec(select(Signal.id).where(column == value).limit(1)).first() is not None
+
     severities = distinct(Signal.severity)
     severities.sort(key=lambda s: -SEVERITY_RANK.get(s, 0))
     return FilterOptions(
         rules=distinct(Signal.rule),
         severities=severities,
-        statuses=[s for s in SIGNAL_STATUSES if s in set(distinct(Signal.status))],
+        statuses=[s for s in SIGNAL_STATUSES if present(Signal.status, s)],
         districts=distinct(Signal.district),
         assignees=distinct(Signal.assignee),
         sectors=[(k, v[0]) for k, v in NACE_SECTIONS.items()],
