@@ -25,6 +25,8 @@ from review import (
     routes_dossiers,
     routes_pages,
     routes_targets,
+    routes_tokens,
+    routes_triage,
 )
 from review.auth import LoginThrottle
 from review.deps import csrf_token
@@ -87,6 +89,9 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.include_router(routes_docs.router)
     app.include_router(network_pages)
     app.include_router(network_api)
+    app.include_router(routes_triage.pages)
+    app.include_router(routes_triage.api)
+    app.include_router(routes_tokens.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # Outermost last: security headers wrap everything, including session-cookie responses.

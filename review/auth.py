@@ -7,6 +7,7 @@ echo back, in the ``csrf_token`` form field (pages) or the ``X-CSRF-Token`` head
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
@@ -21,7 +22,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, select
 
 from review import ReviewError, TooManyAttempts
-from storage.models import User
+from storage.audit import append_event
+from storage.models import ApiToken, User, utcnow
+from storage.queries import NotFoundError
 
 ROLES = ("analyst", "reviewer", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -138,3 +141,62 @@ def safe_next(target: str | None, default: str = "/signals") -> str:
             or "\\" in target or any(ord(c) < 32 for c in target)):
         return default
     return target
+
+
+# -- personal API tokens -----------------------------------------------------------------------
+TOKEN_PREFIX = "vigie_"
+TOKEN_NAME_MAX = 100
+
+
+def hash_token(secret: str) -> str:
+    """Tokens are 32 random bytes: SHA-256 is enough (no dictionary to guess from)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user`` (flushed and audited, not committed) and its secret, which is
+    returned this once and never stored."""
+    label = (name or "").strip()
+    if not label or len(label) > TOKEN_NAME_MAX:
+        raise ReviewError(f"a token needs a name of 1-{TOKEN_NAME_MAX} characters")
+    if not user.active:
+        raise ReviewError(f"user {user.username!r} is not active")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=label, token_hash=hash_token(secret),
+                     created_at=utcnow())
+    session.add(token)
+    session.flush()
+    append_event(session, user.username, "token.create", f"token:{token.id}", {"name": label})
+    return token, secret
+
+
+def user_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
+                             .order_by(ApiToken.id.desc())).all())
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (audited). Someone else's token is a 404."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFoundError(f"token {token_id} does not exist")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        append_event(session, user.username, "token.revoke", f"token:{token.id}",
+                     {"name": token.name})
+    return token
+
+
+def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a live (unrevoked) token, else None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
+                         ).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    return user, token

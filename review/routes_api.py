@@ -2,13 +2,18 @@
 
 Authentication is the same signed session cookie as the pages (log in through ``/login``);
 POSTs also need the session's CSRF token in the ``X-CSRF-Token`` header (``GET /api/session``
-returns it). Errors always have the shape ``{"error": {"type": ..., "message": ...}}``.
+returns it). Scripts use a personal token instead (``Authorization: Bearer …``, page
+``/tokens``): it carries its owner's role and needs no CSRF token. Errors always have the
+shape ``{"error": {"type": ..., "message": ...}}``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
 
 from review.captures import body_matches
 from review.deps import get_db, get_store, require_csrf
@@ -24,20 +29,20 @@ from review.schemas import (
     JudgementPublic,
     SameEntityGroupPublic,
     SignalDetailPublic,
-    SignalListPublic,
+    SignalListItem,
     SignalPublic,
     StatusChangeIn,
     capture_detail_public,
     employer_detail_public,
     same_entity_public,
     signal_detail_public,
-    signal_list_public,
 )
 from storage import EvidenceError, queries
 from storage.audit import append_event
 from storage.clusters import same_entity
 from storage.evidence import EvidenceStore
-from storage.models import User
+from storage.models import Employer, User
+from storage.triage import signal_changes
 
 _FORBIDDEN = {"model": ErrorPublic, "description": "Role not allowed, or missing CSRF token."}
 _ERRORS = {401: {"model": ErrorPublic, "description": "Not logged in."},
@@ -47,21 +52,76 @@ _ERRORS = {401: {"model": ErrorPublic, "description": "Not logged in."},
 router = APIRouter(prefix="/api", dependencies=[Depends(require("view"))], responses=_ERRORS)
 
 
-@router.get("/signals", response_model=SignalListPublic, tags=["signals"])
+class TriagedSignalItem(SignalListItem):
+    assignee: str | None = Field(None, description="Who works on it (a username).")
+    changed_seq: int = Field(0, description="Change sequence of the signal's last write.")
+
+
+class TriagedSignalList(BaseModel):
+    items: list[TriagedSignalItem]
+    total: int = Field(description="Signals matching the filters, all pages together.")
+    limit: int
+    offset: int
+
+
+class SignalChangesPublic(BaseModel):
+    items: list[TriagedSignalItem] = Field(description="Oldest change first.")
+    next_cursor: int = Field(description="Pass back as ``since`` to get what changed next.")
+    more: bool = Field(description="True when more changes wait beyond this page.")
+
+
+def _item(signal: Any, employer: Any) -> TriagedSignalItem:
+    item = TriagedSignalItem.model_validate(signal)
+    if employer is not None:
+        item.employer_name = employer.name
+        item.employer_number = employer.enterprise_number
+    return item
+
+
+@router.get("/signals", response_model=TriagedSignalList, tags=["signals"])
 def api_signals(
+    user: User = Depends(require("view")),
     rule: str | None = None,
     severity: str | None = Query(None, description="low | medium | high"),
     status: str | None = Query(None, description="new | in_review | confirmed | dismissed"),
     district: str | None = Query(None, description="Judicial district id."),
-    sort: str = Query("last_seen", description="last_seen (newest first) | severity"),
+    sector: str | None = Query(None, description="NACE section letter (A–U) of the employer."),
+    assignee: str | None = Query(None, description="A username, `-` for unassigned, "
+                                                   "`@me` for the caller."),
+    first_from: str | None = Query(None, description="First seen on/after (YYYY-MM-DD)."),
+    first_to: str | None = Query(None, description="First seen on/before (YYYY-MM-DD)."),
+    last_from: str | None = Query(None, description="Last seen on/after (YYYY-MM-DD)."),
+    last_to: str | None = Query(None, description="Last seen on/before (YYYY-MM-DD)."),
+    sort: str = Query("last_seen", description=" | ".join(queries.SIGNAL_SORTS)),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     db: Session = Depends(get_db),
-) -> SignalListPublic:
-    """The signal queue: same filters as the page, paginated by ``limit``/``offset``."""
-    filters = queue_filters(rule, severity, status, district, sort)
+) -> TriagedSignalList:
+    """The signal queue: same filters and sorts as the page, paginated by ``limit``/``offset``."""
+    filters = queue_filters(rule, severity, status, district, sort, sector=sector,
+                            assignee=user.username if assignee == "@me" else assignee,
+                            first_from=first_from, first_to=first_to, last_from=last_from,
+                            last_to=last_to)
     rows, total = queries.list_signals(db, filters, sort, limit, offset)
-    return signal_list_public(rows, total, limit, offset)
+    return TriagedSignalList(items=[_item(r.signal, r.employer) for r in rows], total=total,
+                             limit=limit, offset=offset)
+
+
+@router.get("/signals/changes", response_model=SignalChangesPublic, tags=["signals"])
+def api_signal_changes(
+    since: int = Query(0, ge=0, description="The cursor of the previous call (0: from the "
+                                            "start)."),
+    limit: int = Query(500, ge=1, le=1000),
+    db: Session = Depends(get_db),
+) -> SignalChangesPublic:
+    """Signals created or changed after a cursor (status, assignment, a new sighting...), for
+    the detection team's own tools to stay in sync: call again with ``next_cursor``."""
+    changes = signal_changes(db, since, limit)
+    employers = {e.id: e for e in db.exec(select(Employer).where(Employer.id.in_(
+        {s.employer_id for s in changes.signals if s.employer_id is not None}))).all()}
+    return SignalChangesPublic(
+        items=[_item(s, employers.get(s.employer_id)) for s in changes.signals],
+        next_cursor=changes.next_cursor, more=changes.more)
 
 
 @router.get("/signal-filters", response_model=FilterOptionsPublic, tags=["signals"])

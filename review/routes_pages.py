@@ -4,6 +4,8 @@ logged-in user."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -14,26 +16,51 @@ from review import ReviewError
 from review.captures import body_matches, content_response, screenshot_response
 from review.deps import get_db, get_store, require_csrf
 from review.judging import judge_match
-from review.permissions import authorize, permission_for_status, require
+from review.permissions import allowed, authorize, permission_for_status, require
 from storage import EvidenceError, queries
 from storage.audit import append_event
 from storage.clusters import same_entity
 from storage.dossiers import list_dossiers
 from storage.evidence import EvidenceStore
 from storage.models import User
+from storage.triage import assignable_users, signal_comments
 
 PAGE_SIZE = 50
 
 router = APIRouter(dependencies=[Depends(require("view"))], include_in_schema=False)
 
 
+def _when(value: str | None, end_of_day: bool = False) -> datetime | None:
+    """``YYYY-MM-DD`` (a date input; inclusive: the ``to`` bound is the end of that day) or an
+    ISO 8601 date-time, read as UTC when it has no offset."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, dt_time.max if end_of_day else dt_time.min)
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ReviewError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def queue_filters(rule: str | None, severity: str | None, status: str | None,
-                  district: str | None, sort: str) -> queries.SignalFilters:
+                  district: str | None, sort: str, *, sector: str | None = None,
+                  assignee: str | None = None, first_from: str | None = None,
+                  first_to: str | None = None, last_from: str | None = None,
+                  last_to: str | None = None) -> queries.SignalFilters:
     """Empty strings (the '— any —' option of a select) mean no filter."""
     if sort not in queries.SIGNAL_SORTS:
         raise ReviewError(f"unknown sort {sort!r}; use one of {', '.join(queries.SIGNAL_SORTS)}")
-    return queries.SignalFilters(rule=rule or None, severity=severity or None,
-                                 status=status or None, district=district or None)
+    if sector and sector not in queries.NACE_SECTIONS:
+        raise ReviewError(f"unknown NACE section {sector!r}")
+    return queries.SignalFilters(
+        rule=rule or None, severity=severity or None, status=status or None,
+        district=district or None, sector=sector or None, assignee=assignee or None,
+        first_seen_from=_when(first_from), first_seen_to=_when(first_to, True),
+        last_seen_from=_when(last_from), last_seen_to=_when(last_to, True))
 
 
 @router.get("/")
@@ -48,24 +75,41 @@ def signals_page(
     severity: str | None = None,
     status: str | None = None,
     district: str | None = None,
+    sector: str | None = None,
+    assignee: str | None = None,
+    mine: bool = False,
+    first_from: str | None = None,
+    first_to: str | None = None,
+    last_from: str | None = None,
+    last_to: str | None = None,
     sort: str = "last_seen",
     page: int = Query(1, ge=1, le=100_000),
     user: User = Depends(require("view")),
     db: Session = Depends(get_db),
 ) -> Response:
-    filters = queue_filters(rule, severity, status, district, sort)
+    if mine:
+        assignee = user.username
+    given = {"rule": rule, "severity": severity, "status": status, "district": district,
+             "sector": sector, "assignee": assignee, "first_from": first_from,
+             "first_to": first_to, "last_from": last_from, "last_to": last_to}
+    filters = queue_filters(rule, severity, status, district, sort, sector=sector,
+                            assignee=assignee, first_from=first_from, first_to=first_to,
+                            last_from=last_from, last_to=last_to)
     rows, total = queries.list_signals(db, filters, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
-    kept = {k: v for k, v in (("rule", filters.rule), ("severity", filters.severity),
-                              ("status", filters.status), ("district", filters.district),
-                              ("sort", sort)) if v}
+    kept = {k: v for k, v in {**given, "sort": sort}.items() if v}
 
     def page_url(number: int) -> str:
         return "/signals?" + urlencode({**kept, "page": number})
 
     return request.app.state.render(request, "signals.html", {
         "user": user, "rows": rows, "total": total, "page": page, "pages": pages,
-        "filters": filters, "sort": sort, "options": queries.signal_filter_options(db),
+        "filters": filters, "given": given, "sort": sort,
+        "options": queries.signal_filter_options(db),
+        "sorts": queries.SIGNAL_SORTS, "unassigned": queries.UNASSIGNED,
+        "dossiers": list_dossiers(db, limit=50) if allowed(user.role, "triage") else [],
+        "assignable": assignable_users(db),
+        "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
     })
@@ -85,7 +129,8 @@ def signal_page(
     db.commit()
     return request.app.state.render(request, "signal.html", {
         "user": user, "d": detail, "same_entity": elsewhere,
-        "dossiers": list_dossiers(db, limit=50)})
+        "dossiers": list_dossiers(db, limit=50),
+        "comments": signal_comments(db, signal_id), "assignable": assignable_users(db)})
 
 
 @router.post("/signals/{signal_id}/status", dependencies=[Depends(require_csrf)])

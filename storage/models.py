@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, insert, select, update
+from sqlalchemy.orm import object_session
 from sqlmodel import Field, SQLModel
 
 
@@ -219,6 +220,10 @@ class Signal(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow, index=True)
     last_seen: datetime = Field(default_factory=utcnow)
     occurrences: int = 1
+    # Triage (review room): who works on it, and the change sequence that orders every write
+    # to the row (set by the mapper listeners at the end of this module; the API's cursor).
+    assignee: str | None = Field(default=None, index=True)
+    changed_seq: int = Field(default=0, index=True)
 
 
 class SignalEvidence(SQLModel, table=True):
@@ -316,3 +321,69 @@ class ClusterMember(SQLModel, table=True):
     reason: str
     linked_to: int | None = None  # the record id at the other end of that link
     links: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class SignalComment(SQLModel, table=True):
+    """A remark of the detection team on a signal (audited as ``signal.comment``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int = Field(foreign_key="signal.id", index=True)
+    user: str
+    at: datetime = Field(default_factory=utcnow)
+    text: str
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: only the SHA-256 of the secret is kept (the secret is shown once).
+    A request with ``Authorization: Bearer <secret>`` acts as ``user_id`` with that user's role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str
+    token_hash: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ChangeSequence(SQLModel, table=True):
+    """Named monotonic counters; ``signal`` numbers every insert/update of a signal row."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0
+
+
+# The queue's common filter + sort combinations (see benchmarks/bench_queue.py).
+Index("ix_signal_last_seen_id", Signal.last_seen, Signal.id)
+Index("ix_signal_status_last_seen", Signal.status, Signal.last_seen)
+Index("ix_signal_severity_last_seen", Signal.severity, Signal.last_seen)
+Index("ix_signal_rule_last_seen", Signal.rule, Signal.last_seen)
+Index("ix_signal_district_last_seen", Signal.district, Signal.last_seen)
+Index("ix_signal_assignee_last_seen", Signal.assignee, Signal.last_seen)
+Index("ix_signal_status_severity_last_seen", Signal.status, Signal.severity, Signal.last_seen)
+Index("ix_signal_status_assignee_last_seen", Signal.status, Signal.assignee, Signal.last_seen)
+
+
+def _next_signal_seq(connection: Any) -> int:
+    """Take the next value of the ``signal`` counter inside the writer's transaction. The
+    UPDATE holds the counter row's lock until commit, so sequence order is commit order."""
+    table = ChangeSequence.__table__
+    updated = connection.execute(
+        update(table).where(table.c.name == "signal").values(value=table.c.value + 1))
+    if updated.rowcount == 0:
+        connection.execute(insert(table).values(name="signal", value=1))
+    return int(connection.execute(
+        select(table.c.value).where(table.c.name == "signal")).scalar_one())
+
+
+@event.listens_for(Signal, "before_insert")
+def _signal_inserted(_mapper: Any, connection: Any, target: Signal) -> None:
+    target.changed_seq = _next_signal_seq(connection)
+
+
+@event.listens_for(Signal, "before_update")
+def _signal_updated(_mapper: Any, connection: Any, target: Signal) -> None:
+    session = object_session(target)
+    if session is not None and not session.is_modified(target, include_collections=False):
+        return
+    target.changed_seq = _next_signal_seq(connection)

@@ -256,6 +256,29 @@ def users_add(
     console.print(f"user {username} ({role}) created")
 
 
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="Login name of the token's owner.")],
+    label: Annotated[str, typer.Option(help="What the token is for (shown on /tokens).")],
+) -> None:
+    """Create a personal API token for a user (printed once; only its SHA-256 is kept)."""
+    from sqlmodel import select
+
+    from review.auth import create_api_token
+    from storage.db import session_scope
+    from storage.models import User
+
+    engine = _engine(_settings())
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise VigieError(f"no user named {username!r}")
+        token, secret = create_api_token(session, user, label)
+    err_console.print(f"token {token.id} ({label}) for {username}; it acts with the "
+                      f"{user.role} role. Shown once:", markup=False)
+    print(secret)
+
+
 # -- register ---------------------------------------------------------------------------------
 Column = Annotated[str | None, typer.Option(help="Column name in the CSV header.")]
 

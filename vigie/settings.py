@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         description="Key signing session cookies; random per process unless set.",
     )
     session_max_age: int = Field(8 * 3600, description="Session lifetime of the review UI (s).")
+    session_idle_minutes: int = Field(
+        60, ge=1, description="A review UI session ends after this many minutes without a request."
+    )
     retention_days: int = Field(365, description="Default retention of uncited captures/records.")
 
     @field_validator("secret_key")
