@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -192,17 +191,17 @@ def test_request_counter(world: World) -> None:
         assert urlsplit(srv.url).hostname == "127.0.0.1"
 
 
-def test_serves_hundreds_of_pages_per_second(server: DemoServer, world: World) -> None:
+def test_serves_hundreds_of_pages_on_one_connection(server: DemoServer, world: World) -> None:
+    """Keep-alive over 300 ad pages (its speed is measured by the crawl benchmark)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    t0 = time.perf_counter()
+    titles = set()
     for i in range(300):
         conn.request("GET", f"/jobs/ad/{i}")
         response = conn.getresponse()
         assert response.status == 200
-        response.read()
-    rate = 300 / (time.perf_counter() - t0)
+        titles.add(lxml_html.fromstring(response.read()).findtext(".//h1"))
     conn.close()
-    assert rate > 200, f"{rate:.0f} pages/s"
+    assert len(titles) > 100
 
 
 def test_other_sizes_serve_too() -> None:

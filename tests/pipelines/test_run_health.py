@@ -30,7 +30,7 @@ def _close(engine, stats: dict[str, int], reason: str = "finished") -> CrawlRun:
         s.commit()
         run_id = run.id
     crawler = get_crawler(Spider)
-    crawler.stats.open_spider(None)
+    crawler.stats.open_spider()
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
     ext = RunReportExtension(engine, run_id, crawler)
