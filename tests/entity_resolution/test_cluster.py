@@ -272,13 +272,14 @@ def synthetic_ads(n: int, seed: int = 11) -> list[ClusterItem]:
     return items
 
 
-def test_twenty_thousand_ads_cluster_in_seconds():
-    items = synthetic_ads(20_000)
+def test_five_thousand_ads_cluster_without_all_pairs():
+    items = synthetic_ads(5_000)
     started = time.perf_counter()
     result = cluster_records(items)
     elapsed = time.perf_counter() - started
-    print(f"\n20,000 job ads clustered in {elapsed:.2f} s: {len(result.clusters)} clusters, "
+    print(f"\n5,000 job ads clustered in {elapsed:.2f} s: {len(result.clusters)} clusters, "
           f"{result.stats['job_ad_candidate_pairs']} candidate pairs verified")
+    assert result.stats["job_ad_candidate_pairs"] < len(items) * 20  # blocked, not all pairs
     reposted = sum(1 for it in items if it.source == "other-board")
     assert result.stats["job_ad_clustered_records"] >= reposted
     assert all(len({items[k - 1].postcode for k in c.keys}) == 1 for c in result.clusters)
