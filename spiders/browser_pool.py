@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 CONTEXT_PAGES = "VIGIE_BROWSER_CONTEXT_PAGES"
 RESTART_PAGES = "VIGIE_BROWSER_RESTART_PAGES"
 ASSIGNED = "vigie_browser_context"  # meta key: the context name this middleware gave
+IN_FLIGHT = "vigie_browser_in_flight"  # meta key: counted in flight, not yet come back
 DRAIN_POLL_S = 0.05
 DISCONNECT_WAIT_S = 10.0
 
@@ -86,13 +87,14 @@ class BrowserRecycleMiddleware:
     async def process_request(self, request: Request) -> None:
         if not request.meta.get("playwright"):
             return None
-        if request.meta.get("playwright_context") and not request.meta.get(ASSIGNED):
-            return None  # the spider chose this context on purpose
+        if request.meta.get("playwright_context") and ASSIGNED not in request.meta:
+            return None  # the spider chose this context on purpose (retries keep ASSIGNED)
         if self.restart_pages and self.pages_since_restart >= self.restart_pages:
             await self._restart_browser()
         name = self.context_name
         request.meta["playwright_context"] = name
         request.meta[ASSIGNED] = name
+        request.meta[IN_FLIGHT] = True
         self.in_flight[name] += 1
         self.pages_in_context += 1
         self.pages_since_restart += 1
@@ -110,7 +112,9 @@ class BrowserRecycleMiddleware:
         return None
 
     async def _done(self, request: Request) -> None:
-        name = request.meta.pop(ASSIGNED, None)
+        if not request.meta.pop(IN_FLIGHT, False):
+            return
+        name = request.meta.get(ASSIGNED)
         if name is None or self.in_flight[name] <= 0:
             return
         self.in_flight[name] -= 1
