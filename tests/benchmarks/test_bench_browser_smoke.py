@@ -39,13 +39,14 @@ def test_process_tree_counts_children_and_their_memory() -> None:
 
 def test_summary_level_at_reference_peak_and_ratio() -> None:
     samples = [{"pages": p, "tree_rss": m, "tree_pss": m / 2}
-               for p, m in [(0, 100), (40, 900), (100, 1000), (150, 1150), (250, 1080)]]
+               for p, m in [(0, 100), (40, 1000), (100, 900), (150, 1150), (250, 1080)]]
     summary = summarise(samples, "tree_rss", at_pages=100)
-    assert summary["tree_rss_at_reference_mb"] == 1000
+    assert summary["tree_rss_level_mb"] == 1000  # the highest by page 100, not the trough
+    assert summary["tree_rss_sample_at_reference_mb"] == 900
     assert summary["tree_rss_peak_mb"] == 1150 and summary["tree_rss_peak_at_pages"] == 150
     assert summary["tree_rss_peak_ratio"] == 1.15
     assert summary["tree_rss_final_mb"] == 1080
-    assert summary["tree_rss_mean_after_reference_mb"] == round((1000 + 1150 + 1080) / 3, 1)
+    assert summary["tree_rss_mean_after_reference_mb"] == round((900 + 1150 + 1080) / 3, 1)
     with pytest.raises(BenchmarkError, match="never reached 300 pages"):
         summarise(samples, "tree_rss", at_pages=300)
 
