@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import BenchResult, self_peak_rss_mb
 
-BENCHMARKS = ("matching", "accuracy", "crawl", "storage", "import", "queue")
+BENCHMARKS = ("matching", "accuracy", "crawl", "storage", "import", "queue", "browser")
 
 
 def run_one(name: str, quick: bool) -> BenchResult:

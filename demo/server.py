@@ -36,7 +36,7 @@ ROBOTS = "User-agent: *\nDisallow: /private/\n"
 LAST_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"  # the demo's pages never change
 _AD_PATH = re.compile(r"^/jobs/ad/([A-Za-z0-9-]+)$")
 _LISTING_PAGE = re.compile(r"^/classifieds/listing/(\d+)/?$")
-_LISTING_API = re.compile(r"^/classifieds/api/listings/(\d+)$")
+_LISTING_API = re.compile(r"^/classifieds/api/listings/(\d+)(/phone)?$")
 
 
 class RequestCounter:
@@ -249,7 +249,14 @@ class DemoSite:
             ident = int(match.group(1))
             if ident >= self.world.n_listings:
                 return _json({"error": "no such listing"}, 404)
-            return _json(self.world.listing(ident).to_json())
+            data = self.world.listing(ident).to_json()
+            phone = data.pop("phone")
+            if match.group(2):  # the "show phone" button asks for the number on its own
+                if phone is None:
+                    return _json({"error": "no phone for this listing"}, 404)
+                return _json({"id": ident, "phone": phone})
+            data["has_phone"] = phone is not None  # like real marketplaces: number on request
+            return _json(data)
         match = _LISTING_PAGE.match(path)
         if match and int(match.group(1)) < self.world.n_listings:
             return _html(classifieds.detail_shell())

@@ -61,6 +61,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+BROWSER_RECYCLER = "spiders.browser_pool.BrowserRecycleMiddleware"
 
 
 def source_settings(spec: SourceSpec) -> dict[str, Any]:
@@ -92,12 +93,17 @@ def playwright_settings(
     max_pages_per_context: int = 4,
     max_contexts: int = 2,
     navigation_timeout_ms: int = 30_000,
+    recycle_context_after: int = 25,
+    restart_browser_after: int = 400,
 ) -> dict[str, Any]:
     """scrapy-playwright 0.0.48 settings for Chromium.
 
     ``chromium`` is ``Settings.chromium_executable`` (Debian's ``/usr/bin/chromium``); ``None``
     falls back to Playwright's bundled browser where one is installed. Pages are bounded per
-    context and contexts in number, so a long crawl does not grow without limit.
+    context (at once) and contexts in number; on top of that
+    :class:`spiders.browser_pool.BrowserRecycleMiddleware` closes each context after
+    ``recycle_context_after`` pages and restarts the browser after ``restart_browser_after``
+    pages (0 switches either off), so a long crawl's memory does not grow without limit.
     """
     launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
     if chromium:
@@ -110,6 +116,11 @@ def playwright_settings(
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages_per_context,
         "PLAYWRIGHT_MAX_CONTEXTS": max_contexts,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms,
+        "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
+        # Nearest the download handler: sees every browser request last and its answer first.
+        "DOWNLOADER_MIDDLEWARES": {BROWSER_RECYCLER: 950},
+        "VIGIE_BROWSER_CONTEXT_PAGES": recycle_context_after,
+        "VIGIE_BROWSER_RESTART_PAGES": restart_browser_after,
     }
 
 

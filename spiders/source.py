@@ -123,6 +123,37 @@ class Feed(BaseModel):
     item_tag: str = "job"
 
 
+class BrowserSteps(BaseModel):
+    """What a person does on a JavaScript site before reading it (``renderer: browser``).
+
+    Selectors are Playwright selectors (CSS, ``:has-text()``…). ``cookie_wall`` is the consent
+    overlay and ``cookie_accept`` its "accept" button; ``max_scrolls`` bounds the scrolls to the
+    bottom of an infinite-scroll list page (0: do not scroll), ``scroll_end`` is the marker the
+    site shows when nothing more will load; ``phone_button`` reveals ``phone_value`` on a detail
+    page, and ``phone_absent`` marks a listing that has no number to reveal.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    cookie_wall: str | None = None
+    cookie_accept: str | None = None
+    max_scrolls: int = Field(0, ge=0)
+    scroll_wait_ms: int = Field(3000, ge=100)
+    scroll_end: str | None = None
+    phone_button: str | None = None
+    phone_value: str | None = None
+    phone_absent: str | None = None
+    action_timeout_ms: int = Field(5000, ge=100)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> BrowserSteps:
+        if bool(self.cookie_wall) != bool(self.cookie_accept):
+            raise ValueError("cookie_wall and cookie_accept go together")
+        if self.phone_button and not self.phone_value:
+            raise ValueError("phone_button needs phone_value (what the button reveals)")
+        return self
+
+
 class SourceSpec(BaseModel):
     """One source: everything about it that is data rather than parsing code."""
 
@@ -145,6 +176,7 @@ class SourceSpec(BaseModel):
     expected: Expected = Field(default_factory=Expected)
     limits: Limits = Field(default_factory=Limits)
     renderer: Literal["http", "browser"] = "http"
+    browser: BrowserSteps = Field(default_factory=BrowserSteps)
     fallbacks: dict[str, str] = Field(default_factory=dict)
     fixes: dict[str, dict[str, str]] = Field(default_factory=dict)
 
