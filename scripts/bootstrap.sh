@@ -24,6 +24,8 @@ if [ -n "$PY" ] && command -v "$PY" >/dev/null 2>&1 && ! "$PY" -c 'import ensure
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+# PostgreSQL server binaries: the database tests also run against a real PostgreSQL
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"
