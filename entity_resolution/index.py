@@ -1,0 +1,363 @@
+"""Compact storage for the matcher's per-entry data, sized for a register of millions.
+
+A register of a million employers held as Python objects (one ``RegisterEntry``, a few
+``NormalizedName``, strings, lists and dict slots per entry) takes several GiB and, worse,
+cannot be shared with forked worker processes: reading an object writes its reference count,
+which copies the memory page into the child. The structures here keep each entry's data as
+bytes in one growing buffer plus an array of offsets (``array``/``numpy`` of primitives), so
+that a matcher built once can be forked and read by several workers without copying it:
+
+- :class:`StringColumn` — one optional string per entry (UTF-8; ``None`` and ``""`` read back
+  as ``None``);
+- :class:`PickleColumn` — one picklable value per entry (the register entries themselves,
+  whose frequent strings — legal form, status, municipality… — are stored once);
+- :class:`NameColumn` — each entry's normalised names, rebuilt on demand into the exact
+  :class:`~entity_resolution.names.NormalizedName` that ``normalize_name`` gave when the
+  entry was added (tokens point into one shared vocabulary);
+- :class:`HashIndex` — exact-key postings (enterprise number, phone, e-mail, domain, key):
+  sorted 64-bit digests of the keys with the entry numbers, found by binary search.
+
+Digests are BLAKE2b (stable across processes, unlike ``hash()``): a collision between two of
+a few million keys has a probability of about 10⁻⁷, and would only add a candidate that the
+comparators then score on its merits.
+"""
+
+from __future__ import annotations
+
+import marshal
+import pickle
+from array import array
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import fields
+from hashlib import blake2b
+from typing import Any
+
+import numpy as np
+
+from entity_resolution.compare import NameProfile
+from entity_resolution.names import LegalForm, NormalizedName
+from entity_resolution.register import RegisterEntry
+
+
+def digest(text: str) -> int:
+    """A stable signed 64-bit digest of ``text``."""
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+class _Buffer:
+    """Variable-length records in one ``bytearray`` with their end offsets."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def append(self, record: bytes) -> None:
+        self._data += record
+        self._ends.append(len(self._data))
+
+    def record(self, i: int) -> bytes:
+        ends = self._ends
+        start = ends[i - 1] if i else 0
+        return bytes(self._data[start : ends[i]])
+
+    def nbytes(self) -> int:
+        return len(self._data) + self._ends.itemsize * len(self._ends)
+
+
+class StringColumn:
+    """One optional string per entry, packed (``None`` and ``""`` both read back as None)."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self, values: Iterable[str | None] = ()) -> None:
+        self._buf = _Buffer()
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def append(self, value: str | None) -> None:
+        self._buf.append(value.encode() if value else b"")
+
+    def __getitem__(self, i: int) -> str | None:
+        raw = self._buf.record(i)
+        return raw.decode() if raw else None
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self[i] for i in range(len(self)))
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+class _Interned:
+    """Frequent values (legal forms, statuses, municipalities…) stored once, by number."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.ids: dict[Any, int] = {}
+
+    def id_of(self, value: Any) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+class PickleColumn:
+    """One picklable value per entry. A ``RegisterEntry`` is stored as the tuple of its
+    fields, its low-variety fields (codes, labels, postcode, town) as numbers into a table."""
+
+    INTERNED_FIELDS = frozenset(
+        {
+            "legal_form",
+            "status",
+            "juridical_situation",
+            "postcode",
+            "municipality",
+            "legal_form_code",
+            "juridical_situation_label",
+            "country",
+            "nace_version",
+        }
+    )
+
+    def __init__(self) -> None:
+        self._buf = _Buffer()
+        self._interned = _Interned()
+        self._fields = tuple(f.name for f in fields(RegisterEntry))
+        self._positions = tuple(
+            k for k, name in enumerate(self._fields) if name in self.INTERNED_FIELDS
+        )
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def append(self, value: Any) -> None:
+        if type(value) is RegisterEntry:
+            values = [getattr(value, name) for name in self._fields]
+            for k in self._positions:
+                values[k] = self._interned.id_of(values[k])
+            record: Any = tuple(values)
+        else:
+            record = ("raw", value)
+        self._buf.append(pickle.dumps(record, protocol=5))
+
+    def __getitem__(self, i: int) -> Any:
+        values = pickle.loads(self._buf.record(i))
+        if len(values) == 2 and values[0] == "raw":
+            return values[1]
+        table = self._interned.values
+        values = list(values)
+        for k in self._positions:
+            values[k] = table[values[k]]
+        return RegisterEntry(*values)
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+class NameColumn:
+    """Each entry's normalised names (name first, then other names), stored as words of a
+    shared vocabulary and rebuilt on demand.
+
+    ``core`` and ``cleaned`` are stored only where they differ from what the words give."""
+
+    def __init__(self) -> None:
+        self._buf = _Buffer()
+        self._words = _Interned()
+        self._forms = _Interned()
+        self._forms.id_of(None)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def append(self, names: Iterable[tuple[int, NormalizedName]]) -> None:
+        """Store ``(position among the entry's names, normalised name)`` pairs."""
+        record = []
+        word_id = self._words.id_of
+        for n, name in names:
+            core = " ".join(name.tokens)
+            record.append(
+                (
+                    n,
+                    name.original,
+                    None if name.cleaned == name.core else name.cleaned,
+                    None if name.core == core else name.core,
+                    self._forms.id_of(name.legal_form),
+                    tuple(word_id(t) for t in name.tokens),
+                )
+            )
+        self._buf.append(marshal.dumps(tuple(record)))
+
+    def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
+        words = self._words.values
+        forms = self._forms.values
+        out: list[tuple[int, NormalizedName]] = []
+        for n, original, cleaned, core, form, ids in marshal.loads(self._buf.record(i)):
+            tokens = tuple(words[t] for t in ids)
+            core_text = " ".join(tokens) if core is None else core
+            out.append(
+                (
+                    n,
+                    NormalizedName(
+                        original,
+                        core_text if cleaned is None else cleaned,
+                        core_text,
+                        forms[form],
+                        tokens,
+                    ),
+                )
+            )
+        return out
+
+    def words(self) -> int:
+        """Distinct words over all names."""
+        return len(self._words.values)
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+class ProfiledNames:
+    """``names[i]``: entry ``i``'s names as the matcher compares them —
+    ``(normalised name, how a reason calls it, its NameProfile)`` — rebuilt from a
+    :class:`NameColumn`."""
+
+    def __init__(self, column: NameColumn) -> None:
+        self.column = column
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, i: int) -> list[tuple[NormalizedName, str, NameProfile]]:
+        return [
+            (name, name_label(n, name.original), NameProfile.of(name))
+            for n, name in self.column[i]
+        ]
+
+
+def name_label(n: int, text: str) -> str:
+    """How a reason refers to the ``n``-th name of a register entry."""
+    return "the register's name" if n == 0 else f"the register's other name '{text}'"
+
+
+class FormColumn:
+    """One optional legal form per entry, as a small number into a table of distinct forms."""
+
+    def __init__(self) -> None:
+        self._ids = array("H")
+        self._forms = _Interned()
+        self._forms.id_of(None)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def append(self, form: LegalForm | None) -> None:
+        self._ids.append(self._forms.id_of(form))
+
+    def __getitem__(self, i: int) -> LegalForm | None:
+        return self._forms.values[self._ids[i]]
+
+
+class HashIndex:
+    """Exact key → entry numbers (in increasing order), for keys added as ``(key, entry)``.
+
+    Keys are collected in arrays while the register is read; :meth:`freeze` (called on the
+    first lookup) sorts them once."""
+
+    def __init__(self) -> None:
+        self._pending_keys = array("q")
+        self._pending_entries = array("i")
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._starts = np.zeros(1, dtype=np.int64)
+        self._entries = np.zeros(0, dtype=np.int32)
+        self._frozen = True
+
+    def add(self, key: str | None, i: int) -> None:
+        if not key:
+            return
+        self._pending_keys.append(digest(key))
+        self._pending_entries.append(i)
+        self._frozen = False
+
+    def freeze(self) -> None:
+        if self._frozen:
+            return
+        keys = np.concatenate([self._entries_keys(), np.frombuffer(self._pending_keys, np.int64)])
+        entries = np.concatenate([self._entries, np.frombuffer(self._pending_entries, np.int32)])
+        order = np.lexsort((entries, keys))
+        keys, entries = keys[order], entries[order]
+        if len(keys):  # drop repeated (key, entry) pairs
+            keep = np.ones(len(keys), dtype=bool)
+            keep[1:] = (keys[1:] != keys[:-1]) | (entries[1:] != entries[:-1])
+            keys, entries = keys[keep], entries[keep]
+        self._keys, starts = np.unique(keys, return_index=True)
+        self._starts = np.append(starts, len(keys)).astype(np.int64)
+        self._entries = entries
+        self._pending_keys = array("q")
+        self._pending_entries = array("i")
+        self._frozen = True
+
+    def _entries_keys(self) -> np.ndarray:
+        sizes = np.diff(self._starts)
+        return np.repeat(self._keys, sizes)
+
+    def get(self, key: str | None, default: Any = None) -> list[int] | Any:
+        """The entries under ``key`` (a list), or ``default`` if there are none."""
+        if not key:
+            return default
+        self.freeze()
+        h = digest(key)
+        k = int(np.searchsorted(self._keys, h))
+        if k >= len(self._keys) or self._keys[k] != h:
+            return default
+        return self._entries[self._starts[k] : self._starts[k + 1]].tolist()
+
+    def __len__(self) -> int:
+        self.freeze()
+        return len(self._keys)
+
+    def nbytes(self) -> int:
+        return self._keys.nbytes + self._starts.nbytes + self._entries.nbytes
+
+
+class KeyColumn:
+    """The caller's keys (any picklable hashable), by entry number and back."""
+
+    def __init__(self) -> None:
+        self._values = PickleColumn()
+        self._index = HashIndex()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def append(self, key: Hashable) -> None:
+        i = len(self._values)
+        self._values.append(key)
+        self._index.add(_key_text(key), i)
+
+    def __getitem__(self, i: int) -> Hashable:
+        return self._values[i]  # type: ignore[no-any-return]
+
+    def freeze(self) -> None:
+        self._index.freeze()
+
+    def find(self, key: Hashable) -> int | None:
+        """The entry number stored under ``key`` (the last one added if several)."""
+        found = [i for i in self._index.get(_key_text(key), ()) if self._values[i] == key]
+        return found[-1] if found else None
+
+    def nbytes(self) -> int:
+        return self._values.nbytes() + self._index.nbytes()
+
+
+def _key_text(key: Hashable) -> str:
+    return f"{type(key).__name__}:{key!r}"
