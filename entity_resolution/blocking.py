@@ -68,6 +68,13 @@ def deletions(token: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
+@lru_cache(maxsize=100_000)
+def deletion_digests(token: str) -> np.ndarray:
+    """Digests of :func:`deletions` (how the typo neighbourhood is stored)."""
+    variants = deletions(token)
+    return np.fromiter((digest(v) for v in variants), dtype=np.int64, count=len(variants))
+
+
 class NameBlocks:
     """Name keys → entry numbers (0, 1, 2 … in the order entries were added).
 
@@ -242,12 +249,18 @@ class NameBlocks:
         self.freeze()
         keys: dict[str, float] = {}
         words = self._words
+        table = self._deletions
         for token in name.tokens:
+            wanted = deletion_digests(token)
+            if not len(wanted) or not len(table.keys):
+                continue
+            at = np.searchsorted(table.keys, wanted)
+            at[at == len(table.keys)] = 0
             found: set[str] = set()
-            for variant in deletions(token):
-                hit = self._deletions.get(digest(variant))
-                if hit is not None:
-                    found.update(words[w] for w in hit.tolist())
+            for k in at[table.keys[at] == wanted].tolist():
+                found.update(
+                    words[w] for w in table.values[table.starts[k] : table.starts[k + 1]].tolist()
+                )
             found.discard(token)
             for word in sorted(found)[:MAX_TYPO_NEIGHBOURS]:
                 keys["t:" + word] = TYPO_WEIGHT

@@ -229,19 +229,29 @@ class NameColumn:
 class ProfiledNames:
     """``names[i]``: entry ``i``'s names as the matcher compares them —
     ``(normalised name, how a reason calls it, its NameProfile)`` — rebuilt from a
-    :class:`NameColumn`."""
+    :class:`NameColumn`. The last few rebuilt are kept (a query looks at an entry twice:
+    to rank it, then to explain its score)."""
+
+    RECENT = 64
 
     def __init__(self, column: NameColumn) -> None:
         self.column = column
+        self._recent: dict[int, list[tuple[NormalizedName, str, NameProfile]]] = {}
 
     def __len__(self) -> int:
         return len(self.column)
 
     def __getitem__(self, i: int) -> list[tuple[NormalizedName, str, NameProfile]]:
-        return [
-            (name, name_label(n, name.original), NameProfile.of(name))
-            for n, name in self.column[i]
-        ]
+        found = self._recent.get(i)
+        if found is None:
+            found = [
+                (name, name_label(n, name.original), NameProfile.of(name))
+                for n, name in self.column[i]
+            ]
+            if len(self._recent) >= self.RECENT:
+                self._recent.clear()
+            self._recent[i] = found
+        return found
 
 
 def name_label(n: int, text: str) -> str:
