@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import BenchResult, self_peak_rss_mb
 
-BENCHMARKS = ("matching", "crawl", "storage", "import")
+BENCHMARKS = ("matching", "crawl", "storage", "import", "scale")
 
 
 def run_one(name: str, quick: bool) -> BenchResult:

@@ -202,6 +202,15 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def index_bytes(self) -> int:
+        """Bytes held by the index's buffers and arrays (the word lists not counted)."""
+        columns = (
+            self._keys, self._entries, self._name_column, self._phones, self._emails,
+            self._email_domains, self._websites, self._postcodes, self._numbers,
+            self._by_number, self._by_phone, self._by_email, self._by_domain, self._name_blocks,
+        )  # fmt: skip
+        return sum(c.nbytes() for c in columns)
+
     def entry(self, key: Hashable) -> RegisterEntry:
         """The register entry stored under ``key``."""
         i = self._keys.find(key)
