@@ -136,6 +136,7 @@ class PickleColumn:
         self._positions = tuple(
             k for k, name in enumerate(self._fields) if name in self.INTERNED_FIELDS
         )
+        self._setters = _slot_setters(RegisterEntry)
 
     def __len__(self) -> int:
         return len(self._buf)
@@ -158,65 +159,113 @@ class PickleColumn:
         values = list(values)
         for k in self._positions:
             values[k] = table[values[k]]
-        return RegisterEntry(*values)
+        return _build(RegisterEntry, self._setters, values)
 
     def nbytes(self) -> int:
         return self._buf.nbytes()
 
 
-class NameColumn:
-    """Each entry's normalised names (name first, then other names), stored as words of a
-    shared vocabulary and rebuilt on demand.
+def _slot_setters(cls: type) -> tuple[Any, ...]:
+    """Setters of a slotted dataclass's fields that bypass its (frozen, slow) ``__init__``."""
+    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
 
-    ``core`` and ``cleaned`` are stored only where they differ from what the words give."""
+
+def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
+    obj = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(obj, value)
+    return obj
+
+
+_JOINED = -1  # a field equal to the words joined by spaces
+_COMPACT = -2  # a field equal to the words joined without spaces
+
+
+class NameColumn:
+    """Each entry's normalised names (name first, then other names) with their
+    :class:`~entity_resolution.compare.NameProfile`, stored compactly and rebuilt on demand.
+
+    Every field of both dataclasses is stored, whatever they hold: the words as numbers into a
+    shared vocabulary, a string equal to the words joined (with or without spaces) as a code,
+    other strings as they are, and any other value (legal form, weights, totals, None) as a
+    number into a table of distinct values. Rebuilt objects are equal to the originals."""
 
     def __init__(self) -> None:
         self._buf = _Buffer()
         self._words = _Interned()
-        self._forms = _Interned()
-        self._forms.id_of(None)
+        self._values = _Interned()
+        self._name_setters = _slot_setters(NormalizedName)
+        self._profile_setters = _slot_setters(NameProfile)
+        self._name_fields = tuple(f.name for f in fields(NormalizedName))
+        self._profile_fields = tuple(f.name for f in fields(NameProfile))
 
     def __len__(self) -> int:
         return len(self._buf)
 
-    def append(self, names: Iterable[tuple[int, NormalizedName]]) -> None:
-        """Store ``(position among the entry's names, normalised name)`` pairs."""
+    def _encode(self, obj: Any, names: tuple[str, ...], tokens: tuple[str, ...]) -> tuple:
+        joined, compact = " ".join(tokens), "".join(tokens)
+        out: list[Any] = []
+        for name in names:
+            value = getattr(obj, name)
+            if value is tokens or (name == "tokens" and value == tokens):
+                out.append(tuple(self._words.id_of(t) for t in tokens))
+            elif type(value) is str:
+                out.append(_JOINED if value == joined else _COMPACT if value == compact else value)
+            else:
+                out.append(self._values.id_of(value))
+        return tuple(out)
+
+    def _decode(self, record: tuple, words: list[str]) -> tuple[tuple[str, ...], list[Any]]:
+        tokens: tuple[str, ...] = ()
+        for value in record:
+            if type(value) is tuple:
+                tokens = tuple(words[t] for t in value)
+        table = self._values.values
+        out: list[Any] = []
+        for value in record:
+            kind = type(value)
+            if kind is tuple:
+                out.append(tokens)
+            elif kind is str:
+                out.append(value)
+            elif value == _JOINED:
+                out.append(" ".join(tokens))
+            elif value == _COMPACT:
+                out.append("".join(tokens))
+            else:
+                out.append(table[value])
+        return tokens, out
+
+    def append(self, names: Iterable[tuple[int, NormalizedName, NameProfile]]) -> None:
+        """Store ``(position among the entry's names, normalised name, its profile)``."""
         record = []
-        word_id = self._words.id_of
-        for n, name in names:
-            core = " ".join(name.tokens)
+        for n, name, profile in names:
             record.append(
                 (
                     n,
-                    name.original,
-                    None if name.cleaned == name.core else name.cleaned,
-                    None if name.core == core else name.core,
-                    self._forms.id_of(name.legal_form),
-                    tuple(word_id(t) for t in name.tokens),
+                    self._encode(name, self._name_fields, name.tokens),
+                    self._encode(profile, self._profile_fields, name.tokens),
                 )
             )
         self._buf.append(marshal.dumps(tuple(record)))
 
-    def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
+    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
         words = self._words.values
-        forms = self._forms.values
-        out: list[tuple[int, NormalizedName]] = []
-        for n, original, cleaned, core, form, ids in marshal.loads(self._buf.record(i)):
-            tokens = tuple(words[t] for t in ids)
-            core_text = " ".join(tokens) if core is None else core
+        out = []
+        for n, name, profile in marshal.loads(self._buf.record(i)):
+            _tokens, name_values = self._decode(name, words)
+            _tokens, profile_values = self._decode(profile, words)
             out.append(
                 (
                     n,
-                    NormalizedName(
-                        original,
-                        core_text if cleaned is None else cleaned,
-                        core_text,
-                        forms[form],
-                        tokens,
-                    ),
+                    _build(NormalizedName, self._name_setters, name_values),
+                    _build(NameProfile, self._profile_setters, profile_values),
                 )
             )
         return out
+
+    def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
+        return [(n, name) for n, name, _profile in self.profiled(i)]
 
     def words(self) -> int:
         """Distinct words over all names."""
@@ -245,8 +294,8 @@ class ProfiledNames:
         found = self._recent.get(i)
         if found is None:
             found = [
-                (name, name_label(n, name.original), NameProfile.of(name))
-                for n, name in self.column[i]
+                (name, name_label(n, name.original), profile)
+                for n, name, profile in self.column.profiled(i)
             ]
             if len(self._recent) >= self.RECENT:
                 self._recent.clear()
@@ -340,10 +389,11 @@ class HashIndex:
 
 
 class KeyColumn:
-    """The caller's keys (any picklable hashable), by entry number and back."""
+    """The caller's keys (strings, or anything picklable and hashable), by entry number and
+    back."""
 
     def __init__(self) -> None:
-        self._values = PickleColumn()
+        self._values = _Buffer()
         self._index = HashIndex()
 
     def __len__(self) -> int:
@@ -351,18 +401,24 @@ class KeyColumn:
 
     def append(self, key: Hashable) -> None:
         i = len(self._values)
-        self._values.append(key)
+        if type(key) is str:
+            self._values.append(b"s" + key.encode())
+        else:
+            self._values.append(b"p" + pickle.dumps(key, protocol=5))
         self._index.add(_key_text(key), i)
 
     def __getitem__(self, i: int) -> Hashable:
-        return self._values[i]  # type: ignore[no-any-return]
+        raw = self._values.record(i)
+        if raw[:1] == b"s":
+            return raw[1:].decode()
+        return pickle.loads(raw[1:])  # type: ignore[no-any-return]
 
     def freeze(self) -> None:
         self._index.freeze()
 
     def find(self, key: Hashable) -> int | None:
         """The entry number stored under ``key`` (the last one added if several)."""
-        found = [i for i in self._index.get(_key_text(key), ()) if self._values[i] == key]
+        found = [i for i in self._index.get(_key_text(key), ()) if self[i] == key]
         return found[-1] if found else None
 
     def nbytes(self) -> int:

@@ -226,13 +226,13 @@ class Matcher:
         i = len(self._entries)
         self._keys.append(key)
         self._entries.append(entry)
-        variants: list[tuple[int, NormalizedName]] = []
+        variants: list[tuple[int, NormalizedName, NameProfile]] = []
         for n, text in enumerate(entry.all_names):
             normalized = normalize_name(text)
             if normalized.tokens:
-                variants.append((n, normalized))
+                variants.append((n, normalized, NameProfile.of(normalized)))
         self._name_column.append(variants)
-        form = next((v.legal_form for _, v in variants if v.legal_form), None)
+        form = next((v.legal_form for _, v, _ in variants if v.legal_form), None)
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
@@ -257,7 +257,7 @@ class Matcher:
         self._post(self._by_email, email, i)
         self._post(self._by_domain, mail_domain, i)
         self._post(self._by_domain, website, i)
-        self._name_blocks.add(i, [v for _, v in variants])
+        self._name_blocks.add(i, [v for _, v, _ in variants])
 
     # ------------------------------------------------------------------ querying
 
