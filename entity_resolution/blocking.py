@@ -39,6 +39,7 @@ SMALL_BLOCK = 64  # blocks up to this size are always merged in full
 MERGE_BUDGET = 500  # postings merged in full per query; beyond, keys only add to found ones
 TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
 MAX_TYPO_NEIGHBOURS = 20
+TYPO_CACHE = 50_000  # query words whose typo neighbours are remembered
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
@@ -101,6 +102,7 @@ class NameBlocks:
         self._deletions = _Postings.empty()  # digest of a deletion → word numbers
         self._postcodes: np.ndarray | None = None
         self._frozen = True
+        self._typo_cache: dict[str, tuple[str, ...]] = {}
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
@@ -161,6 +163,7 @@ class NameBlocks:
         self._pending_compact, self._pending_compact_entries = array("q"), array("i")
         self._build_deletions()
         self._build_local(counts)
+        self._typo_cache.clear()
         self._frozen = True
 
     def _build_deletions(self) -> None:
@@ -248,23 +251,33 @@ class NameBlocks:
         word, in alphabetical order so that results do not depend on insertion order)."""
         self.freeze()
         keys: dict[str, float] = {}
-        words = self._words
-        table = self._deletions
         for token in name.tokens:
-            wanted = deletion_digests(token)
-            if not len(wanted) or not len(table.keys):
-                continue
+            for word in self._typo_neighbours(token):
+                keys["t:" + word] = TYPO_WEIGHT
+        return list(keys.items())
+
+    def _typo_neighbours(self, token: str) -> tuple[str, ...]:
+        """Register words one typo away from ``token`` (remembered: query words repeat)."""
+        cached = self._typo_cache.get(token)
+        if cached is not None:
+            return cached
+        table = self._deletions
+        wanted = deletion_digests(token)
+        found: set[str] = set()
+        if len(wanted) and len(table.keys):
+            words = self._words
             at = np.searchsorted(table.keys, wanted)
             at[at == len(table.keys)] = 0
-            found: set[str] = set()
             for k in at[table.keys[at] == wanted].tolist():
                 found.update(
                     words[w] for w in table.values[table.starts[k] : table.starts[k + 1]].tolist()
                 )
             found.discard(token)
-            for word in sorted(found)[:MAX_TYPO_NEIGHBOURS]:
-                keys["t:" + word] = TYPO_WEIGHT
-        return list(keys.items())
+        neighbours = tuple(sorted(found)[:MAX_TYPO_NEIGHBOURS])
+        if len(self._typo_cache) >= TYPO_CACHE:
+            self._typo_cache.clear()
+        self._typo_cache[token] = neighbours
+        return neighbours
 
     def nbytes(self) -> int:
         """Bytes held in arrays (the vocabulary strings not counted)."""

@@ -215,26 +215,22 @@ class NameColumn:
                 out.append(self._values.id_of(value))
         return tuple(out)
 
-    def _decode(self, record: tuple, words: list[str]) -> tuple[tuple[str, ...], list[Any]]:
-        tokens: tuple[str, ...] = ()
-        for value in record:
-            if type(value) is tuple:
-                tokens = tuple(words[t] for t in value)
+    def _decode(self, record: tuple, tokens: tuple[str, ...]) -> list[Any]:
         table = self._values.values
         out: list[Any] = []
         for value in record:
             kind = type(value)
-            if kind is tuple:
-                out.append(tokens)
-            elif kind is str:
+            if kind is str:
                 out.append(value)
+            elif kind is tuple:
+                out.append(tokens)
+            elif value >= 0:
+                out.append(table[value])
             elif value == _JOINED:
                 out.append(" ".join(tokens))
-            elif value == _COMPACT:
-                out.append("".join(tokens))
             else:
-                out.append(table[value])
-        return tokens, out
+                out.append("".join(tokens))
+        return out
 
     def append(self, names: Iterable[tuple[int, NormalizedName, NameProfile]]) -> None:
         """Store ``(position among the entry's names, normalised name, its profile)``."""
@@ -253,13 +249,13 @@ class NameColumn:
         words = self._words.values
         out = []
         for n, name, profile in marshal.loads(self._buf.record(i)):
-            _tokens, name_values = self._decode(name, words)
-            _tokens, profile_values = self._decode(profile, words)
+            ids = next(v for v in name if type(v) is tuple)
+            tokens = tuple([words[t] for t in ids])
             out.append(
                 (
                     n,
-                    _build(NormalizedName, self._name_setters, name_values),
-                    _build(NameProfile, self._profile_setters, profile_values),
+                    _build(NormalizedName, self._name_setters, self._decode(name, tokens)),
+                    _build(NameProfile, self._profile_setters, self._decode(profile, tokens)),
                 )
             )
         return out
