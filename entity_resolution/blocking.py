@@ -17,7 +17,10 @@ are indexed by keys of their names:
 its rarity ``log(1 + N / entries with the key)``, visiting the query's own words first and
 the rarest first. The first ``MERGE_BUDGET`` postings are merged in full; after that a key
 only adds to entries already found (a C-level set intersection), so a very common word never
-drags in thousands of entries that share nothing else with the query.
+drags in thousands of entries that share nothing else with the query. In a register of a
+million, where many words (surnames, sector words) exceed ``max_block``, the two rarest such
+words of the query are also intersected: entries holding both are a block of their own
+("Bouw Peters" still finds "Bouw Peeters" without a postcode).
 """
 
 from __future__ import annotations
@@ -216,6 +219,7 @@ class NameBlocks:
         totals: dict[int, float] = {}
         get = totals.get
         merged = 0
+        common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
         for keys in (name_keys(name), self.typo_keys(name)):
             chosen: list[tuple[int, str, float, np.ndarray]] = []
             for block_key, weight in keys:
@@ -228,7 +232,7 @@ class NameBlocks:
                 if postings is not None and size:
                     chosen.append((size, block_key, weight, postings))
             chosen.sort(key=_first)
-            for size, _block_key, weight, postings in chosen:
+            for size, block_key, weight, postings in chosen:
                 w = weight * math.log(1.0 + n / size)
                 if size <= self.max_block and (
                     size <= SMALL_BLOCK or merged + size <= MERGE_BUDGET or not totals
@@ -236,15 +240,39 @@ class NameBlocks:
                     merged += size
                     for i in postings.tolist():
                         totals[i] = get(i, 0.0) + w
-                elif totals:  # too common to bring in new entries: only adds to those found
+                    continue
+                if size > self.max_block and block_key != "z":
+                    common.setdefault(block_key, (size, w, postings))
+                if totals:  # too common to bring in new entries: only adds to those found
                     found = np.fromiter(totals, dtype=np.int32, count=len(totals))
                     at = np.searchsorted(postings, found)
                     at[at == size] = size - 1
                     for i in found[postings[at] == found].tolist():
                         totals[i] += w
+        if len(common) >= 2:
+            self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
             return list(totals)
         return [i for i, _ in heapq.nlargest(shortlist, totals.items(), key=_second)]
+
+    def _add_common_pair(
+        self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]
+    ) -> None:
+        """Entries holding both of the two rarest words too common to block on alone
+        ("bouw" and "peeters" in a register of a million): together they are a block.
+
+        Only registers where several words exceed ``max_block`` get here. The entries found
+        get both words' weights (those already found have them from the pass above)."""
+        (size_a, w_a, a), (size_b, w_b, b) = sorted(common.values(), key=_first)[:2]
+        at = np.searchsorted(b, a)
+        at[at == size_b] = size_b - 1
+        both = a[b[at] == a]
+        if not 0 < len(both) <= self.max_block:
+            return
+        w = w_a + w_b
+        for i in both.tolist():
+            if i not in totals:
+                totals[i] = w
 
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
