@@ -224,7 +224,8 @@ class Exhaustive:
     every word on both sides is paired. So the set of entries that (a) hold a word paired
     with a distinctive query word, or (b) hold a word paired with the query's rarest word,
     or (c) have a joined name ≥ 90 % similar holds every entry that could be a candidate.
-    Articles (weight < 0.1) are left out: alone they cannot lift a name to 0.5."""
+    Articles (weight < 0.1) are left out: alone they cannot lift a name to 0.5; so are
+    numbers read as shortenings of longer numbers (the generated register has no numbers)."""
 
     def __init__(self, matcher: Matcher) -> None:
         blocks = matcher._name_blocks
