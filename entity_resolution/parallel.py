@@ -12,8 +12,10 @@ Where ``fork`` is not available (Windows, macOS's default), matching stays in th
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import sys
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
@@ -40,6 +42,7 @@ def match_in_workers(
     token = id(matcher)
     _SHARED[token] = matcher
     gc.collect()
+    _trim_heap()
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
@@ -50,6 +53,18 @@ def match_in_workers(
     finally:
         gc.unfreeze()
         _SHARED.pop(token, None)
+
+
+def _trim_heap() -> None:
+    """Give the C heap's free pages back to the system before forking (glibc only), so the
+    workers do not start with the parent's garbage resident."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl…): nothing to trim
+        return
+    libc.malloc_trim(0)
 
 
 def _chunks(queries: Iterable[MatchQuery], size: int) -> Iterator[list[MatchQuery]]:
