@@ -55,7 +55,7 @@ from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.register import RegisterEntry
 
 QUICK = {"entries": 20_000, "queries": 2_000, "recall_sample": 60, "cdist_sample": 6}
-DEFAULT = {"entries": 1_000_000, "queries": 100_000, "recall_sample": 300, "cdist_sample": 24}
+DEFAULT = {"entries": 1_000_000, "queries": 100_000, "recall_sample": 200, "cdist_sample": 20}
 WORKERS = 2
 IN_REGISTER = 0.85
 
@@ -459,11 +459,17 @@ def run_scale(
                 kept[sample_at[k]] = found
         match_s, match_cpu = time.perf_counter() - start, _cpu_seconds() - cpu0
         match_cpu -= memory.cpu_seconds - sampling0
-    progress("scale", f"matched in {match_s:.1f} s ({len(labelled) / match_s:,.0f} q/s)")
+    progress(
+        "scale",
+        f"matched in {match_s:.1f} s ({len(labelled) / match_s:,.0f} q/s), CPU {match_cpu:.1f} s; "
+        f"build {build_s:.0f} s (CPU {build_cpu:.0f} s); peak tree RSS "
+        f"{memory.peak_rss_mb:.0f} MiB, PSS {memory.peak_pss_mb:.0f} MiB",
+    )
 
     sample = [q for q in labelled if q.expected is not None][:recall_sample]
     progress("scale", f"recall against exhaustive candidates on {len(sample)} queries")
     recall = recall_lost(matcher, sample, kept)
+    progress("scale", f"recall: {recall}")
 
     index_mb = matcher.index_bytes() / 1e6
     del matcher
