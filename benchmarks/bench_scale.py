@@ -371,6 +371,7 @@ def recall_lost(
         "vigie_recall_top_match": round(v_top / n, 4),
         "exhaustive_recall_top_match": round(o_top / n, 4),
         "points_lost_top_match": round(100 * (o_top - v_top) / n, 2),
+        "missed_by_blocking": len(missed),  # found exhaustively, not with blocking (gross)
         "missed_by_blocking_examples": missed[:10],
         "exhaustive_seconds": round(seconds, 1),
         "exhaustive_cpu_seconds": round(cpu, 1),
