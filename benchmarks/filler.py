@@ -14,10 +14,12 @@ labelled answer wrong.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -26,6 +28,7 @@ from demo.places import all_places
 from demo.vocab import (
     FIRST_NAMES_FR,
     FIRST_NAMES_NL,
+    FIRST_NAMES_OTHER,
     LAST_NAMES_FR,
     LAST_NAMES_NL,
     LAST_NAMES_OTHER,
@@ -207,3 +210,136 @@ def demo_entries(world: World) -> list[RegisterEntry]:
 def keyed(entries: Iterable[RegisterEntry]) -> list[tuple[str, RegisterEntry]]:
     """``(enterprise number, entry)`` pairs, the shape ``Matcher`` takes."""
     return [(e.enterprise_number, e) for e in entries]
+
+
+# --------------------------------------------------------------------------- register scale
+# A KBO-like register of any size (bench_scale: a million entries). Unlike filler_entries,
+# names are not kept apart from each other: a real register has its homonyms too.
+
+SCALE_NUMBER_BASE = 30_000_000  # enterprise numbers 0300.000.0xx and up: off the demo's ranges
+SECTOR_WORDS = {
+    "nl": (
+        "Bouw", "Bouwwerken", "Renovatie", "Schoonmaak", "Transport", "Logistiek", "Dakwerken",
+        "Schilderwerken", "Elektro", "Sanitair", "Tuinwerken", "Interim", "Catering", "Bakkerij",
+        "Slagerij", "Garage", "Immo", "Consult", "Invest", "Beheer", "Trading", "Services",
+        "Group", "Solutions", "Techniek", "Carwash", "Verhuizingen", "Schrijnwerkerij",
+        "Vloeren", "Installaties", "Frituur", "Kapsalon", "Apotheek", "Boekhouding",
+    ),
+    "fr": (
+        "Construction", "Rénovation", "Nettoyage", "Transports", "Logistique", "Toitures",
+        "Peinture", "Électricité", "Sanitaire", "Jardins", "Intérim", "Traiteur", "Boulangerie",
+        "Boucherie", "Garage", "Immobilière", "Conseil", "Invest", "Gestion", "Trading",
+        "Services", "Group", "Solutions", "Techniques", "Car Wash", "Déménagements",
+        "Menuiserie", "Carrelage", "Chauffage", "Friterie", "Coiffure", "Pharmacie",
+        "Fiduciaire", "Entreprise Générale",
+    ),
+}
+SCALE_PATTERNS = (
+    ("{sector} {last}", 20),
+    ("{last} {sector}", 14),
+    ("{first} {last}", 10),
+    ("{last}", 6),
+    ("{last} & {last2}", 6),
+    ("{sector} {place}", 5),
+    ("{acro} {sector}", 6),
+    ("{last} {place}", 3),
+    ("{sector} {last} & Zonen", 2),
+    ("{sector} {last} et Fils", 2),
+    ("{word} {sector}", 5),
+    ("{sector} {last} {last2}", 4),
+    ("{first} {last} {sector}", 3),
+)
+_SYLLABLES = (
+    "van de ver bo ma ker mans sens lae ghe rt st ens ke ls ot ier ard bert mont ville aux "
+    "eau lin rich ko ski wicz esc u ov ev ar ez ini oni elli as ers man ck en hoe gaert "
+    "dries beke straet inck hout brouck veld berg dael huys cq ghem "
+).split()
+
+
+def surname_pool(rng: random.Random, size: int) -> list[str]:
+    """The demo's real surnames, then invented Belgian-sounding ones (Zipf-weighted by rank)."""
+    pool = list(dict.fromkeys(LAST_NAMES_NL + LAST_NAMES_FR + LAST_NAMES_OTHER))
+    seen = {p.lower() for p in pool}
+    while len(pool) < size:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+        if rng.random() < 0.15:
+            word = rng.choice(("Van ", "De ", "Van den ", "Le ", "Du ")) + word
+        if len(word) >= 4 and word.lower() not in seen:
+            seen.add(word.lower())
+            pool.append(word)
+    return pool
+
+
+class ScaleRegister:
+    """Deterministic KBO-like entries: ``entries(count)`` streams them (same seed, same
+    entries), so a million never need to sit in a list."""
+
+    def __init__(self, seed: int = 1, surnames: int = 40_000) -> None:
+        self.seed = seed
+        rng = random.Random(f"vigie-scale-names/{seed}")
+        self.surnames = surname_pool(rng, surnames)
+        cum = 0.0
+        self.surname_cum: list[float] = []
+        for rank in range(len(self.surnames)):
+            cum += 1.0 / (rank + 20)
+            self.surname_cum.append(cum)
+        self.places = [p for p in all_places() if p.postcode.isdigit()]
+        self.patterns = [p for p, _ in SCALE_PATTERNS]
+        self.pattern_cum = list(itertools.accumulate(w for _, w in SCALE_PATTERNS))
+        self.forms = [k for k, _ in LEGAL_FORM_WEIGHTS]
+        self.form_cum = list(itertools.accumulate(w for _, w in LEGAL_FORM_WEIGHTS))
+
+    def entries(self, count: int, start: int = 0) -> Iterator[RegisterEntry]:
+        rng = random.Random(f"vigie-scale-register/{self.seed}/{start}")
+        for i in range(start, start + count):
+            yield self._entry(i, rng)
+
+    def form_key(self, entry: RegisterEntry) -> str:
+        """The demo legal-form key (``"BV"`` …) of an entry made here."""
+        return next(k for k, f in LEGAL_FORMS.items() if f.label_fr == entry.legal_form)
+
+    def name(self, rng: random.Random) -> tuple[str, str, Any]:
+        """``(name, language, place)`` drawn like the register's names."""
+        place = rng.choice(self.places)
+        postcode = int(place.postcode)
+        if postcode >= 8000 or 1500 <= postcode < 4000:
+            language = "nl" if rng.random() < 0.92 else "fr"
+        elif place.municipality_fr == place.municipality_nl or postcode < 1300:
+            language = "fr" if rng.random() < 0.7 else "nl"
+        else:
+            language = "fr" if rng.random() < 0.9 else "nl"
+        firsts = FIRST_NAMES_NL if language == "nl" else FIRST_NAMES_FR
+        pattern = rng.choices(self.patterns, cum_weights=self.pattern_cum)[0]
+        last, last2 = rng.choices(self.surnames, cum_weights=self.surname_cum, k=2)
+        name = pattern.format(
+            sector=rng.choice(SECTOR_WORDS[language]),
+            last=last,
+            last2=last2,
+            first=rng.choice(firsts + FIRST_NAMES_OTHER),
+            place=place.municipality(language),
+            word=rng.choice(PLACE_WORDS),
+            acro="".join(rng.choice("ABCDEFGHJKLMNPRSTVW") for _ in range(rng.randint(2, 4))),
+        )
+        return name, language, place
+
+    def _entry(self, i: int, rng: random.Random) -> RegisterEntry:
+        name, language, place = self.name(rng)
+        form = LEGAL_FORMS[rng.choices(self.forms, cum_weights=self.form_cum)[0]]
+        if rng.random() < 0.3:  # the form written in the name, as many registered names do
+            name = f"{name} {form.abbr_nl if language == 'nl' else form.abbr_fr}"
+        phone = None
+        if rng.random() < 0.3:
+            phone = "+32" + belgian_phone(rng)[1:]
+        base = SCALE_NUMBER_BASE + i
+        return RegisterEntry(
+            enterprise_number=f"{base:08d}{97 - base % 97:02d}",
+            name=name,
+            legal_form=form.label_fr,
+            status="AC",
+            juridical_situation="000",
+            onss_employer=rng.random() < 0.4,
+            postcode=place.postcode,
+            municipality=place.municipality(language),
+            phone=phone,
+            email=f"info@{name_key(name)[:20]}.be" if rng.random() < 0.1 else None,
+        )

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from benchmarks.common import BenchResult, self_peak_rss_mb
 
-BENCHMARKS = ("matching", "accuracy", "crawl", "storage", "import", "queue", "browser")
+BENCHMARKS = ("matching", "accuracy", "scale", "crawl", "storage", "import", "queue",
+              "browser")
 
 
 def run_one(name: str, quick: bool) -> BenchResult:

@@ -17,7 +17,10 @@ are indexed by keys of their names:
 its rarity ``log(1 + N / entries with the key)``, visiting the query's own words first and
 the rarest first. The first ``MERGE_BUDGET`` postings are merged in full; after that a key
 only adds to entries already found (a C-level set intersection), so a very common word never
-drags in thousands of entries that share nothing else with the query.
+drags in thousands of entries that share nothing else with the query. In a register of a
+million, where many words (surnames, sector words) exceed ``max_block``, the two rarest such
+words of the query are also intersected: entries holding both are a block of their own
+("Bouw Peters" still finds "Bouw Peeters" without a postcode).
 """
 
 from __future__ import annotations
@@ -25,15 +28,22 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from entity_resolution.compare import GENERIC_WEIGHT, token_weight
+from entity_resolution.index import digest
 from entity_resolution.names import NormalizedName
 
 SMALL_BLOCK = 64  # blocks up to this size are always merged in full
 MERGE_BUDGET = 500  # postings merged in full per query; beyond, keys only add to found ones
 TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
 MAX_TYPO_NEIGHBOURS = 20
+TYPO_CACHE = 50_000  # query words whose typo neighbours are remembered
+_first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
 
@@ -62,94 +72,285 @@ def deletions(token: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
+@lru_cache(maxsize=100_000)
+def deletion_digests(token: str) -> np.ndarray:
+    """Digests of :func:`deletions` (how the typo neighbourhood is stored)."""
+    variants = deletions(token)
+    return np.fromiter((digest(v) for v in variants), dtype=np.int64, count=len(variants))
+
+
 class NameBlocks:
-    """Name keys → entry numbers (0, 1, 2 … in the order entries were added)."""
+    """Name keys → entry numbers (0, 1, 2 … in the order entries were added).
+
+    Storage is sized for millions of entries and for sharing with forked workers: while
+    entries are added, (key, entry) pairs go into flat arrays; the first :meth:`rank` (or
+    :meth:`freeze`) sorts them into numpy postings — word keys by word number, whole-name and
+    (postcode, word) keys by 64-bit digest — and the typo neighbourhood into digests of the
+    deletions → word numbers. Only the vocabulary (one string per distinct word) stays a
+    Python object."""
 
     def __init__(self, max_block: int = 2000) -> None:
         self.max_block = max_block
         self.size = 0
-        self._blocks: dict[str, list[int]] = {}
-        self._sets: dict[str, frozenset[int]] = {}  # large blocks as sets, made lazily
-        self._neighbours: dict[str, list[str]] = {}  # one-letter deletion → register words
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._pending_words = array("i")  # word number, entry number
+        self._pending_word_entries = array("i")
+        self._pending_compact = array("q")  # digest of the name without spaces, entry number
+        self._pending_compact_entries = array("i")
+        self._word_starts = np.zeros(1, dtype=np.int64)
+        self._word_entries = np.zeros(0, dtype=np.int32)
+        self._compact = _Postings.empty()
+        self._local = _Postings.empty()  # word number × 10⁴ + postcode
+        self._deletions = _Postings.empty()  # digest of a deletion → word numbers
+        self._postcodes: np.ndarray | None = None
+        self._frozen = True
+        self._typo_cache: dict[str, tuple[str, ...]] = {}
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
         self.size = max(self.size, i + 1)
-        blocks = self._blocks
+        seen: set[str] = set()
         for normalized in names:
             for block_key, _weight in name_keys(normalized):
-                postings = blocks.get(block_key)
-                if postings is None:
-                    blocks[block_key] = [i]
-                    if block_key[0] == "t":  # a new word: index its typo neighbourhood
-                        word = block_key[2:]
-                        for variant in deletions(word):
-                            self._neighbours.setdefault(variant, []).append(word)
-                elif postings[-1] != i:
-                    postings.append(i)
+                if block_key in seen:
+                    continue
+                seen.add(block_key)
+                if block_key[0] == "c":
+                    self._pending_compact.append(digest(block_key))
+                    self._pending_compact_entries.append(i)
+                else:
+                    self._pending_words.append(self._word_id(block_key[2:]))
+                    self._pending_word_entries.append(i)
+        self._frozen = False
 
-    def add_postcode_blocks(self, postcodes: list[str | None]) -> None:
+    def _word_id(self, word: str) -> int:
+        found = self._vocab.get(word)
+        if found is None:
+            found = self._vocab[word] = len(self._words)
+            self._words.append(word)
+        return found
+
+    def add_postcode_blocks(self, postcodes: Sequence[str | None]) -> None:
         """(postcode, word) keys for words too common to block on alone ("cleaning" in 1000);
         call once after the last :meth:`add`, with each entry's postcode."""
-        common = [k for k, v in self._blocks.items() if k[0] == "t" and len(v) > self.max_block]
-        for block_key in common:
-            token = block_key[2:]
-            for i in self._blocks[block_key]:
-                postcode = postcodes[i]
-                if postcode:
-                    postings = self._blocks.setdefault(f"z:{postcode}:{token}", [])
-                    if not postings or postings[-1] != i:
-                        postings.append(i)
+        codes = np.full(self.size, -1, dtype=np.int16)
+        for i in range(self.size):
+            postcode = postcodes[i]
+            if postcode and postcode.isdigit() and len(postcode) <= 4:
+                codes[i] = int(postcode)
+        self._postcodes = codes
+        self._frozen = False
+        self.freeze()
+
+    def freeze(self) -> None:
+        """Sort what was added into the postings (done once, before the first query)."""
+        if self._frozen:
+            return
+        n_words = len(self._words)
+        words = np.frombuffer(self._pending_words, dtype=np.int32)
+        entries = np.frombuffer(self._pending_word_entries, dtype=np.int32)
+        if len(self._word_entries):  # entries added after an earlier freeze
+            old = np.repeat(np.arange(len(self._word_starts) - 1), np.diff(self._word_starts))
+            words = np.concatenate([old.astype(np.int32), words])
+            entries = np.concatenate([self._word_entries, entries])
+        order = np.argsort(words, kind="stable")
+        self._word_entries = entries[order]
+        counts = np.bincount(words, minlength=n_words)
+        self._word_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._compact = self._compact.merged(
+            np.frombuffer(self._pending_compact, dtype=np.int64),
+            np.frombuffer(self._pending_compact_entries, dtype=np.int32),
+        )
+        self._pending_words, self._pending_word_entries = array("i"), array("i")
+        self._pending_compact, self._pending_compact_entries = array("q"), array("i")
+        self._build_deletions()
+        self._build_local(counts)
+        self._typo_cache.clear()
+        self._frozen = True
+
+    def _build_deletions(self) -> None:
+        keys = array("q")
+        values = array("i")
+        for w, word in enumerate(self._words):
+            for variant in deletions(word):
+                keys.append(digest(variant))
+                values.append(w)
+        self._deletions = _Postings.empty().merged(
+            np.frombuffer(keys, dtype=np.int64), np.frombuffer(values, dtype=np.int32)
+        )
+
+    def _build_local(self, counts: np.ndarray) -> None:
+        if self._postcodes is None:
+            self._local = _Postings.empty()
+            return
+        common = np.flatnonzero(counts > self.max_block)
+        keys: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for w in common:
+            entries = self._word_entries[self._word_starts[w] : self._word_starts[w + 1]]
+            codes = self._postcodes[entries].astype(np.int64)
+            placed = codes >= 0
+            keys.append(int(w) * 10_000 + codes[placed])
+            values.append(entries[placed])
+        if keys:
+            self._local = _Postings.empty().merged(np.concatenate(keys), np.concatenate(values))
+        else:
+            self._local = _Postings.empty()
+
+    def _postings(self, block_key: str) -> np.ndarray | None:
+        if block_key[0] == "c":
+            return self._compact.get(digest(block_key))
+        w = self._vocab.get(block_key[2:])
+        if w is None:
+            return None
+        return self._word_entries[self._word_starts[w] : self._word_starts[w + 1]]
+
+    def _local_postings(self, block_key: str, postcode: str) -> np.ndarray | None:
+        w = self._vocab.get(block_key[2:])
+        if w is None or not (postcode.isdigit() and len(postcode) <= 4):
+            return None
+        return self._local.get(w * 10_000 + int(postcode))
 
     def rank(self, name: NormalizedName, postcode: str | None, shortlist: int) -> list[int]:
         """The ``shortlist`` entries sharing the most (rarity-weighted) keys with ``name``."""
+        self.freeze()
         n = max(self.size, 1)
         totals: dict[int, float] = {}
         get = totals.get
         merged = 0
+        common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
         for keys in (name_keys(name), self.typo_keys(name)):
-            chosen: list[tuple[int, str, float, list[int]]] = []
+            chosen: list[tuple[int, str, float, np.ndarray]] = []
             for block_key, weight in keys:
-                postings = self._blocks.get(block_key)
-                if postings and len(postings) > self.max_block and postcode:
-                    local_key = f"z:{postcode}:{block_key[2:]}"
-                    local = self._blocks.get(local_key)
-                    if local:  # the word at the query's postcode: a small block of its own
-                        chosen.append((len(local), local_key, weight, local))
-                if postings:
-                    chosen.append((len(postings), block_key, weight, postings))
-            chosen.sort(key=lambda c: c[0])
+                postings = self._postings(block_key)
+                size = 0 if postings is None else len(postings)
+                if size > self.max_block and postcode:
+                    local = self._local_postings(block_key, postcode)
+                    if local is not None and len(local):
+                        chosen.append((len(local), "z", weight, local))
+                if postings is not None and size:
+                    chosen.append((size, block_key, weight, postings))
+            chosen.sort(key=_first)
             for size, block_key, weight, postings in chosen:
                 w = weight * math.log(1.0 + n / size)
                 if size <= self.max_block and (
                     size <= SMALL_BLOCK or merged + size <= MERGE_BUDGET or not totals
                 ):
                     merged += size
-                    for i in postings:
+                    for i in postings.tolist():
                         totals[i] = get(i, 0.0) + w
-                elif totals:  # too common to bring in new entries: only adds to those found
-                    # set.intersection(dict) walks the dict: cost ∝ entries found so far
-                    for i in self._set(block_key, postings).intersection(totals):
+                    continue
+                if size > self.max_block and block_key != "z":
+                    common.setdefault(block_key, (size, w, postings))
+                if totals:  # too common to bring in new entries: only adds to those found
+                    found = np.fromiter(totals, dtype=np.int32, count=len(totals))
+                    at = np.searchsorted(postings, found)
+                    at[at == size] = size - 1
+                    for i in found[postings[at] == found].tolist():
                         totals[i] += w
+        if len(common) >= 2:
+            self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
             return list(totals)
         return [i for i, _ in heapq.nlargest(shortlist, totals.items(), key=_second)]
 
+    def _add_common_pair(
+        self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]
+    ) -> None:
+        """Entries holding both of the two rarest words too common to block on alone
+        ("bouw" and "peeters" in a register of a million): together they are a block.
+
+        Only registers where several words exceed ``max_block`` get here. The entries found
+        get both words' weights (those already found have them from the pass above)."""
+        (size_a, w_a, a), (size_b, w_b, b) = sorted(common.values(), key=_first)[:2]
+        at = np.searchsorted(b, a)
+        at[at == size_b] = size_b - 1
+        both = a[b[at] == a]
+        if not 0 < len(both) <= self.max_block:
+            return
+        w = w_a + w_b
+        for i in both.tolist():
+            if i not in totals:
+                totals[i] = w
+
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
         word, in alphabetical order so that results do not depend on insertion order)."""
+        self.freeze()
         keys: dict[str, float] = {}
         for token in name.tokens:
-            found: set[str] = set()
-            for variant in deletions(token):
-                found.update(self._neighbours.get(variant, ()))
-            found.discard(token)
-            for word in sorted(found)[:MAX_TYPO_NEIGHBOURS]:
+            for word in self._typo_neighbours(token):
                 keys["t:" + word] = TYPO_WEIGHT
         return list(keys.items())
 
-    def _set(self, block_key: str, postings: list[int]) -> frozenset[int]:
-        found = self._sets.get(block_key)
-        if found is None:
-            found = self._sets[block_key] = frozenset(postings)
-        return found
+    def _typo_neighbours(self, token: str) -> tuple[str, ...]:
+        """Register words one typo away from ``token`` (remembered: query words repeat)."""
+        cached = self._typo_cache.get(token)
+        if cached is not None:
+            return cached
+        table = self._deletions
+        wanted = deletion_digests(token)
+        found: set[str] = set()
+        if len(wanted) and len(table.keys):
+            words = self._words
+            at = np.searchsorted(table.keys, wanted)
+            at[at == len(table.keys)] = 0
+            for k in at[table.keys[at] == wanted].tolist():
+                found.update(
+                    words[w] for w in table.values[table.starts[k] : table.starts[k + 1]].tolist()
+                )
+            found.discard(token)
+        neighbours = tuple(sorted(found)[:MAX_TYPO_NEIGHBOURS])
+        if len(self._typo_cache) >= TYPO_CACHE:
+            self._typo_cache.clear()
+        self._typo_cache[token] = neighbours
+        return neighbours
+
+    def nbytes(self) -> int:
+        """Bytes held in arrays (the vocabulary strings not counted)."""
+        return int(
+            self._word_starts.nbytes
+            + self._word_entries.nbytes
+            + self._compact.nbytes()
+            + self._local.nbytes()
+            + self._deletions.nbytes()
+        )
+
+
+class _Postings:
+    """Sorted 64-bit keys → runs of entry numbers (each run in increasing order)."""
+
+    __slots__ = ("keys", "starts", "values")
+
+    def __init__(self, keys: np.ndarray, starts: np.ndarray, values: np.ndarray) -> None:
+        self.keys = keys
+        self.starts = starts
+        self.values = values
+
+    @classmethod
+    def empty(cls) -> _Postings:
+        return cls(
+            np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        )
+
+    def merged(self, keys: np.ndarray, values: np.ndarray) -> _Postings:
+        """These postings plus ``(key, value)`` pairs (values of one key kept in order)."""
+        if len(self.values):
+            keys = np.concatenate([np.repeat(self.keys, np.diff(self.starts)), keys])
+            values = np.concatenate([self.values, values])
+        if not len(keys):
+            return _Postings.empty()
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        unique, starts = np.unique(keys, return_index=True)
+        return _Postings(unique, np.append(starts, len(keys)).astype(np.int64), values)
+
+    def get(self, key: int) -> np.ndarray | None:
+        k = int(np.searchsorted(self.keys, key))
+        if k >= len(self.keys) or self.keys[k] != key:
+            return None
+        return self.values[self.starts[k] : self.starts[k + 1]]
+
+    def nbytes(self) -> int:
+        return int(self.keys.nbytes + self.starts.nbytes + self.values.nbytes)

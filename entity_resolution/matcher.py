@@ -47,7 +47,7 @@ weighs 0.7 (was 0.6) and a different phone −0.15 (was 0).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from entity_resolution.blocking import NameBlocks
@@ -79,7 +79,17 @@ from entity_resolution.identifiers import (
     normalize_vat,
     normalize_website,
 )
-from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
+from entity_resolution.index import (
+    FormColumn,
+    HashIndex,
+    KeyColumn,
+    NameColumn,
+    PickleColumn,
+    ProfiledNames,
+    StringColumn,
+)
+from entity_resolution.names import NormalizedName, find_legal_form, normalize_name
+from entity_resolution.parallel import match_in_workers
 from entity_resolution.register import RegisterEntry
 
 MATCH = "match"
@@ -174,57 +184,68 @@ class Matcher:
         self.max_candidates = max_candidates
         self.max_block = max_block
         self.shortlist = shortlist
-        self._keys: list[Hashable] = []
-        self._entries: list[RegisterEntry] = []
-        self._names: list[list[tuple[NormalizedName, str, NameProfile]]] = []
-        self._forms: list[LegalForm | None] = []
-        self._phones: list[str | None] = []
-        self._emails: list[str | None] = []
-        self._email_domains: list[str | None] = []
-        self._websites: list[str | None] = []
-        self._postcodes: list[str | None] = []
-        self._numbers: list[str | None] = []
-        self._by_number: dict[str, list[int]] = {}
-        self._by_phone: dict[str, list[int]] = {}
-        self._by_email: dict[str, list[int]] = {}
-        self._by_domain: dict[str, list[int]] = {}
+        # Per-entry data in compact columns (entity_resolution.index): a register of a
+        # million entries fits in well under a GiB and is shared, not copied, by the worker
+        # processes of match_many.
+        self._keys = KeyColumn()
+        self._entries = PickleColumn()
+        self._name_column = NameColumn()
+        self._names = ProfiledNames(self._name_column)
+        self._forms = FormColumn()
+        self._phones = StringColumn()
+        self._emails = StringColumn()
+        self._email_domains = StringColumn()
+        self._websites = StringColumn()
+        self._postcodes = StringColumn()
+        self._numbers = StringColumn()
+        self._by_number = HashIndex()
+        self._by_phone = HashIndex()
+        self._by_email = HashIndex()
+        self._by_domain = HashIndex()
         self._name_blocks = NameBlocks(max_block)
-        self._by_key: dict[Hashable, int] = {}
         for key, entry in entries:
             self._add(key, entry)
         self._name_blocks.add_postcode_blocks(self._postcodes)
+        for index in (self._by_number, self._by_phone, self._by_email, self._by_domain):
+            index.freeze()
+        self._keys.freeze()
 
     # ------------------------------------------------------------------ building
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    def index_bytes(self) -> int:
+        """Bytes held by the index's buffers and arrays (the word lists not counted)."""
+        columns = (
+            self._keys, self._entries, self._name_column, self._phones, self._emails,
+            self._email_domains, self._websites, self._postcodes, self._numbers,
+            self._by_number, self._by_phone, self._by_email, self._by_domain, self._name_blocks,
+        )  # fmt: skip
+        return sum(c.nbytes() for c in columns)
+
     def entry(self, key: Hashable) -> RegisterEntry:
         """The register entry stored under ``key``."""
-        return self._entries[self._by_key[key]]
+        i = self._keys.find(key)
+        if i is None:
+            raise KeyError(key)
+        return self._entries[i]  # type: ignore[no-any-return]
 
     @staticmethod
-    def _post(index: dict[str, list[int]], key: str | None, i: int) -> None:
-        if not key:
-            return
-        postings = index.setdefault(key, [])
-        if not postings or postings[-1] != i:
-            postings.append(i)
+    def _post(index: HashIndex, key: str | None, i: int) -> None:
+        index.add(key, i)
 
     def _add(self, key: Hashable, entry: RegisterEntry) -> None:
         i = len(self._entries)
         self._keys.append(key)
         self._entries.append(entry)
-        self._by_key[key] = i
-        variants: list[tuple[NormalizedName, str, NameProfile]] = []
+        variants: list[tuple[int, NormalizedName, NameProfile]] = []
         for n, text in enumerate(entry.all_names):
             normalized = normalize_name(text)
-            if not normalized.tokens:
-                continue
-            label = "the register's name" if n == 0 else f"the register's other name '{text}'"
-            variants.append((normalized, label, NameProfile.of(normalized)))
-        self._names.append(variants)
-        form = next((v.legal_form for v, _, _ in variants if v.legal_form), None)
+            if normalized.tokens:
+                variants.append((n, normalized, NameProfile.of(normalized)))
+        self._name_column.append(variants)
+        form = next((v.legal_form for _, v, _ in variants if v.legal_form), None)
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
@@ -249,7 +270,7 @@ class Matcher:
         self._post(self._by_email, email, i)
         self._post(self._by_domain, mail_domain, i)
         self._post(self._by_domain, website, i)
-        self._name_blocks.add(i, [v for v, _, _ in variants])
+        self._name_blocks.add(i, [v for _, v, _ in variants])
 
     # ------------------------------------------------------------------ querying
 
@@ -266,9 +287,20 @@ class Matcher:
         kept.sort(key=lambda c: (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key)))
         return kept[: self.max_candidates]
 
-    def match_many(self, queries: Iterable[MatchQuery]) -> list[list[Candidate]]:
-        """``match`` for each query, in order."""
-        return [self.match(q) for q in queries]
+    def match_many(
+        self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
+    ) -> list[list[Candidate]]:
+        """``match`` for each query, in order; with ``workers`` > 1, in that many forked
+        processes that share this matcher's index (see :mod:`entity_resolution.parallel`)."""
+        return list(self.match_iter(queries, workers=workers, chunk=chunk))
+
+    def match_iter(
+        self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
+    ) -> Iterator[list[Candidate]]:
+        """Like :meth:`match_many`, one result at a time (results need not all fit in memory)."""
+        if workers <= 1:
+            return (self.match(q) for q in queries)
+        return match_in_workers(self, queries, workers=workers, chunk=chunk)
 
     def _prepare(self, query: MatchQuery) -> _Prepared:
         name = normalize_name(query.name) if query.name else None

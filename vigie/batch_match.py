@@ -20,6 +20,8 @@ such as ``=HYPERLINK(...)`` cannot run as a formula in the analyst's spreadsheet
 from __future__ import annotations
 
 import csv
+import os
+from itertools import islice
 from pathlib import Path
 
 from rich.console import Console
@@ -35,6 +37,10 @@ from vigie.exports import neutralise
 from vigie.settings import Settings
 
 OUTPUT_COLUMNS = ("match_id", "match_name", "outcome", "score", "explanation")
+# Rows are matched in chunks; a chunk with enough rows is shared out to forked workers.
+CHUNK_ROWS = 5_000
+MIN_ROWS_FOR_WORKERS = 1_000
+WORKERS = min(4, os.cpu_count() or 1)
 
 
 def _count_lines(path: Path) -> int:
@@ -61,10 +67,9 @@ def _match_id(candidate: Candidate, matcher: Matcher) -> str:
     return f"employer-id:{candidate.key}"
 
 
-def _result(row: CsvRow, matcher: Matcher) -> list[str]:
-    if row.entry is None:
+def _result(row: CsvRow, matcher: Matcher, candidates: list[Candidate] | None) -> list[str]:
+    if row.entry is None or candidates is None:
         return ["", "", "none", "0.00", " | ".join(row.problems)]
-    candidates = matcher.match(_query(row))
     notes = [f"input: {note}" for note in row.notes]
     if not candidates:
         reason = "No register entry reached the possible-match threshold."
@@ -125,11 +130,17 @@ def match_csv(
         task = progress.add_task(f"matching {reader.path.name}", total=total)
         writer = csv.writer(out, delimiter=reader.delimiter)
         writer.writerow([neutralise(c) for c in [*reader.header, *OUTPUT_COLUMNS]])
-        for row in reader.rows():
-            result = _result(row, matcher)
-            counts[result[2]] += 1
-            writer.writerow([neutralise(c) for c in [*row.cells, *result]])
-            progress.update(task, completed=row.line - 1)
+        rows = reader.rows()
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            queries = [_query(row) for row in chunk if row.entry is not None]
+            workers = WORKERS if len(queries) >= MIN_ROWS_FOR_WORKERS else 1
+            found = iter(matcher.match_many(queries, workers=workers))
+            for row in chunk:
+                candidates = next(found) if row.entry is not None else None
+                result = _result(row, matcher, candidates)
+                counts[result[2]] += 1
+                writer.writerow([neutralise(c) for c in [*row.cells, *result]])
+            progress.update(task, completed=chunk[-1].line - 1)
     counts["problems"] = len(reader.problems)
     if console is not None:
         console.print(

@@ -41,3 +41,25 @@ def test_common_words_block_by_postcode_only() -> None:
     assert blocks.rank(nn("Cleaning Services"), None, shortlist=50) == []
     # … but at a postcode they narrow down to the entries there.
     assert sorted(blocks.rank(nn("Cleaning Services"), "1000", shortlist=50)) == list(range(10))
+
+
+def test_two_common_words_together_make_a_block() -> None:
+    # "bouw" and "peeters" are each in more than max_block entries: alone they bring in
+    # nobody, but the entries holding both are few.
+    names = (
+        [f"Bouw Janssens {k:03d}" for k in range(150)]
+        + [f"Peeters Transport {k:03d}" for k in range(150)]
+        + ["Bouw Peeters", "Bouw Peeters Antwerpen"]
+    )
+    blocks = build(names, [None] * len(names), max_block=100)
+    ranked = blocks.rank(nn("Bouw Peters"), None, shortlist=5)  # a typo, no postcode
+    assert sorted(ranked) == [300, 301]
+
+
+def test_rank_is_the_same_after_adding_more_entries() -> None:
+    blocks = NameBlocks(max_block=100)
+    blocks.add(0, [nn("Bouwwerken Peeters BVBA")])
+    assert blocks.rank(nn("Bouwwerken Peeters"), None, shortlist=5) == [0]
+    blocks.add(1, [nn("Transport Peeters NV")])  # after a first query froze the index
+    assert blocks.rank(nn("Transport Peters"), None, shortlist=5)[0] == 1
+    assert sorted(blocks.rank(nn("Peeters"), None, shortlist=5)) == [0, 1]

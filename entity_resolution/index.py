@@ -1,0 +1,425 @@
+"""Compact storage for the matcher's per-entry data, sized for a register of millions.
+
+A register of a million employers held as Python objects (one ``RegisterEntry``, a few
+``NormalizedName``, strings, lists and dict slots per entry) takes several GiB and, worse,
+cannot be shared with forked worker processes: reading an object writes its reference count,
+which copies the memory page into the child. The structures here keep each entry's data as
+bytes in one growing buffer plus an array of offsets (``array``/``numpy`` of primitives), so
+that a matcher built once can be forked and read by several workers without copying it:
+
+- :class:`StringColumn` — one optional string per entry (UTF-8; ``None`` and ``""`` read back
+  as ``None``);
+- :class:`PickleColumn` — one picklable value per entry (the register entries themselves,
+  whose frequent strings — legal form, status, municipality… — are stored once);
+- :class:`NameColumn` — each entry's normalised names, rebuilt on demand into the exact
+  :class:`~entity_resolution.names.NormalizedName` that ``normalize_name`` gave when the
+  entry was added (tokens point into one shared vocabulary);
+- :class:`HashIndex` — exact-key postings (enterprise number, phone, e-mail, domain, key):
+  sorted 64-bit digests of the keys with the entry numbers, found by binary search.
+
+Digests are BLAKE2b (stable across processes, unlike ``hash()``): a collision between two of
+a few million keys has a probability of about 10⁻⁷, and would only add a candidate that the
+comparators then score on its merits.
+"""
+
+from __future__ import annotations
+
+import marshal
+import pickle
+from array import array
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import fields
+from hashlib import blake2b
+from typing import Any
+
+import numpy as np
+
+from entity_resolution.compare import NameProfile
+from entity_resolution.names import LegalForm, NormalizedName
+from entity_resolution.register import RegisterEntry
+
+
+def digest(text: str) -> int:
+    """A stable signed 64-bit digest of ``text``."""
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+class _Buffer:
+    """Variable-length records in one ``bytearray`` with their end offsets."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def append(self, record: bytes) -> None:
+        self._data += record
+        self._ends.append(len(self._data))
+
+    def record(self, i: int) -> bytes:
+        ends = self._ends
+        start = ends[i - 1] if i else 0
+        return bytes(self._data[start : ends[i]])
+
+    def nbytes(self) -> int:
+        return len(self._data) + self._ends.itemsize * len(self._ends)
+
+
+class StringColumn:
+    """One optional string per entry, packed (``None`` and ``""`` both read back as None)."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self, values: Iterable[str | None] = ()) -> None:
+        self._buf = _Buffer()
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def append(self, value: str | None) -> None:
+        self._buf.append(value.encode() if value else b"")
+
+    def __getitem__(self, i: int) -> str | None:
+        raw = self._buf.record(i)
+        return raw.decode() if raw else None
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self[i] for i in range(len(self)))
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+class _Interned:
+    """Frequent values (legal forms, statuses, municipalities…) stored once, by number."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.ids: dict[Any, int] = {}
+
+    def id_of(self, value: Any) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+class PickleColumn:
+    """One picklable value per entry. A ``RegisterEntry`` is stored as the tuple of its
+    fields, its low-variety fields (codes, labels, postcode, town) as numbers into a table."""
+
+    INTERNED_FIELDS = frozenset(
+        {
+            "legal_form",
+            "status",
+            "juridical_situation",
+            "postcode",
+            "municipality",
+            "legal_form_code",
+            "juridical_situation_label",
+            "country",
+            "nace_version",
+        }
+    )
+
+    def __init__(self) -> None:
+        self._buf = _Buffer()
+        self._interned = _Interned()
+        self._fields = tuple(f.name for f in fields(RegisterEntry))
+        self._positions = tuple(
+            k for k, name in enumerate(self._fields) if name in self.INTERNED_FIELDS
+        )
+        self._setters = _slot_setters(RegisterEntry)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def append(self, value: Any) -> None:
+        if type(value) is RegisterEntry:
+            values = [getattr(value, name) for name in self._fields]
+            for k in self._positions:
+                values[k] = self._interned.id_of(values[k])
+            record: Any = tuple(values)
+        else:
+            record = ("raw", value)
+        self._buf.append(pickle.dumps(record, protocol=5))
+
+    def __getitem__(self, i: int) -> Any:
+        values = pickle.loads(self._buf.record(i))
+        if len(values) == 2 and values[0] == "raw":
+            return values[1]
+        table = self._interned.values
+        values = list(values)
+        for k in self._positions:
+            values[k] = table[values[k]]
+        return _build(RegisterEntry, self._setters, values)
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+def _slot_setters(cls: type) -> tuple[Any, ...]:
+    """Setters of a slotted dataclass's fields that bypass its (frozen, slow) ``__init__``."""
+    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
+
+
+def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
+    obj = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(obj, value)
+    return obj
+
+
+_JOINED = -1  # a field equal to the words joined by spaces
+_COMPACT = -2  # a field equal to the words joined without spaces
+
+
+class NameColumn:
+    """Each entry's normalised names (name first, then other names) with their
+    :class:`~entity_resolution.compare.NameProfile`, stored compactly and rebuilt on demand.
+
+    Every field of both dataclasses is stored, whatever they hold: the words as numbers into a
+    shared vocabulary, a string equal to the words joined (with or without spaces) as a code,
+    other strings as they are, and any other value (legal form, weights, totals, None) as a
+    number into a table of distinct values. Rebuilt objects are equal to the originals."""
+
+    def __init__(self) -> None:
+        self._buf = _Buffer()
+        self._words = _Interned()
+        self._values = _Interned()
+        self._name_setters = _slot_setters(NormalizedName)
+        self._profile_setters = _slot_setters(NameProfile)
+        self._name_fields = tuple(f.name for f in fields(NormalizedName))
+        self._profile_fields = tuple(f.name for f in fields(NameProfile))
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def _encode(self, obj: Any, names: tuple[str, ...], tokens: tuple[str, ...]) -> tuple:
+        joined, compact = " ".join(tokens), "".join(tokens)
+        out: list[Any] = []
+        for name in names:
+            value = getattr(obj, name)
+            if value is tokens or (name == "tokens" and value == tokens):
+                out.append(tuple(self._words.id_of(t) for t in tokens))
+            elif type(value) is str:
+                out.append(_JOINED if value == joined else _COMPACT if value == compact else value)
+            else:
+                out.append(self._values.id_of(value))
+        return tuple(out)
+
+    def _decode(self, record: tuple, tokens: tuple[str, ...]) -> list[Any]:
+        table = self._values.values
+        out: list[Any] = []
+        for value in record:
+            kind = type(value)
+            if kind is str:
+                out.append(value)
+            elif kind is tuple:
+                out.append(tokens)
+            elif value >= 0:
+                out.append(table[value])
+            elif value == _JOINED:
+                out.append(" ".join(tokens))
+            else:
+                out.append("".join(tokens))
+        return out
+
+    def append(self, names: Iterable[tuple[int, NormalizedName, NameProfile]]) -> None:
+        """Store ``(position among the entry's names, normalised name, its profile)``."""
+        record = []
+        for n, name, profile in names:
+            record.append(
+                (
+                    n,
+                    self._encode(name, self._name_fields, name.tokens),
+                    self._encode(profile, self._profile_fields, name.tokens),
+                )
+            )
+        self._buf.append(marshal.dumps(tuple(record)))
+
+    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
+        words = self._words.values
+        out = []
+        for n, name, profile in marshal.loads(self._buf.record(i)):
+            ids = next(v for v in name if type(v) is tuple)
+            tokens = tuple([words[t] for t in ids])
+            out.append(
+                (
+                    n,
+                    _build(NormalizedName, self._name_setters, self._decode(name, tokens)),
+                    _build(NameProfile, self._profile_setters, self._decode(profile, tokens)),
+                )
+            )
+        return out
+
+    def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
+        return [(n, name) for n, name, _profile in self.profiled(i)]
+
+    def words(self) -> int:
+        """Distinct words over all names."""
+        return len(self._words.values)
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes()
+
+
+class ProfiledNames:
+    """``names[i]``: entry ``i``'s names as the matcher compares them —
+    ``(normalised name, how a reason calls it, its NameProfile)`` — rebuilt from a
+    :class:`NameColumn`. The last few rebuilt are kept (a query looks at an entry twice:
+    to rank it, then to explain its score)."""
+
+    RECENT = 64
+
+    def __init__(self, column: NameColumn) -> None:
+        self.column = column
+        self._recent: dict[int, list[tuple[NormalizedName, str, NameProfile]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, i: int) -> list[tuple[NormalizedName, str, NameProfile]]:
+        found = self._recent.get(i)
+        if found is None:
+            found = [
+                (name, name_label(n, name.original), profile)
+                for n, name, profile in self.column.profiled(i)
+            ]
+            if len(self._recent) >= self.RECENT:
+                self._recent.clear()
+            self._recent[i] = found
+        return found
+
+
+def name_label(n: int, text: str) -> str:
+    """How a reason refers to the ``n``-th name of a register entry."""
+    return "the register's name" if n == 0 else f"the register's other name '{text}'"
+
+
+class FormColumn:
+    """One optional legal form per entry, as a small number into a table of distinct forms."""
+
+    def __init__(self) -> None:
+        self._ids = array("H")
+        self._forms = _Interned()
+        self._forms.id_of(None)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def append(self, form: LegalForm | None) -> None:
+        self._ids.append(self._forms.id_of(form))
+
+    def __getitem__(self, i: int) -> LegalForm | None:
+        return self._forms.values[self._ids[i]]
+
+
+class HashIndex:
+    """Exact key → entry numbers (in increasing order), for keys added as ``(key, entry)``.
+
+    Keys are collected in arrays while the register is read; :meth:`freeze` (called on the
+    first lookup) sorts them once."""
+
+    def __init__(self) -> None:
+        self._pending_keys = array("q")
+        self._pending_entries = array("i")
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._starts = np.zeros(1, dtype=np.int64)
+        self._entries = np.zeros(0, dtype=np.int32)
+        self._frozen = True
+
+    def add(self, key: str | None, i: int) -> None:
+        if not key:
+            return
+        self._pending_keys.append(digest(key))
+        self._pending_entries.append(i)
+        self._frozen = False
+
+    def freeze(self) -> None:
+        if self._frozen:
+            return
+        keys = np.concatenate([self._entries_keys(), np.frombuffer(self._pending_keys, np.int64)])
+        entries = np.concatenate([self._entries, np.frombuffer(self._pending_entries, np.int32)])
+        order = np.lexsort((entries, keys))
+        keys, entries = keys[order], entries[order]
+        if len(keys):  # drop repeated (key, entry) pairs
+            keep = np.ones(len(keys), dtype=bool)
+            keep[1:] = (keys[1:] != keys[:-1]) | (entries[1:] != entries[:-1])
+            keys, entries = keys[keep], entries[keep]
+        self._keys, starts = np.unique(keys, return_index=True)
+        self._starts = np.append(starts, len(keys)).astype(np.int64)
+        self._entries = entries
+        self._pending_keys = array("q")
+        self._pending_entries = array("i")
+        self._frozen = True
+
+    def _entries_keys(self) -> np.ndarray:
+        sizes = np.diff(self._starts)
+        return np.repeat(self._keys, sizes)
+
+    def get(self, key: str | None, default: Any = None) -> list[int] | Any:
+        """The entries under ``key`` (a list), or ``default`` if there are none."""
+        if not key:
+            return default
+        self.freeze()
+        h = digest(key)
+        k = int(np.searchsorted(self._keys, h))
+        if k >= len(self._keys) or self._keys[k] != h:
+            return default
+        return self._entries[self._starts[k] : self._starts[k + 1]].tolist()
+
+    def __len__(self) -> int:
+        self.freeze()
+        return len(self._keys)
+
+    def nbytes(self) -> int:
+        return self._keys.nbytes + self._starts.nbytes + self._entries.nbytes
+
+
+class KeyColumn:
+    """The caller's keys (strings, or anything picklable and hashable), by entry number and
+    back."""
+
+    def __init__(self) -> None:
+        self._values = _Buffer()
+        self._index = HashIndex()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def append(self, key: Hashable) -> None:
+        i = len(self._values)
+        if type(key) is str:
+            self._values.append(b"s" + key.encode())
+        else:
+            self._values.append(b"p" + pickle.dumps(key, protocol=5))
+        self._index.add(_key_text(key), i)
+
+    def __getitem__(self, i: int) -> Hashable:
+        raw = self._values.record(i)
+        if raw[:1] == b"s":
+            return raw[1:].decode()
+        return pickle.loads(raw[1:])  # type: ignore[no-any-return]
+
+    def freeze(self) -> None:
+        self._index.freeze()
+
+    def find(self, key: Hashable) -> int | None:
+        """The entry number stored under ``key`` (the last one added if several)."""
+        found = [i for i in self._index.get(_key_text(key), ()) if self[i] == key]
+        return found[-1] if found else None
+
+    def nbytes(self) -> int:
+        return self._values.nbytes() + self._index.nbytes()
+
+
+def _key_text(key: Hashable) -> str:
+    return f"{type(key).__name__}:{key!r}"
