@@ -13,7 +13,7 @@ Gazette publications, ``Role.source_record_id``); each employer's status, juridi
 to employers (job ads, listings, company websites: their phones, e-mails, domains) through
 :mod:`storage.graph`; the register-page :class:`~storage.models.Record` of each enterprise.
 
-How it works: enterprises are linked when they share a person in a management function (see
+Why it fires: enterprises are linked when they share a person in a management function (see
 :data:`MANAGEMENT_EXCLUDED`) or a resource — phone, e-mail, website, seat (a seat shared by more
 than :data:`SEAT_CROWD` enterprises is a domiciliation address and does not link). From every
 active enterprise in a normal situation, the chain is walked back through *failed* enterprises
