@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, or_
+from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, select
 
 from storage import StorageError
@@ -243,9 +243,8 @@ def list_signals(
     )
     newest = (Signal.last_seen.desc(), Signal.id.desc())
     if sort == "severity":
-        rank = case(SEVERITY_RANK, value=Signal.severity, else_=0)
-        statement = statement.order_by(rank.desc(), *newest)
-    elif sort == "first_seen":
+        return _by_severity(session, statement, conditions, limit, offset), int(total)
+    if sort == "first_seen":
         statement = statement.order_by(Signal.first_seen.desc(), Signal.id.desc())
     elif sort == "occurrences":
         statement = statement.order_by(Signal.occurrences.desc(), *newest)
@@ -255,6 +254,32 @@ def list_signals(
         statement = statement.order_by(*newest)
     rows = session.exec(statement.limit(limit).offset(offset)).all()
     return [SignalRow(signal, employer) for signal, employer in rows], int(total)
+
+
+def _by_severity(session: Session, statement: Any, conditions: list[Any], limit: int,
+                 offset: int) -> list[SignalRow]:
+    """Highest severity first, newest first within a severity — read as one segment per
+    severity, each walking the (severity, last_seen) index, instead of sorting every matching
+    row by a computed rank (seconds at 100,000 signals)."""
+    newest = (Signal.last_seen.desc(), Signal.id.desc())
+    known = sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__, reverse=True)
+    segments = [Signal.severity == value for value in known]
+    segments.append(or_(Signal.severity.is_(None), Signal.severity.notin_(known)))
+    rows: list[SignalRow] = []
+    skip = offset
+    for segment in segments:
+        if len(rows) >= limit:
+            break
+        size = session.exec(select(func.count()).select_from(Signal)
+                            .where(*conditions, segment)).one()
+        if skip >= size:
+            skip -= size
+            continue
+        page = session.exec(statement.where(segment).order_by(*newest)
+                            .offset(skip).limit(limit - len(rows))).all()
+        rows.extend(SignalRow(signal, employer) for signal, employer in page)
+        skip = 0
+    return rows
 
 
 def signal_filter_options(session: Session) -> FilterOptions:
