@@ -34,6 +34,7 @@ from typing import Any
 import vigie
 from review import ReviewError
 from review.formatting import make_environment
+from storage import EvidenceError
 from storage.dossiers import DossierContents
 from storage.evidence import EvidenceStore, sha256_hex
 from storage.models import Capture, Employer, Record
@@ -211,7 +212,7 @@ def ftm_entities(contents: DossierContents, store: EvidenceStore) -> list[dict[s
         document_ids[c.id] = _ftm_id("capture", c.sha256, c.id)
         try:
             body = store.read_body(c.warc_file, c.warc_offset)
-        except Exception as exc:  # noqa: BLE001 - any unreadable evidence fails the export
+        except EvidenceError as exc:  # unreadable evidence fails the export
             raise ExportError(f"capture {c.id} cannot be read from {c.warc_file}: {exc}") from exc
         out.append(_entity(
             "Document", document_ids[c.id], title=c.url, sourceUrl=c.final_url or c.url,
@@ -265,7 +266,7 @@ def write_bundle(contents: DossierContents, store: EvidenceStore, out: Path,
         for c in contents.captures:
             try:
                 record = store.read_record_bytes(c.warc_file, c.warc_offset, c.warc_length)
-            except Exception as exc:  # noqa: BLE001 - unreadable evidence fails the export
+            except EvidenceError as exc:  # unreadable evidence fails the export
                 raise ExportError(f"capture {c.id}: {exc}") from exc
             name = f"warc/capture-{c.id}.warc.gz"
             _add(zf, name, record, files)
