@@ -1,0 +1,420 @@
+"""Distributed crawling on Redis: one crawl's frontier and dupefilter shared by many workers.
+
+scrapy-redis 0.9 provides the Redis scheduler, queue and dupefilter; this module adapts them
+to Scrapy 2.19 and to Vigie's crawls:
+
+- **Seeding, not ``RedisSpider``.** scrapy-redis's ``RedisSpider`` feeds start URLs through
+  ``start_requests()`` and the ``spider_idle`` signal; Scrapy >= 2.13 calls ``async def
+  start()`` instead, and our spiders build their start requests themselves (sitemaps, search
+  templates, arguments). So the launcher (:func:`seed`) iterates the spider's own ``start()``
+  once and pushes those requests into the crawl's Redis queue; workers run the same spider
+  with an empty ``start()`` (:func:`worker_spider_class`) and only pop from the queue.
+- **Per-crawl keys.** Every key holds the crawl key (``<spider>-<run id>`` of the launching
+  CrawlRun): ``vigie:crawl:<key>:requests`` (priority queue), ``:seen`` (fingerprints),
+  ``:meta`` (who launched it, why, with what arguments), ``:workers``/``:busy`` (heartbeats),
+  ``:runs`` (the workers' CrawlRun ids), ``:closed``; ``vigie:current:<spider>`` names the crawl
+  workers join. A recrawl has a new key, so the previous run's fingerprints never block it;
+  on top of that every key expires :data:`KEY_TTL` seconds after the last heartbeat or push,
+  so an abandoned crawl does not stay in Redis forever.
+- **Nothing deleted by a worker.** scrapy-redis's scheduler flushes the queue and its
+  dupefilter deletes the fingerprints when one process closes; here the frontier is always
+  persistent (the crawl belongs to every worker) and the last worker out closes the crawl.
+- **Fingerprints** are Scrapy's own (``scrapy.utils.request.fingerprint``), not scrapy-redis's
+  SHA-1 of method/URL/body, so the launcher and every worker agree with Scrapy's defaults.
+- **Politeness across workers.** :class:`SharedDomainDelayMiddleware` spaces requests to one
+  domain by the source's ``download_delay`` across all workers (a Redis script using Redis's
+  own clock), so N workers are not N times as fast on a site as one crawl would be. Per-domain
+  concurrency and AutoThrottle still act per worker.
+
+Requests are pickled into Redis (scrapy-redis's default serializer): the Redis server must be
+reachable by the workers only, as anyone who can write to it can run code in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.request import fingerprint
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from spiders import SpiderError
+
+log = logging.getLogger(__name__)
+
+# Scrapy setting names the worker runner passes.
+REDIS_URL = "VIGIE_REDIS_URL"
+CRAWL_KEY = "VIGIE_CRAWL_KEY"
+WORKER_ID = "VIGIE_WORKER_ID"
+WORKER_IDLE = "VIGIE_WORKER_IDLE"  # seconds the shared queue must stay empty before exiting
+SHARED_DELAY = "VIGIE_SHARED_DELAY"  # seconds between two requests to one domain, all workers
+
+KEY_TTL = 7 * 24 * 3600  # an abandoned crawl's keys vanish a week after its last activity
+HEARTBEAT = 1.0  # seconds between two heartbeats of a worker
+STALE = 10.0  # a worker without a heartbeat for this long is taken as dead
+POLL = 0.25  # seconds between two looks at the shared queue while this worker is idle
+
+
+class DistributedError(SpiderError):
+    """The shared crawl in Redis is missing, unreachable or inconsistent."""
+
+
+@dataclass(frozen=True)
+class CrawlKeys:
+    """The Redis key names of one distributed crawl."""
+
+    crawl: str
+
+    def _k(self, part: str) -> str:
+        return f"vigie:crawl:{self.crawl}:{part}"
+
+    @property
+    def requests(self) -> str:
+        return self._k("requests")
+
+    @property
+    def seen(self) -> str:
+        return self._k("seen")
+
+    @property
+    def meta(self) -> str:
+        return self._k("meta")
+
+    @property
+    def workers(self) -> str:
+        return self._k("workers")
+
+    @property
+    def busy(self) -> str:
+        return self._k("busy")
+
+    @property
+    def runs(self) -> str:
+        return self._k("runs")
+
+    @property
+    def closed(self) -> str:
+        return self._k("closed")
+
+    def throttle(self, domain: str) -> str:
+        return self._k(f"next:{domain}")
+
+    def all(self) -> list[str]:
+        """Every fixed key of the crawl (throttle keys expire on their own)."""
+        return [self.requests, self.seen, self.meta, self.workers, self.busy, self.runs,
+                self.closed]
+
+
+def current_key(spider: str) -> str:
+    """The key naming the crawl of ``spider`` that workers join."""
+    return f"vigie:current:{spider}"
+
+
+def crawl_key(spider: str, run_id: int) -> str:
+    """A crawl's key: its spider and the id of the CrawlRun that launched it (unique)."""
+    return f"{spider}-{run_id}"
+
+
+def connect(url: str) -> Any:
+    """A Redis client for ``url``, checked with a PING (a clear error when unreachable)."""
+    import redis
+
+    server = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        raise DistributedError(f"Redis at {redact(url)} is not reachable: {exc}") from exc
+    return server
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (for messages and reports)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}"
+        if parts.port:
+            netloc += f":{parts.port}"
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def touch(server: Any, keys: CrawlKeys, ttl: int = KEY_TTL) -> None:
+    """Push back the expiry of every key of the crawl."""
+    pipe = server.pipeline(transaction=False)
+    for key in keys.all():
+        pipe.expire(key, ttl)
+    pipe.execute()
+
+
+def live_workers(server: Any, keys: CrawlKeys, now: float | None = None) -> dict[str, bool]:
+    """Workers with a fresh heartbeat → whether they were busy (downloading or parsing)."""
+    now = time.time() if now is None else now
+    alive = server.zrangebyscore(keys.workers, now - STALE, "+inf")
+    busy = server.hgetall(keys.busy)
+    return {
+        w.decode(): busy.get(w, b"0") == b"1" for w in alive
+    }
+
+
+def new_worker_id() -> str:
+    """``host:pid:random`` — readable in reports, unique across machines."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# -- the shared frontier --------------------------------------------------------------------
+class RedisDupeFilter(RFPDupeFilter):
+    """scrapy-redis's Redis set of fingerprints with Scrapy's own fingerprints, never deleted
+    when one worker closes (the set belongs to the whole crawl)."""
+
+    def __init__(self, server: Any, key: str, debug: bool = False) -> None:
+        super().__init__(server, key, debug)
+
+    def request_fingerprint(self, request: Request) -> str:
+        return fingerprint(request).hex()
+
+    def close(self, reason: str = "") -> None:
+        """Keep the fingerprints: other workers still use them."""
+
+
+class RedisFrontier(Scheduler):
+    """scrapy-redis's scheduler for one crawl key: a shared priority queue and dupefilter.
+
+    Always persistent (closing one worker never flushes the crawl) and never blocking the
+    reactor (pops without a timeout; idle workers poll, see :class:`WorkerExtension`)."""
+
+    def __init__(self, server: Any, keys: CrawlKeys, stats: Any = None) -> None:
+        super().__init__(
+            server,
+            persist=True,
+            queue_key=keys.requests,
+            queue_cls="scrapy_redis.queue.PriorityQueue",
+            dupefilter=RedisDupeFilter(server, keys.seen),
+            dupefilter_key=keys.seen,
+        )
+        self.keys = keys
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisFrontier:
+        url = crawler.settings.get(REDIS_URL)
+        key = crawler.settings.get(CRAWL_KEY)
+        if not url or not key:
+            raise DistributedError("the Redis frontier needs VIGIE_REDIS_URL and VIGIE_CRAWL_KEY")
+        return cls(connect(url), CrawlKeys(key), crawler.stats)
+
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop(0)
+        if request is not None and self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return len(self.queue) > 0
+
+
+# -- launching: the spider's own start requests into the queue ------------------------------
+def seed(server: Any, keys: CrawlKeys, spider: Any) -> int:
+    """Run ``spider.start()`` (no engine, nothing fetched) and push its requests into the
+    crawl's queue through its dupefilter. Returns how many were queued."""
+    queue = PriorityQueue(server, spider, keys.requests)
+    seen = RedisDupeFilter(server, keys.seen)
+
+    async def collect() -> list[Any]:
+        return [out async for out in spider.start()]
+
+    pushed = 0
+    for out in asyncio.run(collect()):
+        if not isinstance(out, Request):
+            raise DistributedError(
+                f"{spider.name}.start() yielded {type(out).__name__}, not a request: "
+                "only requests can be shared through Redis"
+            )
+        if not out.dont_filter and seen.request_seen(out):
+            continue
+        queue.push(out)
+        pushed += 1
+    return pushed
+
+
+async def _no_start(self: Any) -> Any:
+    """A worker's start: nothing; every request comes from the shared queue."""
+    return
+    yield  # pragma: no cover - makes this an async generator
+
+
+def worker_spider_class(spider_cls: type) -> type:
+    """``spider_cls`` with an empty ``start()``: same name, callbacks and parsing."""
+    return type(f"{spider_cls.__name__}Worker", (spider_cls,), {"start": _no_start})
+
+
+# -- a worker in the crawl: heartbeats, idle exit --------------------------------------------
+class WorkerExtension:
+    """Keeps a worker's heartbeat in Redis and decides when it leaves the crawl: when the
+    shared queue stayed empty for ``idle_timeout`` seconds while no other worker was busy
+    (a busy worker may still add requests)."""
+
+    def __init__(
+        self, server: Any, keys: CrawlKeys, worker_id: str, idle_timeout: float,
+        crawler: Crawler | None = None,
+    ) -> None:
+        self.server = server
+        self.keys = keys
+        self.worker_id = worker_id
+        self.idle_timeout = idle_timeout
+        self.crawler = crawler
+        self._idle_since: float | None = None
+        self._loop: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerExtension:
+        url = crawler.settings.get(REDIS_URL)
+        key = crawler.settings.get(CRAWL_KEY)
+        if not url or not key:
+            raise NotConfigured("not a distributed worker")
+        worker = crawler.settings.get(WORKER_ID) or new_worker_id()
+        ext = cls(connect(url), CrawlKeys(key), worker,
+                  crawler.settings.getfloat(WORKER_IDLE, 10.0), crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        from twisted.internet import task
+
+        self.heartbeat()
+        self._loop = task.LoopingCall(self.heartbeat)
+        self._loop.start(HEARTBEAT, now=False)
+
+    def _busy(self) -> bool:
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is None:
+            return False
+        slot = engine.scraper.slot
+        return bool(engine.downloader.active) or (slot is not None and not slot.is_idle())
+
+    def heartbeat(self) -> None:
+        pipe = self.server.pipeline(transaction=False)
+        pipe.zadd(self.keys.workers, {self.worker_id: time.time()})
+        pipe.hset(self.keys.busy, self.worker_id, "1" if self._busy() else "0")
+        pipe.execute()
+        touch(self.server, self.keys)
+
+    def spider_idle(self) -> None:
+        """Stay while the crawl may still grow; leave after ``idle_timeout`` of nothing."""
+        now = time.monotonic()
+        queued = self.server.zcard(self.keys.requests)
+        others = {w: b for w, b in live_workers(self.server, self.keys).items()
+                  if w != self.worker_id}
+        if queued or any(others.values()):
+            self._idle_since = None
+        elif self._idle_since is None:
+            self._idle_since = now
+        if self._idle_since is not None and now - self._idle_since >= self.idle_timeout:
+            log.info("worker %s: the shared queue stayed empty for %.1f s, leaving",
+                     self.worker_id, now - self._idle_since)
+            return
+        self._poke_soon()
+        raise DontCloseSpider
+
+    def _poke_soon(self) -> None:
+        """Look at the queue again in :data:`POLL` s rather than at Scrapy's 5 s heartbeat.
+
+        Uses the engine's ``_slot.nextcall`` (no public way to ask for a scheduler poll)."""
+        from twisted.internet import reactor
+
+        def poke() -> None:
+            engine = self.crawler.engine if self.crawler is not None else None
+            slot = getattr(engine, "_slot", None)
+            if slot is not None and slot.closing is None:
+                slot.nextcall.schedule()
+
+        reactor.callLater(POLL, poke)  # type: ignore[attr-defined]
+
+    def spider_closed(self) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        pipe = self.server.pipeline(transaction=False)
+        pipe.zrem(self.keys.workers, self.worker_id)
+        pipe.hdel(self.keys.busy, self.worker_id)
+        pipe.execute()
+
+
+# -- politeness across workers ---------------------------------------------------------------
+# KEYS[1] = the domain's "next slot" key; ARGV = delay (s), ttl (s). Returns the wait in µs.
+_NEXT_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = math.max(now, nxt)
+local delay = math.floor(tonumber(ARGV[1]) * 1000000)
+redis.call('SET', KEYS[1], tostring(at + delay), 'EX', tonumber(ARGV[2]))
+return at - now
+"""
+
+
+class SharedDomainDelayMiddleware:
+    """Downloader middleware: before each request, take the domain's next free slot in Redis
+    (one every ``delay`` seconds for all workers together) and wait for it."""
+
+    def __init__(self, server: Any, keys: CrawlKeys, delay: float,
+                 crawler: Crawler | None = None) -> None:
+        self.keys = keys
+        self.delay = delay
+        self.crawler = crawler
+        self._script = server.register_script(_NEXT_SLOT)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedDomainDelayMiddleware:
+        url = crawler.settings.get(REDIS_URL)
+        key = crawler.settings.get(CRAWL_KEY)
+        delay = crawler.settings.getfloat(SHARED_DELAY, 0.0)
+        if not url or not key or delay <= 0:
+            raise NotConfigured("no shared per-domain delay")
+        return cls(connect(url), CrawlKeys(key), delay, crawler)
+
+    def wait_for(self, domain: str) -> float:
+        """Seconds to wait before this worker may send a request to ``domain``."""
+        micros = int(self._script(keys=[self.keys.throttle(domain)],
+                                  args=[self.delay, max(60, int(self.delay * 10))]))
+        return micros / 1_000_000
+
+    async def process_request(self, request: Request) -> None:
+        from urllib.parse import urlsplit
+
+        wait = self.wait_for(urlsplit(request.url).netloc)
+        if wait > 0:
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("vigie/shared_delay/waited_seconds", wait)
+            await asyncio.sleep(wait)
+        return None
+
+
+def queued_urls(server: Any, keys: CrawlKeys, spider: Any) -> Iterable[str]:
+    """The URLs waiting in the crawl's queue (for reports and tests; does not pop)."""
+    queue = PriorityQueue(server, spider, keys.requests)
+    for data in server.zrange(keys.requests, 0, -1):
+        yield queue._decode_request(data).url
