@@ -586,7 +586,7 @@ def scheduler_run() -> None:
     settings = _settings()
     _engine(settings).dispose()
     console.print("scheduler running (Ctrl+C to stop)")
-    run_service(settings.db_url, str(settings.data_dir.resolve()))
+    run_service(settings.db_url, str(settings.data_dir.resolve()), settings.redis_url)
 
 
 @db_app.command("upgrade")
