@@ -124,13 +124,16 @@ def worker(
     crawl: Annotated[
         str | None, typer.Option(help="Join this crawl key instead of the spider's current.")
     ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Wait this long (s) for a crawl to be enqueued (scheduler).")
+    ] = 0.0,
     progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = False,
 ) -> None:
     """Join the spider's distributed crawl (VIGIE_REDIS_URL): fetch, capture and store its
     pages until its queue stays empty; the last worker out closes the crawl."""
     from vigie.distributed import run_worker
 
-    run = run_worker(_settings(), spider, idle_timeout, progress, crawl)
+    run = run_worker(_settings(), spider, idle_timeout, progress, crawl, wait)
     console.print(
         f"worker run {run.id} ({run.status}): {run.pages_seen} pages, "
         f"{run.items_scraped} items, {run.errors_count} problems",

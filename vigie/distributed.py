@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -220,21 +221,33 @@ def scrapy_worker_settings(
     return s
 
 
+def wait_for_crawl(server: Any, spider: str, wait: float, poll: float = 0.5) -> str:
+    """The key of the spider's current open crawl, waiting up to ``wait`` seconds for one."""
+    deadline = time.monotonic() + wait
+    while True:
+        raw = server.get(dist.current_key(spider))
+        if raw is not None and not server.exists(dist.CrawlKeys(raw.decode()).closed):
+            return str(raw.decode())
+        if time.monotonic() >= deadline:
+            waited = f" within {wait:g} s" if wait else ""
+            raise CrawlError(f"no distributed crawl of {spider} is enqueued{waited} "
+                             f"(launch one with `vigie crawl {spider} --enqueue`)")
+        time.sleep(poll)
+
+
 def run_worker(
     settings: Settings, spider: str, idle_timeout: float = DEFAULT_IDLE, progress: bool = False,
-    crawl: str | None = None,
+    crawl: str | None = None, wait: float = 0.0,
 ) -> CrawlRun:
     """Join the current distributed crawl of ``spider`` (or the crawl key ``crawl``) until its
-    queue stays empty for ``idle_timeout`` seconds; returns this worker's CrawlRun."""
+    queue stays empty for ``idle_timeout`` seconds; returns this worker's CrawlRun.
+
+    ``wait``: seconds to wait for a crawl to be enqueued (by the scheduler) before giving up."""
     from scrapy.crawler import CrawlerProcess
 
     server = _redis(settings)
     if crawl is None:
-        raw = server.get(dist.current_key(spider))
-        if raw is None:
-            raise CrawlError(f"no distributed crawl of {spider} is enqueued "
-                             f"(launch one with `vigie crawl {spider} --enqueue`)")
-        crawl = raw.decode()
+        crawl = wait_for_crawl(server, spider, wait)
     keys = dist.CrawlKeys(crawl)
     meta = {k.decode(): v.decode() for k, v in server.hgetall(keys.meta).items()}
     if not meta or meta.get("spider") != spider:
@@ -296,7 +309,11 @@ def close_crawl(settings: Settings, server: Any, keys: dist.CrawlKeys) -> bool:
         return False
     if not server.set(keys.closed, datetime.now(UTC).isoformat(), nx=True, ex=dist.KEY_TTL):
         return False  # another worker closed it
-    launch_id = int(server.hget(keys.meta, "run_id"))
+    raw_id = server.hget(keys.meta, "run_id")
+    if raw_id is None:
+        log.error("crawl %s: its meta data expired; the launching run cannot be closed", keys.crawl)
+        return False
+    launch_id = int(raw_id)
     worker_runs = sorted(int(r) for r in server.smembers(keys.runs))
     engine = make_engine(settings.db_url)
     try:

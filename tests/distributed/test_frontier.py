@@ -3,6 +3,7 @@ the dupefilter, the shared per-domain delay, the scheduler enqueueing, clear ref
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -93,6 +94,10 @@ def test_refusals_are_clear(settings: Settings, redis_url: str, redis_client: An
         enqueue_crawl(_settings(settings, "redis://127.0.0.1:9/0"), launch)
     with pytest.raises(CrawlError, match="no distributed crawl of jobs is enqueued"):
         run_worker(_settings(settings, redis_url), "jobs")
+    started = time.monotonic()
+    with pytest.raises(CrawlError, match="enqueued within 0.6 s"):
+        run_worker(_settings(settings, redis_url), "jobs", wait=0.6)
+    assert time.monotonic() - started >= 0.6
 
 
 def test_redis_url_passwords_are_not_reported() -> None:
