@@ -63,7 +63,7 @@ SHARED_DELAY = "VIGIE_SHARED_DELAY"  # seconds between two requests to one domai
 
 KEY_TTL = 7 * 24 * 3600  # an abandoned crawl's keys vanish a week after its last activity
 HEARTBEAT = 1.0  # seconds between two heartbeats of a worker
-STALE = 10.0  # a worker without a heartbeat for this long is taken as dead
+STALE = 15.0  # a worker without a heartbeat for this long is taken as dead
 POLL = 0.25  # seconds between two looks at the shared queue while this worker is idle
 
 
@@ -108,13 +108,21 @@ class CrawlKeys:
     def closed(self) -> str:
         return self._k("closed")
 
+    @property
+    def seq(self) -> str:
+        return self._k("seq")
+
+    def inflight(self, worker: str) -> str:
+        """Requests ``worker`` popped and has not finished (put back if it dies)."""
+        return self._k(f"inflight:{worker}")
+
     def throttle(self, domain: str) -> str:
         return self._k(f"next:{domain}")
 
     def all(self) -> list[str]:
         """Every fixed key of the crawl (throttle keys expire on their own)."""
         return [self.requests, self.seen, self.meta, self.workers, self.busy, self.runs,
-                self.closed]
+                self.closed, self.seq]
 
 
 def current_key(spider: str) -> str:
@@ -170,6 +178,46 @@ def live_workers(server: Any, keys: CrawlKeys, now: float | None = None) -> dict
     }
 
 
+def requeue(server: Any, keys: CrawlKeys, worker: str) -> int:
+    """Put the requests ``worker`` held back into the crawl's queue; how many.
+
+    The worker's in-flight hash is first renamed (atomic: of two workers recovering the same
+    dead one, only one gets the entries)."""
+    import redis
+
+    source = keys.inflight(worker)
+    taken = f"{source}:requeue"
+    try:
+        server.rename(source, taken)
+    except redis.ResponseError:  # no such key: nothing held, or someone else took it
+        return 0
+    entries = server.hgetall(taken)
+    if entries:
+        mapping: dict[bytes, float] = {}
+        for value in entries.values():
+            score, data = value.split(b"|", 1)
+            mapping[data] = float(score)
+        server.zadd(keys.requests, mapping)
+    server.delete(taken)
+    return len(entries)
+
+
+def recover_dead(server: Any, keys: CrawlKeys, now: float | None = None) -> dict[str, int]:
+    """Workers without a heartbeat for :data:`STALE` seconds: their held requests go back in
+    the queue and they leave the worker list. Returns ``{worker: requests put back}``."""
+    now = time.time() if now is None else now
+    dead = [w.decode() for w in server.zrangebyscore(keys.workers, "-inf", now - STALE)]
+    recovered: dict[str, int] = {}
+    for worker in dead:
+        recovered[worker] = requeue(server, keys, worker)
+        server.zrem(keys.workers, worker)
+        server.hdel(keys.busy, worker)
+        if recovered[worker]:
+            log.warning("worker %s of crawl %s stopped answering: %d requests it held were "
+                        "put back in the queue", worker, keys.crawl, recovered[worker])
+    return recovered
+
+
 def new_worker_id() -> str:
     """``host:pid:random`` — readable in reports, unique across machines."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -190,13 +238,33 @@ class RedisDupeFilter(RFPDupeFilter):
         """Keep the fingerprints: other workers still use them."""
 
 
+# KEYS = requests zset, this worker's in-flight hash, sequence. Moves the first request of
+# the queue into the in-flight hash (as "score|data" under a new token); returns token, data.
+_POP_TO_INFLIGHT = """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #item == 0 then return false end
+redis.call('ZREM', KEYS[1], item[1])
+local token = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], token, item[2] .. '|' .. item[1])
+return {token, item[1]}
+"""
+INFLIGHT = "vigie_inflight"  # request.meta key: the token of a popped, unfinished request
+
+
 class RedisFrontier(Scheduler):
     """scrapy-redis's scheduler for one crawl key: a shared priority queue and dupefilter.
 
     Always persistent (closing one worker never flushes the crawl) and never blocking the
-    reactor (pops without a timeout; idle workers poll, see :class:`WorkerExtension`)."""
+    reactor (pops without a timeout; idle workers poll, see :class:`WorkerExtension`).
+    A popped request is moved, in one Redis script, into this worker's in-flight hash and
+    leaves it when its page has been parsed (:class:`InflightAckMiddleware`) or when it goes
+    back to the queue (retry, redirect): a worker killed mid-crawl loses nothing, another
+    worker puts what it held back in the queue (:func:`recover_dead`). A worker that stops
+    early (Ctrl+C, evidence error) puts its own back; one that ends normally drops the
+    leftovers (requests whose errback or a middleware ended them)."""
 
-    def __init__(self, server: Any, keys: CrawlKeys, stats: Any = None) -> None:
+    def __init__(self, server: Any, keys: CrawlKeys, worker_id: str = "",
+                 stats: Any = None) -> None:
         super().__init__(
             server,
             persist=True,
@@ -206,30 +274,56 @@ class RedisFrontier(Scheduler):
             dupefilter_key=keys.seen,
         )
         self.keys = keys
+        self.worker_id = worker_id or new_worker_id()
         self.stats = stats
+        self._pop = server.register_script(_POP_TO_INFLIGHT)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontier:
         url = crawler.settings.get(REDIS_URL)
         key = crawler.settings.get(CRAWL_KEY)
-        if not url or not key:
-            raise DistributedError("the Redis frontier needs VIGIE_REDIS_URL and VIGIE_CRAWL_KEY")
-        return cls(connect(url), CrawlKeys(key), crawler.stats)
+        worker = crawler.settings.get(WORKER_ID)
+        if not url or not key or not worker:
+            raise DistributedError("the Redis frontier needs VIGIE_REDIS_URL, VIGIE_CRAWL_KEY "
+                                   "and VIGIE_WORKER_ID")
+        return cls(connect(url), CrawlKeys(key), worker, crawler.stats)
 
     def enqueue_request(self, request: Request) -> bool:
+        token = request.meta.pop(INFLIGHT, None)  # a retry/redirect of a held request
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
         self.queue.push(request)
+        if token is not None:
+            self.ack(token)  # the work is back in the queue: no longer held here
         if self.stats is not None:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop(0)
-        if request is not None and self.stats is not None:
+        popped = self._pop(keys=[self.keys.requests, self.keys.inflight(self.worker_id),
+                                 self.keys.seq])
+        if not popped:
+            return None
+        token, data = popped
+        request = self.queue._decode_request(data)
+        request.meta[INFLIGHT] = int(token)
+        if self.stats is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def ack(self, token: int) -> None:
+        """The request ``token`` is done (its page parsed and its output queued/stored)."""
+        self.server.hdel(self.keys.inflight(self.worker_id), token)
+
+    def close(self, reason: str) -> None:
+        if reason == "finished":
+            self.server.delete(self.keys.inflight(self.worker_id))
+            return
+        back = requeue(self.server, self.keys, self.worker_id)
+        if back:
+            log.warning("worker %s closed early (%s): %d requests put back in the queue",
+                        self.worker_id, reason, back)
 
     def has_pending_requests(self) -> bool:
         return len(self.queue) > 0
@@ -320,8 +414,12 @@ class WorkerExtension:
         pipe = self.server.pipeline(transaction=False)
         pipe.zadd(self.keys.workers, {self.worker_id: time.time()})
         pipe.hset(self.keys.busy, self.worker_id, "1" if self._busy() else "0")
+        pipe.expire(self.keys.inflight(self.worker_id), KEY_TTL)
         pipe.execute()
         touch(self.server, self.keys)
+        recovered = sum(recover_dead(self.server, self.keys).values())
+        if recovered and self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("vigie/distributed/recovered_requests", recovered)
 
     def spider_idle(self) -> None:
         """Stay while the crawl may still grow; leave after ``idle_timeout`` of nothing."""
@@ -361,6 +459,36 @@ class WorkerExtension:
         pipe.zrem(self.keys.workers, self.worker_id)
         pipe.hdel(self.keys.busy, self.worker_id)
         pipe.execute()
+
+
+class InflightAckMiddleware:
+    """Spider middleware, outermost: once a page's callback output has all been handed on
+    (requests queued in Redis, items through the pipelines), its request leaves the worker's
+    in-flight hash."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> InflightAckMiddleware:
+        if not crawler.settings.get(CRAWL_KEY):
+            raise NotConfigured("not a distributed worker")
+        return cls(crawler)
+
+    def _ack(self, response: Any) -> None:
+        token = response.request.meta.get(INFLIGHT) if response.request is not None else None
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
+        if token is not None and isinstance(scheduler, RedisFrontier):
+            scheduler.ack(token)
+
+    def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterable[Any]:
+        yield from result
+        self._ack(response)
+
+    async def process_spider_output_async(self, response: Any, result: Any) -> Any:
+        async for out in result:
+            yield out
+        self._ack(response)
 
 
 # -- politeness across workers ---------------------------------------------------------------
@@ -411,10 +539,3 @@ class SharedDomainDelayMiddleware:
                 self.crawler.stats.inc_value("vigie/shared_delay/waited_seconds", wait)
             await asyncio.sleep(wait)
         return None
-
-
-def queued_urls(server: Any, keys: CrawlKeys, spider: Any) -> Iterable[str]:
-    """The URLs waiting in the crawl's queue (for reports and tests; does not pop)."""
-    queue = PriorityQueue(server, spider, keys.requests)
-    for data in server.zrange(keys.requests, 0, -1):
-        yield queue._decode_request(data).url

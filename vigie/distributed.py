@@ -30,7 +30,7 @@ from pipelines.items import mark_gone
 from pipelines.report import PARTIAL_LIMITS, RunReportExtension, check_expectations
 from spiders import distributed as dist
 from storage.db import make_engine, session_scope, upgrade
-from storage.models import CrawlRun, utcnow
+from storage.models import Capture, CrawlRun, Record, utcnow
 from vigie.crawl import CrawlError, Launch, Resume, scrapy_settings, start_run
 from vigie.errors import VigieError
 from vigie.settings import Settings
@@ -214,6 +214,10 @@ def scrapy_worker_settings(
     extensions["vigie.distributed.WorkerReportExtension"] = 500
     extensions["spiders.distributed.WorkerExtension"] = 510
     s.set("EXTENSIONS", extensions, priority="cmdline")
+    s.set("SPIDER_MIDDLEWARES", {
+        **s.getdict("SPIDER_MIDDLEWARES"),
+        "spiders.distributed.InflightAckMiddleware": 10,  # outermost: after all the output
+    }, priority="cmdline")
     s.set("DOWNLOADER_MIDDLEWARES", {
         **s.getdict("DOWNLOADER_MIDDLEWARES"),
         "spiders.distributed.SharedDomainDelayMiddleware": 700,
@@ -305,6 +309,7 @@ def _after_worker(settings: Settings, run_id: int) -> CrawlRun:
 def close_crawl(settings: Settings, server: Any, keys: dist.CrawlKeys) -> bool:
     """If the crawl is over (queue empty, no live worker), close it once: totals, expectations
     and gone ads on the launching run, keys retired. ``False`` if others still work."""
+    dist.recover_dead(server, keys)  # what dead workers held goes back in the queue first
     if server.zcard(keys.requests) or dist.live_workers(server, keys):
         return False
     if not server.set(keys.closed, datetime.now(UTC).isoformat(), nx=True, ex=dist.KEY_TTL):
@@ -338,11 +343,18 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
     notes: list[str] = []
     for run in runs:
         if run.status == "running":  # killed worker: nobody wrote its report
+            _count_from_rows(session, run)
             run.status = "failed"
             run.finished_at = utcnow()
-            run.report = {**(run.report or {}), "notes": ["worker died before its end"]}
+            run.report = {**(run.report or {}), "notes": [
+                "worker died before its end (pages and items counted from its captures)"]}
             session.add(run)
-            notes.append(f"worker run {run.id} died before its end: requests it held are lost")
+            notes.append(f"worker run {run.id} died before its end; the requests it held were "
+                         "put back in the queue and crawled by the other workers")
+        elif (run.report or {}).get("close_reason") not in (None, "finished"):
+            notes.append(f"worker run {run.id} stopped early "
+                         f"({run.report.get('close_reason')}); the requests it held were put "
+                         "back in the queue")
     items = sum(r.items_scraped for r in runs)
     spec = load_source(launch.spider)
     limited = bool((launch.args or {}).get("limit"))
@@ -350,10 +362,13 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
         items, None if limited else spec.expected.model_dump())
     notes += expect_notes
     problems = [p for r in runs for p in (r.report or {}).get("problems", [])]
-    ended_well = bool(runs) and all(
-        (r.report or {}).get("close_reason") == "finished" and r.status != "failed"
-        and not any((r.report or {}).get("limits", {}).get(k) for k in PARTIAL_LIMITS)
-        for r in runs)
+    # The frontier is drained and nothing a worker held was lost (dead or stopped workers'
+    # requests were put back and crawled), so only a limit can leave the source partly seen.
+    partial = [r.id for r in runs
+               if any((r.report or {}).get("limits", {}).get(k) for k in PARTIAL_LIMITS)]
+    if partial:
+        notes.append(f"worker runs {partial} hit a crawl limit: the source is only partly seen")
+    ended_well = bool(runs) and not partial
     complete = status == "finished" and ended_well and not limited
     now = utcnow()
     gone = None
@@ -364,10 +379,8 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
         gone = mark_gone(session, launch.spider, since, now, {u for u in unsure if u})
         if gone:
             notes.append(f"{gone} ads/listings of this source were not seen any more")
-    elif not ended_well:
-        status = "failed" if not runs else status
-        notes.append("not every worker ended normally: the crawl is not complete")
     if not runs:
+        status = "failed"
         notes.append("no worker joined this crawl")
     launch.status = status
     launch.finished_at = now
@@ -377,7 +390,7 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
     launch.errors_count = sum(r.errors_count for r in runs)
     launch.report = {
         **(launch.report or {}),
-        "close_reason": "finished" if ended_well else "workers_failed",
+        "close_reason": "finished" if runs else "no_worker",
         "complete": complete,
         "expected": spec.expected.model_dump(),
         "gone": gone,
@@ -389,3 +402,14 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
                         "pages_per_worker": {str(r.id): r.pages_seen for r in runs}},
     }
     session.add(launch)
+
+
+def _count_from_rows(session: Session, run: CrawlRun) -> None:
+    """Pages and items of a worker that died before writing its report, from its rows."""
+    from sqlalchemy import func
+
+    run.pages_seen = int(session.exec(
+        select(func.count()).select_from(Capture).where(Capture.run_id == run.id)).one())
+    run.items_scraped = int(session.exec(
+        select(func.count()).select_from(Record).join(Capture, Record.capture_id == Capture.id)
+        .where(Capture.run_id == run.id)).one())

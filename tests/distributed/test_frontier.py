@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.utils.request import fingerprint
 from sqlmodel import Session, select
 
@@ -138,3 +138,55 @@ def test_scheduler_enqueues_due_crawls_when_redis_is_configured(
     key = run.report["distributed"]["crawl_key"]
     assert redis_client.get(dist.current_key("jobs")) == key.encode()
     assert redis_client.zcard(dist.CrawlKeys(key).requests) == 1  # queued, not crawled here
+
+
+class _Board(Spider):
+    name = "jobs"
+
+    def parse_ad(self, response: Any) -> None:
+        """A callback, to check requests keep theirs through Redis."""
+
+
+def test_a_popped_request_is_held_until_done_and_never_lost(redis_client: Any) -> None:
+    keys = dist.CrawlKeys("jobs-9")
+    spider = _Board()
+    frontier = dist.RedisFrontier(redis_client, keys, "host:1:a")
+    frontier.open(spider)
+    for n in range(3):
+        assert frontier.enqueue_request(
+            Request(f"http://127.0.0.1:8800/jobs/ad-{n}.html", callback=spider.parse_ad))
+    assert not frontier.enqueue_request(Request("http://127.0.0.1:8800/jobs/ad-0.html"))
+    first = frontier.next_request()
+    second = frontier.next_request()
+    assert first is not None and second is not None
+    assert first.callback == spider.parse_ad
+    held = keys.inflight("host:1:a")
+    assert redis_client.hlen(held) == 2 and redis_client.zcard(keys.requests) == 1
+    frontier.ack(first.meta[dist.INFLIGHT])  # its page was parsed
+    assert redis_client.hlen(held) == 1
+    retry = second.replace(dont_filter=True)  # a retry goes back to the queue: released
+    assert frontier.enqueue_request(retry)
+    assert redis_client.hlen(held) == 0 and redis_client.zcard(keys.requests) == 2
+
+    third = frontier.next_request()
+    assert third is not None and redis_client.hlen(held) == 1
+    frontier.close("shutdown")  # stopped early: what it held goes back
+    assert redis_client.zcard(keys.requests) == 2 and not redis_client.exists(held)
+    frontier.next_request()
+    frontier.close("finished")  # a normal end drops leftovers (errback'd, ignored)
+    assert not redis_client.exists(held)
+
+
+def test_a_silent_worker_is_recovered_by_the_others(redis_client: Any) -> None:
+    keys = dist.CrawlKeys("jobs-10")
+    spider = _Board()
+    frontier = dist.RedisFrontier(redis_client, keys, "host:2:killed")
+    frontier.open(spider)
+    frontier.enqueue_request(Request("http://127.0.0.1:8800/jobs/ad-1.html"))
+    assert frontier.next_request() is not None
+    now = time.time()
+    redis_client.zadd(keys.workers, {"host:2:killed": now - dist.STALE - 1, "host:3:ok": now})
+    assert dist.recover_dead(redis_client, keys, now) == {"host:2:killed": 1}
+    assert redis_client.zcard(keys.requests) == 1
+    assert dist.live_workers(redis_client, keys, now) == {"host:3:ok": False}
+    assert dist.recover_dead(redis_client, keys, now) == {}  # recovered once
