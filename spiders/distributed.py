@@ -9,10 +9,11 @@ to Scrapy 2.19 and to Vigie's crawls:
   templates, arguments). So the launcher (:func:`seed`) iterates the spider's own ``start()``
   once and pushes those requests into the crawl's Redis queue; workers run the same spider
   with an empty ``start()`` (:func:`worker_spider_class`) and only pop from the queue.
-- **Per-crawl keys.** Every key holds the crawl key (``<spider>-<run id>`` of the launching
-  CrawlRun): ``vigie:crawl:<key>:requests`` (priority queue), ``:seen`` (fingerprints),
-  ``:meta`` (who launched it, why, with what arguments), ``:workers``/``:busy`` (heartbeats),
-  ``:runs`` (the workers' CrawlRun ids), ``:closed``; ``vigie:current:<spider>`` names the crawl
+- **Per-crawl keys.** Every key holds the crawl key (``<spider>-<run id>-<random>``, with
+  the launching CrawlRun's id): ``vigie:crawl:<key>:requests`` (priority queue), ``:seen``
+  (fingerprints), ``:meta`` (who launched it, why, with what arguments), ``:workers``/``:busy``
+  (heartbeats), ``:inflight:<worker>`` (requests a worker holds), ``:runs`` (the workers'
+  CrawlRun ids), ``:closed``; ``vigie:current:<spider>`` names the crawl
   workers join. A recrawl has a new key, so the previous run's fingerprints never block it;
   on top of that every key expires :data:`KEY_TTL` seconds after the last heartbeat or push,
   so an abandoned crawl does not stay in Redis forever.
@@ -131,8 +132,9 @@ def current_key(spider: str) -> str:
 
 
 def crawl_key(spider: str, run_id: int) -> str:
-    """A crawl's key: its spider and the id of the CrawlRun that launched it (unique)."""
-    return f"{spider}-{run_id}"
+    """A crawl's key: its spider, the id of the CrawlRun that launched it and a random part
+    (two databases sharing one Redis, or a database started afresh, reuse run ids)."""
+    return f"{spider}-{run_id}-{uuid.uuid4().hex[:6]}"
 
 
 def connect(url: str) -> Any:
@@ -462,33 +464,68 @@ class WorkerExtension:
 
 
 class InflightAckMiddleware:
-    """Spider middleware, outermost: once a page's callback output has all been handed on
-    (requests queued in Redis, items through the pipelines), its request leaves the worker's
-    in-flight hash."""
+    """Spider middleware, outermost: a page's request leaves the worker's in-flight hash once
+    its callback output has all been handed on (requests queued in Redis) AND every item it
+    yielded has left the item pipelines (``item_scraped``/``item_dropped``/``item_error``):
+    Scrapy runs pipelines concurrently with the rest of the output, so the end of the output
+    alone is too early (a worker killed then would lose the item)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._pending: dict[int, int] = {}  # token → items still in the pipelines
+        self._output_done: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> InflightAckMiddleware:
         if not crawler.settings.get(CRAWL_KEY):
             raise NotConfigured("not a distributed worker")
-        return cls(crawler)
+        mw = cls(crawler)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(mw.item_done, signal=signal)
+        return mw
 
-    def _ack(self, response: Any) -> None:
-        token = response.request.meta.get(INFLIGHT) if response.request is not None else None
+    @staticmethod
+    def _token(response: Any) -> int | None:
+        request = getattr(response, "request", None)
+        return request.meta.get(INFLIGHT) if request is not None else None
+
+    def _seen(self, response: Any, out: Any) -> None:
+        token = self._token(response)
+        if token is not None and not isinstance(out, Request):
+            self._pending[token] = self._pending.get(token, 0) + 1
+
+    def _finish_output(self, response: Any) -> None:
+        token = self._token(response)
+        if token is not None:
+            self._output_done.add(token)
+            self._maybe_ack(token)
+
+    def item_done(self, item: Any, response: Any = None, **kwargs: Any) -> None:
+        token = self._token(response)
+        if token is not None and token in self._pending:
+            self._pending[token] -= 1
+            self._maybe_ack(token)
+
+    def _maybe_ack(self, token: int) -> None:
+        if token not in self._output_done or self._pending.get(token, 0) > 0:
+            return
+        self._output_done.discard(token)
+        self._pending.pop(token, None)
         scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
-        if token is not None and isinstance(scheduler, RedisFrontier):
+        if isinstance(scheduler, RedisFrontier):
             scheduler.ack(token)
 
     def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterable[Any]:
-        yield from result
-        self._ack(response)
+        for out in result:
+            self._seen(response, out)
+            yield out
+        self._finish_output(response)
 
     async def process_spider_output_async(self, response: Any, result: Any) -> Any:
         async for out in result:
+            self._seen(response, out)
             yield out
-        self._ack(response)
+        self._finish_output(response)
 
 
 # -- politeness across workers ---------------------------------------------------------------

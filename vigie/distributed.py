@@ -327,8 +327,9 @@ def close_crawl(settings: Settings, server: Any, keys: dist.CrawlKeys) -> bool:
     finally:
         engine.dispose()
     server.delete(keys.requests, keys.seen, keys.workers, keys.busy)
-    if server.get(dist.current_key(keys.crawl.rsplit("-", 1)[0])) == keys.crawl.encode():
-        server.delete(dist.current_key(keys.crawl.rsplit("-", 1)[0]))
+    spider = (server.hget(keys.meta, "spider") or b"").decode()
+    if server.get(dist.current_key(spider)) == keys.crawl.encode():
+        server.delete(dist.current_key(spider))
     return True
 
 
@@ -355,7 +356,11 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
             notes.append(f"worker run {run.id} stopped early "
                          f"({run.report.get('close_reason')}); the requests it held were put "
                          "back in the queue")
-    items = sum(r.items_scraped for r in runs)
+    since = launch.started_at if launch.started_at.tzinfo else launch.started_at.replace(
+        tzinfo=UTC)
+    by_workers = sum(r.items_scraped for r in runs)
+    # Distinct records this crawl saw: a page re-crawled after a worker died counts once.
+    items = _records_seen(session, launch.spider, since)
     spec = load_source(launch.spider)
     limited = bool((launch.args or {}).get("limit"))
     status, expect_notes = check_expectations(
@@ -373,8 +378,6 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
     now = utcnow()
     gone = None
     if complete:
-        since = launch.started_at if launch.started_at.tzinfo else launch.started_at.replace(
-            tzinfo=UTC)
         unsure = {p.get("url") for p in problems if p.get("kind") not in ("http_404", "http_410")}
         gone = mark_gone(session, launch.spider, since, now, {u for u in unsure if u})
         if gone:
@@ -399,6 +402,7 @@ def _close_launch(session: Session, launch_id: int, worker_runs: list[int], key:
                      "covered": launch.pages_seen > launch.pages_blocked},
         "distributed": {**(launch.report or {}).get("distributed", {}),
                         "worker_runs": worker_runs,
+                        "items_scraped_by_workers": by_workers,
                         "pages_per_worker": {str(r.id): r.pages_seen for r in runs}},
     }
     session.add(launch)
@@ -413,3 +417,11 @@ def _count_from_rows(session: Session, run: CrawlRun) -> None:
     run.items_scraped = int(session.exec(
         select(func.count()).select_from(Record).join(Capture, Record.capture_id == Capture.id)
         .where(Capture.run_id == run.id)).one())
+
+
+def _records_seen(session: Session, source: str, since: datetime) -> int:
+    """How many records of ``source`` were seen since ``since`` (this crawl's items)."""
+    from sqlalchemy import func
+
+    return int(session.exec(select(func.count()).select_from(Record).where(
+        Record.source == source, Record.last_seen >= since)).one())

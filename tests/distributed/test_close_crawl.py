@@ -53,6 +53,9 @@ def _crawl_with_workers(settings: Settings, redis_client: Any,
         session.add(Record(kind="job_ad", source="jobs", url=f"{NOWHERE}/jobs/old.html",
                            capture_id=capture.id, fingerprint="old-ad", first_seen=before,
                            last_seen=before))
+        for n in range(sum(state["items"] for state in workers)):  # what the workers saw
+            session.add(Record(kind="job_ad", source="jobs", url=f"{NOWHERE}/jobs/{n}.html",
+                               capture_id=capture.id, fingerprint=f"ad-{n}"))
     engine.dispose()
     return enqueued.run_id, ids, keys
 

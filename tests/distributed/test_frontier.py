@@ -33,7 +33,7 @@ def test_each_crawl_has_its_own_keys_so_a_recrawl_is_not_blocked(
     s = _settings(settings, redis_url)
     launch = Launch("jobs", "weekly board check", {"base_url": NOWHERE}, "CASE-1")
     first = enqueue_crawl(s, launch)
-    assert first.crawl_key == f"jobs-{first.run_id}"
+    assert first.crawl_key.startswith(f"jobs-{first.run_id}-")
     assert first.seeded == 1
     keys = dist.CrawlKeys(first.crawl_key)
     assert redis_client.get(dist.current_key("jobs")) == first.crawl_key.encode()

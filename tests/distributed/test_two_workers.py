@@ -6,6 +6,7 @@ some, and the records equal those of a single-process ``vigie crawl`` of the sam
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -46,7 +47,7 @@ def _records(data_dir: Path) -> set[tuple[str, str, str]]:
 
 
 def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
-                                           redis_url: str) -> None:
+                                           redis_url: str, redis_client: object) -> None:
     data = tmp_path / "distributed"
     env = crawl_env(data, VIGIE_REDIS_URL=redis_url)
     board.requests.reset()
@@ -55,7 +56,9 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
                "--enqueue", "-a", f"base_url={board.url}"),
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr[-3000:]
-    assert "distributed crawl jobs-1 enqueued with 1 start requests" in launched.stdout
+    key = re.search(r"distributed crawl (jobs-1-[0-9a-f]{6}) enqueued with 1 start requests",
+                    launched.stdout)
+    assert key is not None, launched.stdout
     assert board.requests.total() == 0  # launching fetches nothing
 
     started = time.monotonic()
@@ -89,7 +92,7 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
         assert run.launched_by == "worker"
         assert (run.purpose, run.case_ref) == ("distributed test", "T-6")
         assert run.status == "finished"
-        assert run.report["distributed"]["crawl_key"] == "jobs-1"
+        assert run.report["distributed"]["crawl_key"] == key.group(1)
     per_worker = {run.id: sum(1 for c in captures if c.run_id == run.id) for run in worker_runs}
     assert all(n > 0 for n in per_worker.values()), per_worker  # both workers fetched pages
     assert len({c.url for c in captures}) == len(captures)  # no page archived twice
