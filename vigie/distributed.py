@@ -212,15 +212,15 @@ def scrapy_worker_settings(
     extensions = dict(s.getdict("EXTENSIONS"))
     extensions["pipelines.report.RunReportExtension"] = None
     extensions["vigie.distributed.WorkerReportExtension"] = 500
-    extensions["spiders.distributed.WorkerExtension"] = 510
+    extensions["spiders.distributed_worker.WorkerExtension"] = 510
     s.set("EXTENSIONS", extensions, priority="cmdline")
     s.set("SPIDER_MIDDLEWARES", {
         **s.getdict("SPIDER_MIDDLEWARES"),
-        "spiders.distributed.InflightAckMiddleware": 10,  # outermost: after all the output
+        "spiders.distributed_worker.InflightAckMiddleware": 10,  # outermost: after all the output
     }, priority="cmdline")
     s.set("DOWNLOADER_MIDDLEWARES", {
         **s.getdict("DOWNLOADER_MIDDLEWARES"),
-        "spiders.distributed.SharedDomainDelayMiddleware": 700,
+        "spiders.distributed_worker.SharedDomainDelayMiddleware": 700,
     }, priority="cmdline")
     return s
 

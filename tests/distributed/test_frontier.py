@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from scheduler.runner import crawl_command, run_scheduled_crawl
 from scheduler.service import make_scheduler, sync_jobs
 from spiders import distributed as dist
+from spiders.distributed_worker import SharedDomainDelayMiddleware
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Schedule
 from vigie.crawl import CrawlError, Launch
@@ -78,8 +79,8 @@ def test_dupefilter_uses_scrapy_fingerprints_and_outlives_one_worker(redis_clien
 
 def test_shared_delay_spaces_one_domain_across_workers(redis_client: Any) -> None:
     keys = dist.CrawlKeys("jobs-7")
-    worker_a = dist.SharedDomainDelayMiddleware(redis_client, keys, 0.5)
-    worker_b = dist.SharedDomainDelayMiddleware(redis_client, keys, 0.5)
+    worker_a = SharedDomainDelayMiddleware(redis_client, keys, 0.5)
+    worker_b = SharedDomainDelayMiddleware(redis_client, keys, 0.5)
     assert worker_a.wait_for("board.example") == 0
     assert 0.4 < worker_b.wait_for("board.example") <= 0.5
     assert 0.9 < worker_a.wait_for("board.example") <= 1.0
