@@ -26,8 +26,10 @@ def crawl_command(
     launched_by: str = "schedule",
     case_ref: str | None = None,
     progress: bool = False,
+    enqueue: bool = False,
 ) -> list[str]:
-    """The argument vector of a ``vigie crawl`` child process (no shell involved)."""
+    """The argument vector of a ``vigie crawl`` child process (no shell involved);
+    ``enqueue``: launch a distributed crawl into Redis for ``vigie worker`` processes."""
     cmd = [
         sys.executable,
         "-m",
@@ -42,15 +44,21 @@ def crawl_command(
     ]
     if case_ref:
         cmd += ["--case", case_ref]
+    if enqueue:
+        cmd.append("--enqueue")
     for key, value in sorted(args.items()):
         cmd += ["-a", f"{key}={value}"]
     return cmd
 
 
 def run_scheduled_crawl(
-    schedule_id: int, db_url: str, data_dir: str, time_limit: int = 6 * 3600
+    schedule_id: int, db_url: str, data_dir: str, time_limit: int = 6 * 3600,
+    redis_url: str | None = None,
 ) -> int:
-    """Job function called by APScheduler (by reference, so it survives restarts)."""
+    """Job function called by APScheduler (by reference, so it survives restarts).
+
+    With ``redis_url`` (``VIGIE_REDIS_URL``) the due crawl is enqueued for the workers
+    (``vigie crawl --enqueue``, which returns at once) instead of run here."""
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
@@ -59,10 +67,13 @@ def run_scheduled_crawl(
                 log.warning("schedule %s is gone or disabled; nothing run", schedule_id)
                 return 0
             cmd = crawl_command(
-                schedule.spider, schedule.purpose or "scheduled crawl", dict(schedule.args or {})
+                schedule.spider, schedule.purpose or "scheduled crawl", dict(schedule.args or {}),
+                enqueue=bool(redis_url),
             )
             spider = schedule.spider
         env = {**os.environ, "VIGIE_DATA_DIR": data_dir, "VIGIE_DATABASE_URL": db_url}
+        if redis_url:
+            env["VIGIE_REDIS_URL"] = redis_url
         log.info("schedule %s: starting %s", schedule_id, spider)
         try:
             done = subprocess.run(

@@ -51,8 +51,12 @@ def make_scheduler(db_url: str, blocking: bool = True) -> BaseScheduler:
     )
 
 
-def sync_jobs(scheduler: BaseScheduler, db_url: str, data_dir: str) -> int:
-    """Add/refresh a job per enabled schedule; remove jobs of deleted/disabled ones."""
+def sync_jobs(
+    scheduler: BaseScheduler, db_url: str, data_dir: str, redis_url: str | None = None
+) -> int:
+    """Add/refresh a job per enabled schedule; remove jobs of deleted/disabled ones.
+
+    ``redis_url``: due crawls are enqueued into Redis for ``vigie worker`` processes."""
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
@@ -66,7 +70,9 @@ def sync_jobs(scheduler: BaseScheduler, db_url: str, data_dir: str) -> int:
     for job_id, schedule in wanted.items():
         trigger = parse_cron(schedule.cron)
         existing = scheduler.get_job(job_id)
-        if existing is not None and str(existing.trigger) == str(trigger):
+        kwargs = {"redis_url": redis_url} if redis_url else {}
+        if (existing is not None and str(existing.trigger) == str(trigger)
+                and dict(existing.kwargs) == kwargs):
             continue
         scheduler.add_job(
             run_scheduled_crawl,
@@ -74,6 +80,7 @@ def sync_jobs(scheduler: BaseScheduler, db_url: str, data_dir: str) -> int:
             id=job_id,
             name=f"{schedule.spider} ({schedule.cron})",
             args=[schedule.id, db_url, data_dir],
+            kwargs=kwargs,
             replace_existing=True,
         )
     return len(wanted)
@@ -98,10 +105,10 @@ def add_retention_job(scheduler: BaseScheduler, db_url: str, data_dir: str) -> N
     )
 
 
-def run_service(db_url: str, data_dir: str) -> None:
-    """Run until interrupted."""
+def run_service(db_url: str, data_dir: str, redis_url: str | None = None) -> None:
+    """Run until interrupted (with ``redis_url``, due crawls are enqueued, not run)."""
     scheduler = make_scheduler(db_url, blocking=True)
-    count = sync_jobs(scheduler, db_url, data_dir)
+    count = sync_jobs(scheduler, db_url, data_dir, redis_url)
     # The sync job holds a live object, so it lives in the memory store, not the database.
     scheduler.add_job(
         sync_jobs,
@@ -109,7 +116,7 @@ def run_service(db_url: str, data_dir: str) -> None:
         minutes=1,
         id="vigie-sync",
         jobstore="memory",
-        args=[scheduler, db_url, data_dir],
+        args=[scheduler, db_url, data_dir, redis_url],
         replace_existing=True,
     )
     add_retention_job(scheduler, db_url, data_dir)

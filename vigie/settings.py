@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         60, ge=1, description="A review UI session ends after this many minutes without a request."
     )
     retention_days: int = Field(365, description="Default retention of uncited captures/records.")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:port/db) of the shared crawl frontier: with it, "
+        "`vigie crawl --enqueue` seeds a distributed crawl, `vigie worker` processes share it "
+        "and the scheduler enqueues due crawls instead of running them.",
+    )
 
     @field_validator("secret_key")
     @classmethod
