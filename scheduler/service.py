@@ -7,12 +7,16 @@ this scheduler, and the crawl's lease keeps any other process (a second schedule
 ``vigie crawl``) from running the same crawl at once. After a downtime, the runs missed are
 coalesced into one, run if the scheduler is back within the grace time, and otherwise
 recorded as a ``skipped`` CrawlRun saying why — as is a run refused because the previous one
-of the same schedule is still going.
+of the same schedule is still going. Only one scheduler is active per database: another one
+started on it waits as a standby and takes over when the active one dies.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import time
 from datetime import UTC, datetime
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
@@ -21,9 +25,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler import SchedulerError
+from scheduler.lease import DEFAULT_TTL, Heartbeat, Lease, LeaseBusy
 from scheduler.runner import (
     DEFAULT_TIME_LIMIT,
     KILL_GRACE,
@@ -174,28 +180,59 @@ def sync_all(
     return sync_jobs(scheduler, db_url, data_dir, time_limit)
 
 
+SERVICE = "scheduler"  # the lease of the active scheduler service
+
+
+def wait_for_leadership(engine: Engine, ttl: int) -> Lease:
+    """Take the scheduler service's lease, waiting as a standby while another scheduler
+    process holds it (it is taken over at once when that process died on this host, after
+    ``ttl`` seconds without a heartbeat when it ran elsewhere)."""
+    lease = Lease(engine, SERVICE, {}, ttl=ttl)
+    waiting = False
+    while True:
+        try:
+            lease.acquire()
+        except LeaseBusy as busy:
+            if not waiting:
+                log.warning("standby: another scheduler is active (%s)", busy.holder.owner)
+                waiting = True
+            time.sleep(ttl / 3)
+            continue
+        log.info("scheduler lease taken%s", " (standby no more)" if waiting else "")
+        return lease
+
+
 def run_service(
     db_url: str,
     data_dir: str,
     time_limit: int = DEFAULT_TIME_LIMIT,
     misfire_grace: int = MISFIRE_GRACE,
+    lease_seconds: int = DEFAULT_TTL,
 ) -> None:
-    """Run until interrupted.
+    """Run until interrupted; one active scheduler per database, others wait as standbys.
 
     The jobs are brought in line with the schedules by a job that runs at once and then
     every minute — not before the scheduler starts: a scheduler not started yet sees none
     of its stored jobs, and replacing them would drop the runs missed while it was down."""
-    scheduler = make_scheduler(db_url, blocking=True, misfire_grace=misfire_grace)
-    # The sync job holds a live object, so it lives in the memory store, not the database.
-    scheduler.add_job(
-        sync_all,
-        "interval",
-        minutes=1,
-        id="vigie-sync",
-        jobstore="memory",
-        args=[scheduler, db_url, data_dir, time_limit],
-        next_run_time=datetime.now(UTC),
-        replace_existing=True,
-    )
-    log.info("scheduler starting at %s", datetime.now(UTC))
-    scheduler.start()
+    engine = make_engine(db_url)
+    lease = wait_for_leadership(engine, lease_seconds)
+    try:
+        scheduler = make_scheduler(db_url, blocking=True, misfire_grace=misfire_grace)
+        # The sync job holds a live object, so it lives in the memory store, not the database.
+        scheduler.add_job(
+            sync_all,
+            "interval",
+            minutes=1,
+            id="vigie-sync",
+            jobstore="memory",
+            args=[scheduler, db_url, data_dir, time_limit],
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+        )
+        log.info("scheduler starting at %s", datetime.now(UTC))
+        # Lease lost (this process was presumed dead): stop, as Ctrl+C would.
+        with Heartbeat(lease, on_lost=lambda: os.kill(os.getpid(), signal.SIGINT)):
+            scheduler.start()
+    finally:
+        lease.release()
+        engine.dispose()

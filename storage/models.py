@@ -299,7 +299,8 @@ class CrawlLease(SQLModel, table=True):
     two processes — two schedulers, a scheduler and an analyst — run the same crawl at once.
     Taken atomically (insert, or a compare-and-set update of an expired row), renewed by a
     heartbeat, deleted at the end; a row whose ``expires_at`` passed, or whose owner process
-    is gone, may be taken over (see :mod:`scheduler.lease`)."""
+    is gone, may be taken over (see :mod:`scheduler.lease`). The active scheduler service
+    holds one too (spider ``scheduler``), so that a second one waits as a standby."""
 
     key: str = Field(primary_key=True)  # "<spider>:<hash of its arguments>"
     spider: str = Field(index=True)

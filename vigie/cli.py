@@ -551,10 +551,12 @@ def scheduler_run() -> None:
 
     settings = _settings()
     _engine(settings).dispose()
-    console.print("scheduler running (Ctrl+C to stop)")
+    console.print("scheduler running (Ctrl+C to stop); while another scheduler is active on "
+                  "this database, this one waits as its standby")
     run_service(settings.db_url, str(settings.data_dir.resolve()),
                 time_limit=settings.crawl_time_limit,
-                misfire_grace=settings.scheduler_misfire_grace)
+                misfire_grace=settings.scheduler_misfire_grace,
+                lease_seconds=settings.crawl_lease_seconds)
 
 
 @db_app.command("upgrade")

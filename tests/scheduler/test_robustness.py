@@ -1,5 +1,8 @@
 """The scheduler under faults, with real processes, a real APScheduler and the demo web:
 
+- a second `vigie scheduler` on the same database waits as a standby and takes over at once
+  when the active one is SIGKILLed;
+
 - the ``vigie scheduler`` process SIGKILLed and started again keeps its job, and the runs it
   missed meanwhile are coalesced into one run (within the grace time);
 - a run missed beyond the grace time is recorded as a skipped CrawlRun saying why;
@@ -230,3 +233,43 @@ def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, 
     with Session(engine) as session:
         again = session.exec(select(Capture).where(Capture.run_id == second.id)).all()
     assert again == []  # the four pages were replayed from the evidence, not fetched again
+
+
+def _pid_of(holder: Any) -> int | None:
+    return int(holder.owner.split(":")[1]) if holder is not None else None
+
+
+def test_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(
+    settings, engine, tmp_path
+):
+    env = _env(settings, VIGIE_CRAWL_LEASE_SECONDS="3")
+    key = crawl_key("scheduler", {})
+    logs = tmp_path / "second.log"
+
+    def start(log_to: Any) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=log_to,
+                                start_new_session=True)
+
+    first = start(subprocess.DEVNULL)
+    with open(logs, "wb") as log_file:
+        second = None
+        try:
+            _wait("the first scheduler's lease",
+                  lambda: _pid_of(read_holder(engine, key)) == first.pid)
+            second = start(log_file)
+            _wait("the second scheduler to stand by",
+                  lambda: "standby: another scheduler is active" in logs.read_text())
+            time.sleep(2)  # several of its attempts, each refused
+            assert _pid_of(read_holder(engine, key)) == first.pid
+            _wait("the first scheduler's jobs", lambda: _stored_job(engine, "vigie-retention"))
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+            _wait("the standby to take over",
+                  lambda: _pid_of(read_holder(engine, key)) == second.pid, timeout=30)
+            assert second.poll() is None
+        finally:
+            for proc in (first, second):
+                if proc is not None and proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=30)
