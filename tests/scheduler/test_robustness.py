@@ -1,8 +1,7 @@
 """The scheduler under faults, with real processes, a real APScheduler and the demo web:
 
-- a second `vigie scheduler` on the same database waits as a standby and takes over at once
+- a second ``vigie scheduler`` on the same database waits as a standby and takes over at once
   when the active one is SIGKILLed;
-
 - the ``vigie scheduler`` process SIGKILLed and started again keeps its job, and the runs it
   missed meanwhile are coalesced into one run (within the grace time);
 - a run missed beyond the grace time is recorded as a skipped CrawlRun saying why;
