@@ -41,8 +41,10 @@ def crawl_command(
     case_ref: str | None = None,
     progress: bool = False,
     resume: bool = False,
+    enqueue: bool = False,
 ) -> list[str]:
-    """The argument vector of a ``vigie crawl`` child process (no shell involved)."""
+    """The argument vector of a ``vigie crawl`` child process (no shell involved);
+    ``enqueue``: launch a distributed crawl into Redis for ``vigie worker`` processes."""
     cmd = [
         sys.executable,
         "-m",
@@ -59,6 +61,8 @@ def crawl_command(
         cmd.append("--resume")
     if case_ref:
         cmd += ["--case", case_ref]
+    if enqueue:
+        cmd.append("--enqueue")
     for key, value in sorted(args.items()):
         cmd += ["-a", f"{key}={value}"]
     return cmd
@@ -74,8 +78,10 @@ class DueCrawl:
     args: dict[str, str] = field(default_factory=dict)
     time_limit: int = DEFAULT_TIME_LIMIT
 
-    def command(self) -> list[str]:
-        return crawl_command(self.spider, self.purpose, self.args, resume=True)
+    def command(self, enqueue: bool = False) -> list[str]:
+        """Run here (continuing the schedule's interrupted crawl, if any), or enqueue."""
+        return crawl_command(self.spider, self.purpose, self.args, resume=not enqueue,
+                             enqueue=enqueue)
 
 
 def load_due(engine: Engine, schedule_id: int, default_limit: int) -> DueCrawl | None:
@@ -99,32 +105,43 @@ def run_scheduled_crawl(
     data_dir: str,
     time_limit: int = DEFAULT_TIME_LIMIT,
     kill_grace: int = KILL_GRACE,
+    redis_url: str | None = None,
 ) -> int:
     """Job function called by APScheduler (by reference, so it survives restarts).
-    ``time_limit`` is the installation default; a schedule's own limit wins."""
+    ``time_limit`` is the installation default; a schedule's own limit wins.
+
+    With ``redis_url`` (``VIGIE_REDIS_URL``) the due crawl is enqueued for the workers
+    (``vigie crawl --enqueue``, which returns at once) instead of run here."""
     engine = make_engine(db_url)
     try:
         due = load_due(engine, schedule_id, time_limit)
         if due is None:
             log.warning("schedule %s is gone or disabled; nothing run", schedule_id)
             return 0
-        return launch_crawl(engine, due, db_url, data_dir, kill_grace)
+        return launch_crawl(engine, due, db_url, data_dir, kill_grace, redis_url)
     finally:
         engine.dispose()
 
 
 def launch_crawl(
-    engine: Engine, due: DueCrawl, db_url: str, data_dir: str, kill_grace: int = KILL_GRACE
+    engine: Engine,
+    due: DueCrawl,
+    db_url: str,
+    data_dir: str,
+    kill_grace: int = KILL_GRACE,
+    redis_url: str | None = None,
 ) -> int:
     """Run ``due`` as a child process, at most ``due.time_limit`` seconds: then SIGTERM
     (Scrapy stops gracefully and writes its report), SIGKILL after ``kill_grace`` seconds,
-    and the run is marked as killed with the reason. Returns the child's exit code (-1 when
-    killed)."""
+    and the run is marked as killed with the reason. With ``redis_url`` the child only
+    enqueues the crawl for the workers. Returns the child's exit code (-1 when killed)."""
     env = {**os.environ, "VIGIE_DATA_DIR": data_dir, "VIGIE_DATABASE_URL": db_url}
+    if redis_url:
+        env["VIGIE_REDIS_URL"] = redis_url
     before = _last_run_id(engine)
     log.info("schedule %s: starting %s", due.schedule_id, due.spider)
     child = subprocess.Popen(
-        due.command(),
+        due.command(enqueue=bool(redis_url)),
         env=env,
         start_new_session=True,  # its own process group: signals reach it and only it
         stdout=subprocess.DEVNULL,

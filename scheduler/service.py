@@ -114,10 +114,13 @@ def sync_jobs(
     scheduler: BaseScheduler,
     db_url: str,
     data_dir: str,
+    redis_url: str | None = None,
     time_limit: int = DEFAULT_TIME_LIMIT,
     kill_grace: int = KILL_GRACE,
 ) -> int:
     """Add/refresh a job per enabled schedule; remove jobs of deleted/disabled ones.
+
+    ``redis_url``: due crawls are enqueued into Redis for ``vigie worker`` processes;
     ``time_limit``: the default for schedules without their own; ``kill_grace``: seconds
     between SIGTERM and SIGKILL of a crawl over its limit."""
     engine = make_engine(db_url)
@@ -133,11 +136,13 @@ def sync_jobs(
     for job_id, schedule in wanted.items():
         trigger = parse_cron(schedule.cron)
         args = [schedule.id, db_url, data_dir, time_limit, kill_grace]
+        kwargs = {"redis_url": redis_url} if redis_url else {}
         existing = scheduler.get_job(job_id)
         if (
             existing is not None
             and str(existing.trigger) == str(trigger)
             and list(existing.args) == args
+            and dict(existing.kwargs) == kwargs
         ):
             continue  # unchanged: keep its next run time (a restart must not lose it)
         scheduler.add_job(
@@ -146,6 +151,7 @@ def sync_jobs(
             id=job_id,
             name=f"{schedule.spider} ({schedule.cron})",
             args=args,
+            kwargs=kwargs,
             replace_existing=True,
         )
     return len(wanted)
@@ -171,13 +177,17 @@ def add_retention_job(scheduler: BaseScheduler, db_url: str, data_dir: str) -> N
 
 
 def sync_all(
-    scheduler: BaseScheduler, db_url: str, data_dir: str, time_limit: int = DEFAULT_TIME_LIMIT
+    scheduler: BaseScheduler,
+    db_url: str,
+    data_dir: str,
+    redis_url: str | None = None,
+    time_limit: int = DEFAULT_TIME_LIMIT,
 ) -> int:
     """The service's periodic job (first run at start): the schedules' jobs, and the daily
     retention purge if it is not in the store yet."""
     if scheduler.get_job(RETENTION_JOB) is None:
         add_retention_job(scheduler, db_url, data_dir)
-    return sync_jobs(scheduler, db_url, data_dir, time_limit)
+    return sync_jobs(scheduler, db_url, data_dir, redis_url, time_limit)
 
 
 SERVICE = "scheduler"  # the lease of the active scheduler service
@@ -205,11 +215,13 @@ def wait_for_leadership(engine: Engine, ttl: int) -> Lease:
 def run_service(
     db_url: str,
     data_dir: str,
+    redis_url: str | None = None,
     time_limit: int = DEFAULT_TIME_LIMIT,
     misfire_grace: int = MISFIRE_GRACE,
     lease_seconds: int = DEFAULT_TTL,
 ) -> None:
     """Run until interrupted; one active scheduler per database, others wait as standbys.
+    With ``redis_url``, due crawls are enqueued for ``vigie worker`` processes, not run.
 
     The jobs are brought in line with the schedules by a job that runs at once and then
     every minute — not before the scheduler starts: a scheduler not started yet sees none
@@ -225,7 +237,7 @@ def run_service(
             minutes=1,
             id="vigie-sync",
             jobstore="memory",
-            args=[scheduler, db_url, data_dir, time_limit],
+            args=[scheduler, db_url, data_dir, redis_url, time_limit],
             next_run_time=datetime.now(UTC),
             replace_existing=True,
         )

@@ -74,11 +74,28 @@ def crawl(
             "pages already archived are replayed from the evidence, not fetched again."
         ),
     ] = False,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            help="Launch a distributed crawl instead (needs VIGIE_REDIS_URL): record the run, "
+            "push the start requests into Redis and return; `vigie worker SPIDER` crawls it."
+        ),
+    ] = False,
 ) -> None:
     """Run one spider; the run, its purpose and its report are stored."""
     from vigie.crawl import Launch, parse_spider_args, run_crawl
 
     launch = Launch(spider, purpose, parse_spider_args(arg or []), case, launched_by, user)
+    if enqueue:
+        from vigie.distributed import enqueue_crawl
+
+        queued = enqueue_crawl(_settings(), launch)
+        console.print(
+            f"run {queued.run_id}: distributed crawl {queued.crawl_key} enqueued with "
+            f"{queued.seeded} start requests; start workers with `vigie worker {spider}`",
+            markup=False,
+        )
+        return
     run = run_crawl(_settings(), launch, progress=progress, resume=resume)
     report = run.report or {}
     console.print(
@@ -98,6 +115,34 @@ def crawl(
         raise typer.Exit(3)
     if run.status == "skipped":  # the same crawl runs elsewhere: EX_TEMPFAIL, try later
         raise typer.Exit(75)
+
+
+@app.command()
+def worker(
+    spider: Annotated[str, typer.Argument(help="Spider whose distributed crawl to join.")],
+    idle_timeout: Annotated[
+        float, typer.Option(help="Leave once the shared queue stayed empty this long (s).")
+    ] = 10.0,
+    crawl: Annotated[
+        str | None, typer.Option(help="Join this crawl key instead of the spider's current.")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Wait this long (s) for a crawl to be enqueued (scheduler).")
+    ] = 0.0,
+    progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = False,
+) -> None:
+    """Join the spider's distributed crawl (VIGIE_REDIS_URL): fetch, capture and store its
+    pages until its queue stays empty; the last worker out closes the crawl."""
+    from vigie.distributed import run_worker
+
+    run = run_worker(_settings(), spider, idle_timeout, progress, crawl, wait)
+    console.print(
+        f"worker run {run.id} ({run.status}): {run.pages_seen} pages, "
+        f"{run.items_scraped} items, {run.errors_count} problems",
+        markup=False,
+    )
+    if run.status == "failed":
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -553,7 +598,7 @@ def scheduler_run() -> None:
     _engine(settings).dispose()
     console.print("scheduler running (Ctrl+C to stop); while another scheduler is active on "
                   "this database, this one waits as its standby")
-    run_service(settings.db_url, str(settings.data_dir.resolve()),
+    run_service(settings.db_url, str(settings.data_dir.resolve()), settings.redis_url,
                 time_limit=settings.crawl_time_limit,
                 misfire_grace=settings.scheduler_misfire_grace,
                 lease_seconds=settings.crawl_lease_seconds)

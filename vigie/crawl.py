@@ -144,8 +144,8 @@ def find_resume(session: Session, spider: str, before: int) -> Resume | None:
     alive = live_runs(session, spider)  # running now elsewhere (another crawl's lease)
     chain: list[CrawlRun] = []
     for run in recent:
-        if run.id in alive:
-            continue
+        if run.id in alive or "distributed" in (run.report or {}):
+            continue  # running elsewhere, or a Redis crawl's (its workers recover it)
         if run.id is None or not _interrupted(run):
             break
         chain.append(run)

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         description="A scheduled run missed (scheduler down) is still run if the scheduler is "
         "back within this many seconds; later, it is recorded as skipped.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:port/db) of the shared crawl frontier: with it, "
+        "`vigie crawl --enqueue` seeds a distributed crawl, `vigie worker` processes share it "
+        "and the scheduler enqueues due crawls instead of running them.",
+    )
 
     @field_validator("secret_key")
     @classmethod
