@@ -113,6 +113,8 @@ def crawl(
         )
     if run.status == "failed":
         raise typer.Exit(3)
+    if run.status == "skipped":  # the same crawl runs elsewhere: EX_TEMPFAIL, try later
+        raise typer.Exit(75)
 
 
 @app.command()
@@ -546,6 +548,10 @@ def schedule_add(
     cron: Annotated[str, typer.Option(help='Five-field cron expression (UTC), e.g. "0 3 * * *".')],
     purpose: Annotated[str, typer.Option(help="Why this crawl runs (recorded).")],
     arg: Annotated[list[str] | None, typer.Option("-a", help="Spider argument key=value.")] = None,
+    time_limit: Annotated[int | None, typer.Option(
+        help="Seconds a run may take before it is stopped (default: VIGIE_CRAWL_TIME_LIMIT).",
+        min=1,
+    )] = None,
 ) -> None:
     """Schedule a recurring crawl."""
     from scheduler.service import parse_cron
@@ -559,7 +565,8 @@ def schedule_add(
     engine = _engine(_settings())
     with session_scope(engine) as session:
         schedule = Schedule(
-            spider=spider, cron=cron, purpose=purpose, args=parse_spider_args(arg or [])
+            spider=spider, cron=cron, purpose=purpose, args=parse_spider_args(arg or []),
+            time_limit=time_limit,
         )
         session.add(schedule)
         session.flush()
@@ -574,10 +581,11 @@ def schedule_list() -> None:
     from storage.models import Schedule
 
     engine = _engine(_settings())
-    table = Table("id", "spider", "cron", "enabled", "purpose")
+    table = Table("id", "spider", "cron", "enabled", "time limit (s)", "purpose")
     with Session(engine) as session:
         for s in session.exec(select(Schedule)).all():
-            table.add_row(str(s.id), s.spider, s.cron, str(s.enabled), s.purpose)
+            limit = str(s.time_limit) if s.time_limit else "default"
+            table.add_row(str(s.id), s.spider, s.cron, str(s.enabled), limit, s.purpose)
     console.print(table)
 
 
@@ -588,8 +596,12 @@ def scheduler_run() -> None:
 
     settings = _settings()
     _engine(settings).dispose()
-    console.print("scheduler running (Ctrl+C to stop)")
-    run_service(settings.db_url, str(settings.data_dir.resolve()), settings.redis_url)
+    console.print("scheduler running (Ctrl+C to stop); while another scheduler is active on "
+                  "this database, this one waits as its standby")
+    run_service(settings.db_url, str(settings.data_dir.resolve()), settings.redis_url,
+                time_limit=settings.crawl_time_limit,
+                misfire_grace=settings.scheduler_misfire_grace,
+                lease_seconds=settings.crawl_lease_seconds)
 
 
 @db_app.command("upgrade")
