@@ -29,9 +29,14 @@ from storage.models import (
     SignalSector,
 )
 from storage.nace import NACE_SECTIONS
-from storage.queue import SEVERITY_RANK, SIGNAL_SORTS, read_offset, read_page
-
-__all__ = ["NACE_SECTIONS", "SEVERITY_RANK", "SIGNAL_SORTS"]  # re-exported for the views
+from storage.queue import (
+    SEVERITY_RANK,
+    SIGNAL_SORTS,
+    InvalidCursor,  # noqa: F401  (re-exported for the views)
+    encode_cursor,
+    read_offset,
+    read_page,
+)
 
 SIGNAL_STATUSES = ("new", "in_review", "confirmed", "dismissed")
 # Triage moves forward; a decided signal can be reopened for review, never silently reset.
@@ -209,13 +214,24 @@ class SignalPage:
 
 
 def signal_page(session: Session, filters: SignalFilters, sort: str = "last_seen",
-                limit: int = 50, *, after: str | None = None,
-                before: str | None = None) -> SignalPage:
+                limit: int = 50, *, after: str | None = None, before: str | None = None,
+                offset: int = 0) -> SignalPage:
     """The queue page after cursor ``after`` / before cursor ``before`` (else the first),
-    keyset-paginated along an index (see :mod:`storage.queue`)."""
+    keyset-paginated along an index (see :mod:`storage.queue`). ``offset`` (without a
+    cursor) serves old links by position; its page carries cursors too."""
+    if sort not in SIGNAL_SORTS:
+        raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
     conditions = _signal_conditions(filters)
+    total = _count(session, conditions)
+    if offset and not (after or before):
+        found = read_offset(session, conditions, sort, limit, offset)
+        rows = [SignalRow(s, e) for s, e in found]
+        more = offset + len(rows) < total
+        return SignalPage(rows, total,
+                          encode_cursor(sort, rows[-1].signal) if rows and more else None,
+                          encode_cursor(sort, rows[0].signal) if rows else None)
     page = read_page(session, conditions, sort, limit, after=after, before=before)
-    return SignalPage([SignalRow(s, e) for s, e in page.rows], _count(session, conditions),
+    return SignalPage([SignalRow(s, e) for s, e in page.rows], total,
                       page.next_cursor, page.prev_cursor)
 
 

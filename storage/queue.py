@@ -72,13 +72,23 @@ def _keys(sort: str) -> tuple[Any, ...]:
 
 
 # -- cursors ----------------------------------------------------------------------------------
-def encode_cursor(sort: str, token: Any, signal: Signal) -> str:
+def _token(sort: str, signal: Signal) -> Any:
+    """The segment a signal sits in under ``sort`` (see :func:`_segments`)."""
+    if sort == "severity":
+        return (_SEVERITIES.index(signal.severity) if signal.severity in _SEVERITIES
+                else len(_SEVERITIES))
+    if sort in _GROUPED:
+        return getattr(signal, sort)
+    return 0
+
+
+def encode_cursor(sort: str, signal: Signal) -> str:
     """The position of ``signal`` in the ``sort`` order, as an opaque URL-safe string."""
     values = []
     for column in _keys(sort):
         value = getattr(signal, column.key)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
-    raw = json.dumps([sort, token, values], separators=(",", ":")).encode()
+    raw = json.dumps([sort, _token(sort, signal), values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -176,7 +186,7 @@ def read_page(session: Session, conditions: list[Any], sort: str, limit: int, *,
     bound: tuple[Any, ...] | None = None
     if after or before:
         start, bound = decode_cursor(sort, after or before or "")
-    rows: list[tuple[Signal, Employer | None, Any]] = []
+    rows: list[tuple[Signal, Employer | None]] = []
     for segment in _segments(session, sort, conditions, start, backward):
         where = [segment.condition]
         if bound is not None:  # only the cursor's own segment is cut by the key
@@ -186,16 +196,15 @@ def read_page(session: Session, conditions: list[Any], sort: str, limit: int, *,
         order = [k.asc() if backward else k.desc() for k in keys]
         statement = _base(conditions).where(*where).order_by(*order)
         got = session.exec(statement.limit(limit + 1 - len(rows))).all()
-        rows.extend((signal, employer, segment.token) for signal, employer in got)
+        rows.extend((signal, employer) for signal, employer in got)
         if len(rows) > limit:
             break
     more = len(rows) > limit
-    rows = rows[:limit]
+    page = rows[:limit]
     if backward:
-        rows.reverse()
-    page = [(signal, employer) for signal, employer, _ in rows]
-    first = encode_cursor(sort, rows[0][2], rows[0][0]) if rows else None
-    last = encode_cursor(sort, rows[-1][2], rows[-1][0]) if rows else None
+        page.reverse()
+    first = encode_cursor(sort, page[0][0]) if page else None
+    last = encode_cursor(sort, page[-1][0]) if page else None
     if backward:
         return QueuePage(page, next_cursor=last, prev_cursor=first if more else None)
     return QueuePage(page, next_cursor=last if more else None,
