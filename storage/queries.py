@@ -86,13 +86,34 @@ class SignalFilters:
 UNASSIGNED = "-"  # the assignee filter's value for "nobody"
 
 
-def sector_condition(section: str) -> Any:
-    """Signals whose employer has at least one NACE code in ``section``: an index lookup in
-    :class:`SignalSector` (filled when the signal or its employer is written)."""
+# A section with at most this many signals is read from its own index (then sorted); a larger
+# one is checked row by row along the queue's order (the page fills after a few rows).
+SECTOR_LIST_MAX = 5000
+
+
+def sector_condition(section: str, listed: bool = False) -> Any:
+    """Signals whose employer has at least one NACE code in ``section``, through
+    :class:`SignalSector` (filled when the signal or its employer is written).
+
+    ``listed=False``: a correlated ``EXISTS`` (one primary-key lookup per row walked), so
+    the queue walks its order index and stops after a page: right for a common section.
+    ``listed=True``: ``id IN (the section's signals)``, read from the section index: right
+    for a rare section, where the walk would visit every row to find few."""
     if section not in NACE_SECTIONS:
         raise StorageError(f"unknown NACE section {section!r}; expected one of "
                            f"{', '.join(NACE_SECTIONS)}")
-    return Signal.id.in_(select(SignalSector.signal_id).where(SignalSector.section == section))
+    if listed:
+        return Signal.id.in_(select(SignalSector.signal_id)
+                             .where(SignalSector.section == section))
+    return (select(SignalSector.signal_id)
+            .where(SignalSector.signal_id == Signal.id, SignalSector.section == section)
+            .exists())
+
+
+def sector_size(session: Session, section: str) -> int:
+    """How many signals the section holds (a count in its own index)."""
+    return int(session.exec(select(func.count()).select_from(SignalSector)
+                            .where(SignalSector.section == section)).one())
 
 
 @dataclass(frozen=True)
@@ -176,7 +197,9 @@ class EmployerDetail:
 
 
 # -- the queue ---------------------------------------------------------------------------------
-def _signal_conditions(filters: SignalFilters) -> list[Any]:
+def _signal_conditions(filters: SignalFilters, sector_count: int | None = None) -> list[Any]:
+    """The WHERE of the filters; ``sector_count`` (the section's size) picks the form of the
+    sector condition (see :func:`sector_condition`)."""
     conditions: list[Any] = []
     if filters.rule:
         conditions.append(Signal.rule == filters.rule)
@@ -189,7 +212,8 @@ def _signal_conditions(filters: SignalFilters) -> list[Any]:
     if filters.employer_id is not None:
         conditions.append(Signal.employer_id == filters.employer_id)
     if filters.sector:
-        conditions.append(sector_condition(filters.sector))
+        conditions.append(sector_condition(
+            filters.sector, listed=sector_count is not None and sector_count <= SECTOR_LIST_MAX))
     if filters.assignee == UNASSIGNED:
         conditions.append(Signal.assignee.is_(None))
     elif filters.assignee:
@@ -221,8 +245,9 @@ def signal_page(session: Session, filters: SignalFilters, sort: str = "last_seen
     cursor) serves old links by position; its page carries cursors too."""
     if sort not in SIGNAL_SORTS:
         raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
-    conditions = _signal_conditions(filters)
-    total = _count(session, conditions)
+    size = sector_size(session, filters.sector) if filters.sector else None
+    conditions = _signal_conditions(filters, size)
+    total = _count(session, filters, conditions, size)
     if offset and not (after or before):
         found = read_offset(session, conditions, sort, limit, offset)
         rows = [SignalRow(s, e) for s, e in found]
@@ -235,7 +260,11 @@ def signal_page(session: Session, filters: SignalFilters, sort: str = "last_seen
                       page.next_cursor, page.prev_cursor)
 
 
-def _count(session: Session, conditions: list[Any]) -> int:
+def _count(session: Session, filters: SignalFilters, conditions: list[Any],
+           size: int | None) -> int:
+    """Signals matching the filters (the sector alone: its size, already counted)."""
+    if size is not None and filters == SignalFilters(sector=filters.sector):
+        return size
     return int(session.exec(select(func.count()).select_from(Signal).where(*conditions)).one())
 
 
@@ -250,9 +279,10 @@ def list_signals(
     the filters. Prefer :func:`signal_page`'s cursors: an offset still walks its rows."""
     if sort not in SIGNAL_SORTS:
         raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
-    conditions = _signal_conditions(filters)
+    size = sector_size(session, filters.sector) if filters.sector else None
+    conditions = _signal_conditions(filters, size)
     rows = read_offset(session, conditions, sort, limit, offset)
-    return [SignalRow(s, e) for s, e in rows], _count(session, conditions)
+    return [SignalRow(s, e) for s, e in rows], _count(session, filters, conditions, size)
 
 
 def signal_filter_options(session: Session) -> FilterOptions:

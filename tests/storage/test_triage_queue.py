@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import case, text
 from sqlmodel import Session, select
 
+from storage import queries
 from storage.models import Employer, Signal, SignalSector, write_signal_sectors
 from storage.nace import NACE_SECTIONS
 from storage.queries import (
@@ -146,6 +147,28 @@ def _check_sort(s: Session, sort: str) -> None:
         for offset in (0, 5, 40, 101, len(wanted)):
             rows, total = list_signals(s, f, sort, PAGE, offset)
             assert [r.signal.id for r in rows] == wanted[offset:offset + PAGE], (sort, offset)
+
+
+def _walk(s: Session, f: SignalFilters, sort: str) -> list[int]:
+    ids, cursor = [], None
+    while True:
+        page = signal_page(s, f, sort, PAGE, after=cursor)
+        ids += [r.signal.id for r in page.rows]
+        if (cursor := page.next_cursor) is None:
+            return ids
+
+
+def test_both_forms_of_the_sector_condition_agree(queue, monkeypatch) -> None:
+    """A small section is read from its index, a large one checked row by row (EXISTS):
+    same pages either way (the fixture's sections are all small: force the other form)."""
+    sectored = [f for f in FILTERS if f.sector]
+    with Session(queue) as s:
+        listed = {(sort, f): _walk(s, f, sort) for f in sectored
+                  for sort in ("last_seen", "severity", "district", "occurrences")}
+        monkeypatch.setattr(queries, "SECTOR_LIST_MAX", 0)
+        for (sort, f), ids in listed.items():
+            assert _walk(s, f, sort) == ids, (sort, f)
+            assert list_signals(s, f, sort, PAGE, 30)[1] == len(ids)
 
 
 def test_cursors_refuse_another_sort_and_garbage(queue) -> None:
