@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import case, text
-from sqlmodel import Session, select
+from sqlalchemy import case, event, text
+from sqlmodel import Session, SQLModel, select
 
 from storage import queries
+from storage.db import make_engine
 from storage.models import Employer, Signal, SignalSector, write_signal_sectors
 from storage.nace import NACE_SECTIONS
 from storage.queries import (
@@ -217,3 +219,44 @@ def test_sector_rows_follow_writes_and_the_backfill_rebuilds_them(queue) -> None
         with queue.begin() as conn:
             assert write_signal_sectors(conn) == len(kept)
         assert _sectors(s) == kept
+
+
+def test_page_queries_walk_an_index_in_order(tmp_path) -> None:
+    """EXPLAIN QUERY PLAN on SQLite: each page query of the common sorts and filters reads an
+    index in the page's order (no temporary B-tree sorting every matching row)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    SQLModel.metadata.create_all(engine)
+    pages: list[tuple[str, Any]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+        if statement.startswith("SELECT") and "LIMIT" in statement and "JOIN employer" in statement:
+            pages.append((statement, parameters))
+
+    cases = [(sort, SignalFilters()) for sort in SIGNAL_SORTS]
+    cases += [("last_seen", SignalFilters(status="new")),
+              ("last_seen", SignalFilters(status="new", severity="high")),
+              ("last_seen", SignalFilters(assignee=UNASSIGNED, status="new")),
+              ("last_seen", SignalFilters(district="gent", rule="beta")),
+              ("severity", SignalFilters(status="in_review")),
+              ("district", SignalFilters(sector="N")),
+              ("rule", SignalFilters(sector="N"))]
+    with Session(engine) as s:
+        employer = Employer(name="E", nace_codes=["81210"])
+        s.add(employer)
+        s.flush()
+        s.add(Signal(key="k", rule="beta", severity="high", title="t", rationale="r",
+                     subject_type="record", subject_key="1", district="gent",
+                     employer_id=employer.id))
+        s.commit()
+        for sort, f in cases:
+            pages.clear()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(queries, "SECTOR_LIST_MAX", 0)  # the form for a large section
+                signal_page(s, f, sort, 50)
+            assert pages, (sort, f)
+            for statement, parameters in list(pages):
+                plan = " | ".join(row[3] for row in s.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters))
+                assert "TEMP B-TREE" not in plan and "USING INDEX" in plan, (sort, f, plan)
+    engine.dispose()
