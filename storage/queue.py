@@ -103,7 +103,10 @@ def decode_cursor(sort: str, cursor: str) -> tuple[Any, tuple[Any, ...]]:
         out = []
         for column, value in zip(keys, values, strict=True):
             if column.key in ("last_seen", "first_seen"):
-                out.append(datetime.fromisoformat(value))
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise ValueError("a time without its offset")
+                out.append(moment)
             elif isinstance(value, int) and not isinstance(value, bool):
                 out.append(value)
             else:
