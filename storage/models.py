@@ -415,16 +415,19 @@ def _signal_updated(_mapper: Any, connection: Any, target: Signal) -> None:
 
 # -- the sector of a signal (SignalSector), kept in step with the signal and its employer ------
 def write_signal_sectors(connection: Any, signal_ids: list[int] | None = None,
-                         employer_ids: list[int] | None = None) -> int:
+                         employer_ids: list[int] | None = None, *, replace: bool = True) -> int:
     """(Re)write the SignalSector rows of the given signals, or of every signal of the given
-    employers, from ``Employer.nace_codes``; both ``None``: every signal. Returns the number
-    of rows written. Plain Core statements on ``connection``: usable from a mapper listener,
-    a migration's backfill or a bulk register import that bypasses the ORM."""
+    employers, from ``Employer.nace_codes``; both ``None``: every signal (the backfill a
+    migration calls). Returns the number of rows written. Plain Core statements on
+    ``connection``: usable from a mapper listener, a migration, or a bulk register import
+    that bypasses the ORM (pass the employers whose codes it changed). ``replace=False``
+    skips deleting the old rows (a signal just inserted has none)."""
     sig, emp, sec = Signal.__table__, Employer.__table__, SignalSector.__table__
     query = (select(sig.c.id, emp.c.nace_codes)
              .join(emp, sig.c.employer_id == emp.c.id).order_by(sig.c.id))
     if signal_ids is not None:
-        connection.execute(delete(sec).where(sec.c.signal_id.in_(signal_ids)))
+        if replace:
+            connection.execute(delete(sec).where(sec.c.signal_id.in_(signal_ids)))
         query = query.where(sig.c.id.in_(signal_ids))
     elif employer_ids is not None:
         connection.execute(delete(sec).where(sec.c.signal_id.in_(
@@ -449,7 +452,7 @@ def write_signal_sectors(connection: Any, signal_ids: list[int] | None = None,
 @event.listens_for(Signal, "after_insert")
 def _signal_sectors_inserted(_mapper: Any, connection: Any, target: Signal) -> None:
     if target.employer_id is not None:
-        write_signal_sectors(connection, signal_ids=[target.id])
+        write_signal_sectors(connection, signal_ids=[target.id], replace=False)
 
 
 @event.listens_for(Signal, "after_update")
