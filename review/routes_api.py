@@ -127,8 +127,10 @@ def api_signal_changes(
     """Signals created or changed after a cursor (status, assignment, a new sighting...), for
     the detection team's own tools to stay in sync: call again with ``next_cursor``."""
     changes = signal_changes(db, since, limit)
-    employers = {e.id: e for e in db.exec(select(Employer).where(Employer.id.in_(
-        {s.employer_id for s in changes.signals if s.employer_id is not None}))).all()}
+    # Only the two columns an item shows (whole rows would decode their JSON columns too).
+    employers = {e.id: e for e in db.exec(
+        select(Employer.id, Employer.name, Employer.enterprise_number).where(Employer.id.in_(
+            {s.employer_id for s in changes.signals if s.employer_id is not None}))).all()}
     return SignalChangesPublic(
         items=[_item(s, employers.get(s.employer_id)) for s in changes.signals],
         next_cursor=changes.next_cursor, more=changes.more)
