@@ -36,7 +36,7 @@ from sqlmodel import Session
 from entity_resolution import EntityResolutionError
 from entity_resolution.geo import lookup_postcode
 from entity_resolution.register import ImportReport, RegisterEntry, read_kbo_opendata
-from storage.models import Employer, utcnow
+from storage.models import Employer, utcnow, write_signal_sectors
 
 KBO_ORIGIN = "kbo_opendata"
 # The columns an import writes (besides enterprise_number, origin and updated_at); the
@@ -244,6 +244,8 @@ def write_prepared(
             for row in updates:
                 row["updated_at"] = now
             conn.execute(update_stmt, updates)
+            # raw statements bypass the ORM listeners that keep the queue's sector rows in step
+            write_signal_sectors(conn, employer_ids=[row["_id"] for row in updates])
         session.commit()
         inserts.clear()
         updates.clear()

@@ -45,7 +45,7 @@ from pipelines.register_bulk import (
     prepared_dump,
     write_prepared,
 )
-from storage.models import Employer, Source, utcnow
+from storage.models import Employer, Source, utcnow, write_signal_sectors
 
 REGISTER_SOURCE = "kbo_opendata"
 HISTORY_KEPT = 50
@@ -215,6 +215,8 @@ class _Writer:
             conn.execute(self.insert_stmt, inserts)
         if updates:
             conn.execute(self.update_stmt, updates)
+            # raw statements bypass the ORM listeners that keep the queue's sector rows in step
+            write_signal_sectors(conn, employer_ids=[row["_id"] for row in updates])
 
 
 def apply_kbo_update(

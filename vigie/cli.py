@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -271,9 +272,12 @@ def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | No
         console.print(f"  log in as [bold]{login[0]}[/] with password [bold]{login[1]}[/]")
     # Off loopback the session cookie must only travel over HTTPS (behind a TLS proxy).
     loopback = host in ("127.0.0.1", "localhost", "::1")
-    uvicorn.run(
-        create_app(settings, https_only=not loopback), host=host, port=port, log_level="warning"
-    )
+    web = create_app(settings, https_only=not loopback)
+    # The app's long-lived objects (modules, templates, routes) need no cycle collection: moved
+    # out of the collector's reach, a full collection no longer adds ~100 ms to a request.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -28,3 +28,31 @@ def test_sqlite_runs_in_wal_mode(engine):
     assert mode == "wal"
     assert fks == 1
     assert "capture" in inspect(engine).get_table_names()
+
+
+def test_0007_files_existing_signals_under_their_employers_sectors(tmp_path):
+    """Signals written before the sector table existed are backfilled by the migration."""
+    from sqlalchemy import create_engine, text
+
+    from storage.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0006")
+    old = create_engine(url)
+    with old.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO employer (id, name, country, origin, onss_employer, other_names, nace_codes,"
+            " updated_at) VALUES (1, 'Bouw NV', 'BE', 'kbo', 0, '[]', '[\"41.201\", \"81.210\"]',"
+            " '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO signal (id, key, rule, severity, title, rationale, subject_type,"
+            " subject_key, status, rule_version, first_seen, last_seen, occurrences,"
+            " changed_seq, employer_id) VALUES (7, 'k', 'r', 'high', 't', 'why', 'employer',"
+            " '1', 'new', '1', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1, 1, 1)"))
+    old.dispose()
+    upgrade(url)
+    new = create_engine(url)
+    with new.connect() as conn:
+        rows = conn.execute(text("SELECT signal_id, section FROM signalsector ORDER BY section"))
+        assert [tuple(r) for r in rows] == [(7, "F"), (7, "N")]
+    new.dispose()
