@@ -42,8 +42,8 @@ def test_0007_files_existing_signals_under_their_employers_sectors(tmp_path):
     with old.begin() as conn:
         conn.execute(text(
             "INSERT INTO employer (id, name, country, origin, onss_employer, other_names,"
-            " nace_codes, updated_at) VALUES (1, 'Bouw NV', 'BE', 'kbo', 0, '[]', '[\"41.201\", \"81.210\"]',"
-            " '2026-01-01 00:00:00')"))
+            " nace_codes, updated_at) VALUES (1, 'Bouw NV', 'BE', 'kbo', 0, '[]',"
+            " '[\"41.201\", \"81.210\"]', '2026-01-01 00:00:00')"))
         conn.execute(text(
             "INSERT INTO signal (id, key, rule, severity, title, rationale, subject_type,"
             " subject_key, status, rule_version, first_seen, last_seen, occurrences,"
