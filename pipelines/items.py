@@ -9,19 +9,38 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from entity_resolution.matcher import Matcher
-from pipelines import CRAWL_STARTED_AT, DB_URL
+from pipelines import (
+    CRAWL_STARTED_AT,
+    DB_URL,
+    EVIDENCE_DIR,
+    RESUME_RUNS,
+    RUN_ID,
+    SPOOL_DIR,
+    PipelineError,
+)
+from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.normalize import normalize_item
+from pipelines.outage import (
+    DatabaseUnavailable,
+    RetryPolicy,
+    Spool,
+    is_unavailable,
+    retry_unavailable,
+)
 from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
 from signals.base import RecordContext
 from signals.engine import detect_network, detect_record
@@ -115,6 +134,22 @@ class NormalizePipeline:
         return item
 
 
+def spool_folder(settings: Any) -> Path:
+    """Where a crawl spools items the database did not take: ``VIGIE_SPOOL_DIR``, else
+    ``spool/`` in the data folder (beside the evidence folder)."""
+    configured = settings.get(SPOOL_DIR)
+    if configured:
+        return Path(configured)
+    return Path(settings.get(EVIDENCE_DIR) or ".").parent / "spool"
+
+
+def _spoolable(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as JSON can hold it (what the pipeline adds later is left out)."""
+    return {
+        k: v for k, v in dict(item).items() if k not in ("record_id", "match_id", "employer_id")
+    }
+
+
 def fingerprint(item: dict[str, Any]) -> str:
     """Identity of a record across crawls: same source and same ad id (or URL)."""
     fields = item.get("fields") or {}
@@ -129,19 +164,42 @@ def content_hash(item: dict[str, Any]) -> str:
 
 
 class PersistPipeline(_DbComponent):
-    """Store → match → detect, in one transaction per item.
+    """Store → match → detect.
 
     Store upserts the Record (idempotent on kind + fingerprint; register pages also refresh the
     employer and its directors), match ties ads and listings to the register and keeps the
     reasons, detect runs the record rules. The network rules run once when the crawl ends.
+
+    Built by a crawl (``from_crawler``), items are written in batches (``VIGIE_WRITE_BATCH``
+    items or ``VIGIE_WRITE_BATCH_MS`` milliseconds, whichever first, and at close), one
+    transaction per batch, in a worker thread; an item's Deferred fires once its batch is
+    committed (or safely spooled). A batch the database refuses because it is unavailable is
+    retried with back-off, then spooled (:mod:`pipelines.outage`) and replayed in order when
+    the database answers again. Built directly (tests, tools), each item is written at once in
+    its own transaction.
     """
 
     def __init__(
-        self, engine: Engine, crawler: Crawler | None = None, since: datetime | None = None
+        self,
+        engine: Engine,
+        crawler: Crawler | None = None,
+        since: datetime | None = None,
+        batch_size: int = 1,
+        batch_wait: float = 0.25,
+        spool: Spool | None = None,
+        replay: Sequence[Spool] = (),
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(engine, crawler)
         self.matcher: Matcher | None = None
         self.since = since  # start of this crawl: a record seen before it is seen again now
+        self.spool = spool
+        self.replay_spools = list(replay)
+        self.retry = retry or RetryPolicy()
+        self.batcher: WriteBatcher[dict[str, Any]] | None = None
+        if batch_size > 1 or spool is not None:
+            self.batcher = WriteBatcher(self._write_batch, batch_size, batch_wait)
+        self._judged: set[str] | None = None  # fingerprints with a human verdict
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
@@ -149,31 +207,167 @@ class PersistPipeline(_DbComponent):
         if not url:
             raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
         started = crawler.settings.get(CRAWL_STARTED_AT)
+        s = crawler.settings
+        spool_dir = spool_folder(s)
+        run_id = s.getint(RUN_ID) or 0
+        replay = [Spool(spool_dir / f"run-{r}.jsonl") for r in s.getlist(RESUME_RUNS)]
         return cls(
-            make_engine(url), crawler, _aware(datetime.fromisoformat(started)) if started else None
+            make_engine(url, busy_timeout=s.getfloat("VIGIE_DB_BUSY_TIMEOUT", 5.0)),
+            crawler,
+            _aware(datetime.fromisoformat(started)) if started else None,
+            batch_size=s.getint("VIGIE_WRITE_BATCH", 100),
+            batch_wait=s.getint("VIGIE_WRITE_BATCH_MS", 250) / 1000,
+            spool=Spool(spool_dir / f"run-{run_id}.jsonl"),
+            replay=replay,
+            retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
         )
 
     def open_spider(self) -> None:
         with Session(self.engine) as session:
             self.matcher = build_matcher(session)
+        for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
+            self._replay(spool)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        with session_scope(self.engine) as session:
-            record = self.store(session, item)
-            match, employer = self.match(session, item, record)
-            found = detect_record(
-                session,
-                RecordContext(
-                    record=record,
-                    employer=employer,
-                    match=match,
-                    capture=session.get(Capture, item["capture_id"]),
-                ),
-            )
-        self._count("vigie/signals", len(found))
+    def process_item(self, item: dict[str, Any]) -> Any:
+        if self.batcher is None:
+            with session_scope(self.engine) as session:
+                found = self._persist(session, item)
+            self._count("vigie/signals", found)
+            return item
+        return self._wait_batched(item)
+
+    async def _wait_batched(self, item: dict[str, Any]) -> dict[str, Any]:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        assert self.batcher is not None
+        await maybe_deferred_to_future(self.batcher.add(item))
         return item
 
-    def close_spider(self) -> None:
+    def _persist(self, session: Session, item: dict[str, Any]) -> int:
+        """Store, match and detect one item in ``session``; the number of signals."""
+        record = self.store(session, item)
+        match, employer = self.match(session, item, record)
+        found = detect_record(
+            session,
+            RecordContext(
+                record=record,
+                employer=employer,
+                match=match,
+                capture=session.get(Capture, item["capture_id"]),
+            ),
+        )
+        return len(found)
+
+    # -- batched writes (worker thread) -------------------------------------------------------
+    def _write_batch(self, items: list[dict[str, Any]]) -> list[Any]:
+        """Write one batch; replay what is spooled first so the order is kept. Outcomes: the
+        item, or the exception that item raised (the other items are written without it)."""
+        if self.spool is not None and len(self.spool):
+            try:
+                self._replay(self.spool)
+            except DatabaseUnavailable:
+                return self._to_spool(items)
+        try:
+            outcomes, retries = retry_unavailable(
+                lambda: self._transaction(items), self.retry, self._waited
+            )
+        except DatabaseUnavailable as exc:
+            if self.spool is None:
+                raise
+            log.error("%s: %d items spooled to %s", exc, len(items), self.spool.path)
+            return self._to_spool(items)
+        if retries:
+            self._count("vigie/writes/delayed", len(items))
+        return outcomes
+
+    def _transaction(self, items: list[dict[str, Any]]) -> list[Any]:
+        """One transaction for the batch. An item that fails (not for lack of a database)
+        is left out and the batch is written again without it."""
+        outcomes: list[Any] = list(items)
+        todo = list(range(len(items)))
+        while True:
+            counts: Counter[str] = Counter()
+            failed: tuple[int, BaseException] | None = None
+            with session_scope(self.engine) as session:
+                self._refresh_judged(session)
+                for index in todo:
+                    try:
+                        counts["vigie/signals"] += self._persist(session, items[index])
+                    except (OperationalError, InterfaceError, DBAPIError) as exc:
+                        if is_unavailable(exc):
+                            raise
+                        failed = (index, exc)
+                    except (PipelineError, ValueError, KeyError, TypeError,
+                            SQLAlchemyError) as exc:
+                        failed = (index, exc)
+                    if failed is not None:
+                        session.rollback()
+                        break
+            if failed is None:
+                self._counts(counts)
+                self._count("vigie/writes/batches")
+                return outcomes
+            log.error("item from %s not stored: %r", items[failed[0]].get("url"), failed[1])
+            outcomes[failed[0]] = failed[1]
+            todo.remove(failed[0])
+
+    def _to_spool(self, items: list[dict[str, Any]]) -> list[Any]:
+        assert self.spool is not None
+        self.spool.append([_spoolable(item) for item in items])
+        self._count("vigie/writes/spooled", len(items))
+        return list(items)
+
+    def _replay(self, spool: Spool) -> None:
+        """Write everything ``spool`` holds, in order, then forget it (idempotent: replaying
+        it twice stores nothing twice)."""
+        entries = spool.load()
+        if entries:
+            for start in range(0, len(entries), 100):
+                chunk = entries[start : start + 100]
+                outcomes, _ = retry_unavailable(
+                    lambda chunk=chunk: self._transaction(chunk), self.retry, self._waited
+                )
+                errors = [o for o in outcomes if isinstance(o, BaseException)]
+                if errors:
+                    log.error("%d spooled items could not be stored: %r", len(errors), errors[0])
+            self._count("vigie/writes/replayed", len(entries))
+            log.info("%d spooled items written from %s", len(entries), spool.path)
+        spool.clear()
+
+    def _waited(self, seconds: float) -> None:
+        self._count("vigie/writes/retries")
+        self._count("vigie/writes/waited_ms", int(seconds * 1000))
+
+    def _refresh_judged(self, session: Session) -> None:
+        """Once per batch: which records have a human verdict (usually none)."""
+        self._judged = set(session.exec(select(Judgement.record_fingerprint).distinct()).all())
+
+    def close_spider(self) -> Any:
+        if self.batcher is None:
+            self._close()
+            return None
+        return self._close_batched()
+
+    async def _close_batched(self) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import threads
+
+        assert self.batcher is not None
+        await maybe_deferred_to_future(self.batcher.flush())
+        await maybe_deferred_to_future(threads.deferToThread(self._close))
+
+    def _close(self) -> None:
+        """Replay what is still spooled, then run the network rules."""
+        if self.spool is not None and len(self.spool):
+            try:
+                self._replay(self.spool)
+            except DatabaseUnavailable as exc:
+                left = len(self.spool)
+                self._count("vigie/writes/spool_left", left)
+                log.error("%s: %d items stay spooled in %s for --resume", exc, left,
+                          self.spool.path)
+                self.engine.dispose()
+                return
         with session_scope(self.engine) as session:
             found = detect_network(session)
         self._count("vigie/signals_network", len(found))
@@ -183,6 +377,10 @@ class PersistPipeline(_DbComponent):
     def _count(self, key: str, n: int = 1) -> None:
         if n and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
+
+    def _counts(self, counts: Counter[str]) -> None:
+        for key, n in counts.items():
+            self._count(key, n)
 
     # -- stages -------------------------------------------------------------------------
     def store(self, session: Session, item: dict[str, Any]) -> Record:
@@ -208,7 +406,12 @@ class PersistPipeline(_DbComponent):
         if self.matcher is None:
             return None, None
         candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
-        verdicts = judgements_for(session, record.fingerprint)
+        judged = self._judged
+        verdicts = (
+            judgements_for(session, record.fingerprint)
+            if judged is None or record.fingerprint in judged
+            else {}
+        )
         # A reviewer's "negative" removes that employer; the next candidate is kept instead.
         candidates = [c for c in candidates if verdicts.get(c.key) != "negative"]
         confirmed = [key for key, verdict in verdicts.items() if verdict == "positive"]
