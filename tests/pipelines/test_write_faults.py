@@ -8,9 +8,12 @@ test size (see ``crawl_with.py``).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -205,3 +208,77 @@ def test_lock_released_at_once_is_only_a_delay(board: DemoServer, tmp_path: Path
     writes = got["runs"][0][1]["writes"]
     assert writes["spooled"] == 0 and writes["retries"] >= 1
     assert writes["delayed"] + writes["captures_delayed"] >= 1
+
+
+@pytest.fixture
+def own_postgres() -> Any:
+    """A throwaway PostgreSQL server of this test's own (``scripts/pg-test-server.sh`` on a
+    port no other test uses), so restarting it disturbs nobody; a fresh migrated database."""
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.pool import NullPool
+
+    from storage.db import upgrade
+
+    script = ROOT / "scripts" / "pg-test-server.sh"
+    # Outside pytest's private temporary folder: the server runs as user postgres.
+    folder = Path(tempfile.mkdtemp(prefix="vigie-pg-writes-"))
+    folder.chmod(0o755)
+    env = {**os.environ, "VIGIE_PG_PORT": "54347", "VIGIE_PG_DIR": str(folder / "pg")}
+    started = subprocess.run([str(script)], env=env, check=True, capture_output=True, text=True)
+    admin_url = started.stdout.strip().splitlines()[-1]
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE writes_test"))
+        admin.dispose()
+        url = make_url(admin_url).set(database="writes_test").render_as_string(
+            hide_password=False
+        )
+        upgrade(url)
+        yield url, lambda seconds: subprocess.run(
+            [str(script), "restart", str(seconds)], env=env, check=True, capture_output=True
+        )
+    finally:
+        subprocess.run([str(script), "stop"], env=env, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgres_restarted_mid_crawl(board: DemoServer, tmp_path: Path, own_postgres: Any) -> None:
+    """PostgreSQL stopped for 3 s and started again mid-crawl: the captures wait for it, the
+    item batch in flight is spooled and replayed; every ad arrives once."""
+    url, restart = own_postgres
+    data = tmp_path / "pgcrawl"
+    proc = crawl(
+        data,
+        board.url,
+        {"VIGIE_WRITE_BATCH": 4, "VIGIE_DB_RETRY_LIMIT": 1.0, "VIGIE_DB_OUTAGE_LIMIT": 60},
+        VIGIE_DATABASE_URL=url,
+        VIGIE_DOWNLOAD_DELAY="0.03",
+        VIGIE_CONCURRENT_PER_DOMAIN="2",
+    )
+    engine = make_engine(url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            with Session(engine) as session:
+                if len(session.exec(select(Record.id)).all()) >= 12:
+                    break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before the restart"
+        engine.dispose()
+        restart(3)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out[-2000:] + err[-2000:]
+        with Session(engine) as session:
+            records = session.exec(select(Record)).all()
+            captures = session.exec(select(Capture)).all()
+            (run,) = session.exec(select(CrawlRun)).all()
+        assert sorted(r.url.rsplit("/", 1)[-1] for r in records) == EXPECTED_RECORDS
+        writes = (run.report or {})["writes"]
+        assert writes["retries"] + writes["captures_delayed"] >= 1
+        assert writes["replayed"] == writes["spooled"] and writes["spool_left"] == 0
+        assert run.status == "finished"
+        checked, problems = verify_evidence(engine, data / "evidence")
+        assert problems == [] and checked == len(captures)
+    finally:
+        engine.dispose()
