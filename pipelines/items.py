@@ -189,6 +189,7 @@ class PersistPipeline(_DbComponent):
         spool: Spool | None = None,
         replay: Sequence[Spool] = (),
         retry: RetryPolicy | None = None,
+        in_thread: bool = True,
     ) -> None:
         super().__init__(engine, crawler)
         self.matcher: Matcher | None = None
@@ -198,8 +199,13 @@ class PersistPipeline(_DbComponent):
         self.retry = retry or RetryPolicy()
         self.batcher: WriteBatcher[dict[str, Any]] | None = None
         if batch_size > 1 or spool is not None:
-            self.batcher = WriteBatcher(self._write_batch, batch_size, batch_wait)
+            self.batcher = WriteBatcher(
+                self._write_batch, batch_size, batch_wait, in_thread=in_thread
+            )
         self._judged: set[str] | None = None  # fingerprints with a human verdict
+        # Per batch (worker thread): the batch's records and matches, fetched up front.
+        self._records: dict[tuple[str, str], Record] | None = None
+        self._matches: dict[tuple[int, int], Match] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
@@ -220,6 +226,7 @@ class PersistPipeline(_DbComponent):
             spool=Spool(spool_dir / f"run-{run_id}.jsonl"),
             replay=replay,
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
+            in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
         )
 
     def open_spider(self) -> None:
@@ -290,6 +297,7 @@ class PersistPipeline(_DbComponent):
             failed: tuple[int, BaseException] | None = None
             with session_scope(self.engine) as session:
                 self._refresh_judged(session)
+                self._prefetch(session, [items[i] for i in todo])
                 for index in todo:
                     try:
                         counts["vigie/signals"] += self._persist(session, items[index])
@@ -310,6 +318,20 @@ class PersistPipeline(_DbComponent):
             log.error("item from %s not stored: %r", items[failed[0]].get("url"), failed[1])
             outcomes[failed[0]] = failed[1]
             todo.remove(failed[0])
+
+    def _prefetch(self, session: Session, items: list[dict[str, Any]]) -> None:
+        """Three queries per batch instead of three per item: the batch's known records, their
+        matches, and its captures (the last land in the session's identity map)."""
+        fps = sorted({fingerprint(item) for item in items})
+        records = session.exec(select(Record).where(col(Record.fingerprint).in_(fps))).all()
+        self._records = {(r.kind, r.fingerprint): r for r in records}
+        ids = [r.id for r in records]
+        matches = (
+            session.exec(select(Match).where(col(Match.record_id).in_(ids))).all() if ids else []
+        )
+        self._matches = {(m.record_id, m.employer_id): m for m in matches}
+        captures = sorted({int(item["capture_id"]) for item in items})
+        session.exec(select(Capture).where(col(Capture.id).in_(captures))).all()
 
     def _to_spool(self, items: list[dict[str, Any]]) -> list[Any]:
         assert self.spool is not None
@@ -382,9 +404,20 @@ class PersistPipeline(_DbComponent):
         for key, n in counts.items():
             self._count(key, n)
 
+    def _find_match(self, session: Session, record: Record, employer_id: int) -> Match | None:
+        if self._matches is not None and record.id is not None:
+            return self._matches.get((record.id, employer_id))
+        return session.exec(
+            select(Match).where(Match.record_id == record.id, Match.employer_id == employer_id)
+        ).first()
+
+    def _keep_match(self, match: Match) -> None:
+        if self._matches is not None:
+            self._matches[(match.record_id, match.employer_id)] = match
+
     # -- stages -------------------------------------------------------------------------
     def store(self, session: Session, item: dict[str, Any]) -> Record:
-        record = upsert_record(session, item, self.since)
+        record = upsert_record(session, item, self.since, self._records)
         item["record_id"] = record.id
         if item["kind"] == "register_entry" and item["fields"].get("found", True):
             employer = upsert_employer_from_page(
@@ -420,9 +453,7 @@ class PersistPipeline(_DbComponent):
         if not candidates:
             return None, None
         best = candidates[0]
-        match = session.exec(
-            select(Match).where(Match.record_id == record.id, Match.employer_id == best.key)
-        ).first()
+        match = self._find_match(session, record, best.key)
         if match is None:
             match = Match(record_id=record.id, employer_id=best.key, score=0, method="")
         match.score = round(best.score, 4)
@@ -435,6 +466,7 @@ class PersistPipeline(_DbComponent):
         match.matcher_version = self.matcher.VERSION
         session.add(match)
         session.flush()
+        self._keep_match(match)
         item["match_id"] = match.id
         item["employer_id"] = best.key
         self._count(f"vigie/matches/{best.outcome}")
@@ -444,9 +476,7 @@ class PersistPipeline(_DbComponent):
         self, session: Session, item: dict[str, Any], record: Record, employer_id: int
     ) -> tuple[Match, Employer | None]:
         """A reviewer confirmed this pair: it is the match, whatever the machine says now."""
-        match = session.exec(
-            select(Match).where(Match.record_id == record.id, Match.employer_id == employer_id)
-        ).first() or Match(
+        match = self._find_match(session, record, employer_id) or Match(
             record_id=record.id, employer_id=employer_id, score=1.0, method="judgement"
         )
         match.outcome = "match"
@@ -463,6 +493,7 @@ class PersistPipeline(_DbComponent):
         match.matcher_version = self.matcher.VERSION if self.matcher else ""
         session.add(match)
         session.flush()
+        self._keep_match(match)
         item["match_id"] = match.id
         item["employer_id"] = employer_id
         return match, session.get(Employer, employer_id)
@@ -489,19 +520,29 @@ def judgements_for(session: Session, fingerprint: str) -> dict[int, str]:
     return verdicts
 
 
-def upsert_record(session: Session, item: dict[str, Any], since: datetime | None = None) -> Record:
+def upsert_record(
+    session: Session,
+    item: dict[str, Any],
+    since: datetime | None = None,
+    known: dict[tuple[str, str], Record] | None = None,
+) -> Record:
     """The Record of this item: new, or the known one updated (last seen, new capture).
 
     An item from a capture the record already points to is the same page again: unchanged
     since an earlier crawl (``304``/same hash: the capture was reused), or replayed by a
     resumed crawl. Only in the first case — the record was last seen before this crawl
     started (``since``) — is it "seen again": ``last_seen``, ``seen_count`` move on.
+    ``known``: the records of the current batch by (kind, fingerprint), fetched up front by
+    the caller (a new record is added to it), instead of one look-up per item.
     """
     norm = item["normalized"]
     fp = fingerprint(item)
-    record = session.exec(
-        select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
-    ).first()
+    if known is not None:  # the caller fetched the batch's records up front
+        record = known.get((item["kind"], fp))
+    else:
+        record = session.exec(
+            select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
+        ).first()
     if record is None:
         record = Record(
             kind=item["kind"],
@@ -510,6 +551,8 @@ def upsert_record(session: Session, item: dict[str, Any], since: datetime | None
             capture_id=item["capture_id"],
             fingerprint=fp,
         )
+        if known is not None:
+            known[(item["kind"], fp)] = record
     elif item["capture_id"] in (record.capture_id, record.last_capture_id):
         if since is not None and _aware(record.last_seen) < since:
             record.last_seen = utcnow()  # unchanged page, seen again by this crawl
