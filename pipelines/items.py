@@ -206,6 +206,7 @@ class PersistPipeline(_DbComponent):
         # Per batch (worker thread): the batch's records and matches, fetched up front.
         self._records: dict[tuple[str, str], Record] | None = None
         self._matches: dict[tuple[int, int], Match] | None = None
+        self._tx_counts: Counter[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
@@ -295,22 +296,26 @@ class PersistPipeline(_DbComponent):
         while True:
             counts: Counter[str] = Counter()
             failed: tuple[int, BaseException] | None = None
-            with session_scope(self.engine) as session:
-                self._refresh_judged(session)
-                self._prefetch(session, [items[i] for i in todo])
-                for index in todo:
-                    try:
-                        counts["vigie/signals"] += self._persist(session, items[index])
-                    except (OperationalError, InterfaceError, DBAPIError) as exc:
-                        if is_unavailable(exc):
-                            raise
-                        failed = (index, exc)
-                    except (PipelineError, ValueError, KeyError, TypeError,
-                            SQLAlchemyError) as exc:
-                        failed = (index, exc)
-                    if failed is not None:
-                        session.rollback()
-                        break
+            self._tx_counts = counts  # stats of a batch count only once it is committed
+            try:
+                with session_scope(self.engine) as session:
+                    self._refresh_judged(session)
+                    self._prefetch(session, [items[i] for i in todo])
+                    for index in todo:
+                        try:
+                            counts["vigie/signals"] += self._persist(session, items[index])
+                        except (OperationalError, InterfaceError, DBAPIError) as exc:
+                            if is_unavailable(exc):
+                                raise
+                            failed = (index, exc)
+                        except (PipelineError, ValueError, KeyError, TypeError,
+                                SQLAlchemyError) as exc:
+                            failed = (index, exc)
+                        if failed is not None:
+                            session.rollback()
+                            break
+            finally:
+                self._tx_counts = None
             if failed is None:
                 self._counts(counts)
                 self._count("vigie/writes/batches")
@@ -397,7 +402,9 @@ class PersistPipeline(_DbComponent):
         self.engine.dispose()
 
     def _count(self, key: str, n: int = 1) -> None:
-        if n and self.crawler is not None and self.crawler.stats is not None:
+        if self._tx_counts is not None:
+            self._tx_counts[key] += n
+        elif n and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
 
     def _counts(self, counts: Counter[str]) -> None:
