@@ -43,8 +43,8 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.evidence import EvidenceStore
 from storage.models import Capture, Record
 
-QUICK = {"bodies": 500, "rows": 2_000, "upserts": 300, "signals": 1_000}
-DEFAULT = {"bodies": 2_000, "rows": 20_000, "upserts": 2_000, "signals": 5_000}
+QUICK = {"bodies": 500, "rows": 2_000, "upserts": 300, "batched": 500, "signals": 300}
+DEFAULT = {"bodies": 2_000, "rows": 20_000, "upserts": 2_000, "batched": 5_000, "signals": 2_000}
 BODY_BYTES = 20_480
 BATCH = 500
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "demo")]
@@ -265,7 +265,8 @@ def run_storage(
     bodies: int = 500,
     rows: int = 2_000,
     upserts: int = 300,
-    signals: int = 1_000,
+    batched: int = 500,
+    signals: int = 300,
     tmp_dir: Path | None = None,
     backends: Sequence[str] = ("sqlite", "postgresql"),
 ) -> BenchResult:
@@ -279,6 +280,7 @@ def run_storage(
             "rows": rows,
             "batch": BATCH,
             "upserts": upserts,
+            "batched_records": batched,
             "signals": signals,
             "backends": list(backends),
         },
@@ -324,7 +326,7 @@ def run_storage(
         if counts != {"sqlmodel": rows, "raw": rows, "upsert": upserts, "upsert_raw": upserts}:
             result.notes.append(f"row counts differ from the rows written: {counts}")
 
-        batched = _batched_backends(work, data_v, signals, backends, result)
+        batched_figures = _batched_backends(work, data_v[:batched], signals, backends, result)
 
         progress("storage", "database rows done; memory passes")
         _, warc_mb = traced_peak_mb(lambda: write_warc(_fresh(work, "warc-m"), payload))
@@ -358,7 +360,7 @@ def run_storage(
                 "raw": round(raw_mb, 1),
             },
             "row_counts": counts,
-            "batched": batched,
+            "batched": batched_figures,
         }
         result.notes.append(
             f"WARC gzip stores {warc_size / 1e6:.1f} MB for {megabytes:.1f} MB of bodies"
