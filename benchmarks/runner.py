@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.common import BenchResult, self_peak_rss_mb
 
 BENCHMARKS = ("matching", "accuracy", "scale", "crawl", "storage", "import", "queue",
-              "browser")
+              "browser", "workers")
 
 
 def run_one(name: str, quick: bool) -> BenchResult:

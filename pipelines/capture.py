@@ -14,13 +14,17 @@ Resume: when the runner resumes interrupted runs (``VIGIE_RESUME_RUNS``), a URL 
 already captured with a 2xx status is replayed from the evidence store without any network
 request, so the crawl rediscovers its links and items without fetching or storing anything
 twice. A capture row exists only for a WARC record that was written and synced, so what a
-killed process left half written is never replayed.
+killed process left half written is never replayed; before resuming, the runner cuts that
+half-written record off the killed process's WARC file (:func:`repair_torn_tails`), so every
+WARC file reads end to end.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request
@@ -36,7 +40,7 @@ from pipelines.batching import WriteBatcher
 from pipelines.outage import DatabaseUnavailable, RetryPolicy, retry_unavailable
 from storage import EvidenceError
 from storage.db import make_engine, session_scope
-from storage.evidence import EvidenceStore, sha256_hex
+from storage.evidence import EvidenceStore, scan_warc, sha256_hex
 from storage.models import Capture
 
 log = logging.getLogger(__name__)
@@ -93,8 +97,6 @@ class CaptureMiddleware:
         if not db_url or not evidence_dir:
             raise NotConfigured("capture needs VIGIE_DB_URL and VIGIE_EVIDENCE_DIR")
         run_id = crawler.settings.getint(RUN_ID) or None
-        from pathlib import Path
-
         store = EvidenceStore(Path(evidence_dir), name=f"run{run_id or 0}")
         replay = [int(r) for r in crawler.settings.getlist(RESUME_RUNS)]
         s = crawler.settings
@@ -393,6 +395,40 @@ class CaptureMiddleware:
     def _count(self, key: str, n: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
+
+
+def repair_torn_tails(evidence_dir: Path, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Cut the torn tail — a record half written when the process was killed — off the WARC
+    files of the (dead) runs ``run_ids``, so that each file reads end to end again.
+
+    Safe because a capture row is written only after its record is complete and synced: no
+    capture points into a torn tail, and a complete record is never touched (the cut is at
+    the end of the last complete gzip member, found by :func:`storage.evidence.scan_warc`).
+    The caller must make sure no live process still writes these files (the runner resumes
+    only runs whose crawl lease is not held). Returns what was cut, file by file."""
+    repaired: list[dict[str, Any]] = []
+    for run_id in sorted(set(run_ids)):
+        for path in sorted((Path(evidence_dir) / "warc").glob(f"run{run_id}-*.warc.gz")):
+            scan = scan_warc(path)
+            if not scan.torn_bytes:
+                continue
+            with open(path, "r+b") as fh:
+                fh.truncate(scan.complete_bytes)
+                fh.flush()
+                os.fsync(fh.fileno())
+            log.warning(
+                "%s: cut %d bytes of a record half written by killed run %s (%d complete "
+                "records kept)", path.name, scan.torn_bytes, run_id, scan.records,
+            )
+            repaired.append(
+                {
+                    "file": f"warc/{path.name}",
+                    "run": run_id,
+                    "torn_bytes_removed": scan.torn_bytes,
+                    "complete_records": scan.records,
+                }
+            )
+    return repaired
 
 
 _NOT_REPLAYED = ("content-encoding", "content-length", "transfer-encoding")

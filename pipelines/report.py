@@ -260,7 +260,7 @@ class RunReportExtension:
             carried = {
                 k: v
                 for k, v in (run.report or {}).items()
-                if k in ("robots_override", "resumed_from", "crawl_started_at")
+                if k in ("robots_override", "resumed_from", "crawl_started_at", "warc_repaired")
             }
             run.report = _jsonable(
                 {

@@ -289,6 +289,26 @@ class Schedule(SQLModel, table=True):
     purpose: str = ""
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Seconds a run may take before it is stopped (SIGTERM, then SIGKILL); None: the
+    # installation default (``VIGIE_CRAWL_TIME_LIMIT``).
+    time_limit: int | None = None
+
+
+class CrawlLease(SQLModel, table=True):
+    """Who runs a crawl right now: one row per running crawl (spider + arguments), so that no
+    two processes — two schedulers, a scheduler and an analyst — run the same crawl at once.
+    Taken atomically (insert, or a compare-and-set update of an expired row), renewed by a
+    heartbeat, deleted at the end; a row whose ``expires_at`` passed, or whose owner process
+    is gone, may be taken over (see :mod:`scheduler.lease`). The active scheduler service
+    holds one too (spider ``scheduler``), so that a second one waits as a standby."""
+
+    key: str = Field(primary_key=True)  # "<spider>:<hash of its arguments>"
+    spider: str = Field(index=True)
+    owner: str  # "<host>:<pid>:<random>" of the process holding it
+    run_id: int | None = None  # the CrawlRun it runs (set once the run is recorded)
+    acquired_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(default_factory=utcnow)
 
 
 class EntityCluster(SQLModel, table=True):

@@ -74,11 +74,28 @@ def crawl(
             "pages already archived are replayed from the evidence, not fetched again."
         ),
     ] = False,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            help="Launch a distributed crawl instead (needs VIGIE_REDIS_URL): record the run, "
+            "push the start requests into Redis and return; `vigie worker SPIDER` crawls it."
+        ),
+    ] = False,
 ) -> None:
     """Run one spider; the run, its purpose and its report are stored."""
     from vigie.crawl import Launch, parse_spider_args, run_crawl
 
     launch = Launch(spider, purpose, parse_spider_args(arg or []), case, launched_by, user)
+    if enqueue:
+        from vigie.distributed import enqueue_crawl
+
+        queued = enqueue_crawl(_settings(), launch)
+        console.print(
+            f"run {queued.run_id}: distributed crawl {queued.crawl_key} enqueued with "
+            f"{queued.seeded} start requests; start workers with `vigie worker {spider}`",
+            markup=False,
+        )
+        return
     run = run_crawl(_settings(), launch, progress=progress, resume=resume)
     report = run.report or {}
     console.print(
@@ -94,6 +111,36 @@ def crawl(
             markup=False,
             highlight=False,
         )
+    if run.status == "failed":
+        raise typer.Exit(3)
+    if run.status == "skipped":  # the same crawl runs elsewhere: EX_TEMPFAIL, try later
+        raise typer.Exit(75)
+
+
+@app.command()
+def worker(
+    spider: Annotated[str, typer.Argument(help="Spider whose distributed crawl to join.")],
+    idle_timeout: Annotated[
+        float, typer.Option(help="Leave once the shared queue stayed empty this long (s).")
+    ] = 10.0,
+    crawl: Annotated[
+        str | None, typer.Option(help="Join this crawl key instead of the spider's current.")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Wait this long (s) for a crawl to be enqueued (scheduler).")
+    ] = 0.0,
+    progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = False,
+) -> None:
+    """Join the spider's distributed crawl (VIGIE_REDIS_URL): fetch, capture and store its
+    pages until its queue stays empty; the last worker out closes the crawl."""
+    from vigie.distributed import run_worker
+
+    run = run_worker(_settings(), spider, idle_timeout, progress, crawl, wait)
+    console.print(
+        f"worker run {run.id} ({run.status}): {run.pages_seen} pages, "
+        f"{run.items_scraped} items, {run.errors_count} problems",
+        markup=False,
+    )
     if run.status == "failed":
         raise typer.Exit(3)
 
@@ -501,6 +548,10 @@ def schedule_add(
     cron: Annotated[str, typer.Option(help='Five-field cron expression (UTC), e.g. "0 3 * * *".')],
     purpose: Annotated[str, typer.Option(help="Why this crawl runs (recorded).")],
     arg: Annotated[list[str] | None, typer.Option("-a", help="Spider argument key=value.")] = None,
+    time_limit: Annotated[int | None, typer.Option(
+        help="Seconds a run may take before it is stopped (default: VIGIE_CRAWL_TIME_LIMIT).",
+        min=1,
+    )] = None,
 ) -> None:
     """Schedule a recurring crawl."""
     from scheduler.service import parse_cron
@@ -514,7 +565,8 @@ def schedule_add(
     engine = _engine(_settings())
     with session_scope(engine) as session:
         schedule = Schedule(
-            spider=spider, cron=cron, purpose=purpose, args=parse_spider_args(arg or [])
+            spider=spider, cron=cron, purpose=purpose, args=parse_spider_args(arg or []),
+            time_limit=time_limit,
         )
         session.add(schedule)
         session.flush()
@@ -529,10 +581,11 @@ def schedule_list() -> None:
     from storage.models import Schedule
 
     engine = _engine(_settings())
-    table = Table("id", "spider", "cron", "enabled", "purpose")
+    table = Table("id", "spider", "cron", "enabled", "time limit (s)", "purpose")
     with Session(engine) as session:
         for s in session.exec(select(Schedule)).all():
-            table.add_row(str(s.id), s.spider, s.cron, str(s.enabled), s.purpose)
+            limit = str(s.time_limit) if s.time_limit else "default"
+            table.add_row(str(s.id), s.spider, s.cron, str(s.enabled), limit, s.purpose)
     console.print(table)
 
 
@@ -543,8 +596,12 @@ def scheduler_run() -> None:
 
     settings = _settings()
     _engine(settings).dispose()
-    console.print("scheduler running (Ctrl+C to stop)")
-    run_service(settings.db_url, str(settings.data_dir.resolve()))
+    console.print("scheduler running (Ctrl+C to stop); while another scheduler is active on "
+                  "this database, this one waits as its standby")
+    run_service(settings.db_url, str(settings.data_dir.resolve()), settings.redis_url,
+                time_limit=settings.crawl_time_limit,
+                misfire_grace=settings.scheduler_misfire_grace,
+                lease_seconds=settings.crawl_lease_seconds)
 
 
 @db_app.command("upgrade")

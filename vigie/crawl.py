@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from pipelines import (
     RESUME_RUNS,
     RUN_ID,
 )
+from scheduler.lease import Heartbeat, Holder, Lease, LeaseBusy, live_runs
 from storage.audit import append_event
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Source, utcnow
@@ -118,23 +121,44 @@ def _interrupted(run: CrawlRun) -> bool:
     return run.status == "running" or (run.report or {}).get("close_reason") != "finished"
 
 
+RESUME_LOOKBACK = 50  # runs looked at when chaining interrupted runs
+
+
 def find_resume(session: Session, spider: str, before: int) -> Resume | None:
-    """The interrupted crawl of ``spider`` to continue: its latest run if that run did not end
-    normally, with the runs that one itself resumed. ``None`` if there is nothing to resume."""
-    last = session.exec(
+    """The interrupted crawl of ``spider`` to continue: its latest runs that did not end
+    normally (back to the last one that did; runs skipped because the crawl was already
+    running are passed over), with the runs those themselves resumed. A run killed before it
+    could link itself to the crawl it continued is part of the chain all the same; a run
+    still running in another process (its lease is live) is not. ``None`` if the latest run
+    ended normally."""
+    recent = session.exec(
         select(CrawlRun)
-        .where(CrawlRun.spider == spider, CrawlRun.id < before)  # type: ignore[operator]
+        .where(
+            CrawlRun.spider == spider,
+            CrawlRun.id < before,  # type: ignore[operator]
+            CrawlRun.status != "skipped",
+        )
         .order_by(CrawlRun.id.desc())  # type: ignore[union-attr]
-        .limit(1)
-    ).first()
-    if last is None or last.id is None or not _interrupted(last):
+        .limit(RESUME_LOOKBACK)
+    ).all()
+    alive = live_runs(session, spider)  # running now elsewhere (another crawl's lease)
+    chain: list[CrawlRun] = []
+    for run in recent:
+        if run.id in alive or "distributed" in (run.report or {}):
+            continue  # running elsewhere, or a Redis crawl's (its workers recover it)
+        if run.id is None or not _interrupted(run):
+            break
+        chain.append(run)
+    if not chain:
         return None
-    earlier = [int(r) for r in (last.report or {}).get("resumed_from", [])]
-    started = (last.report or {}).get("crawl_started_at")
-    when = datetime.fromisoformat(started) if started else last.started_at
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return Resume(tuple([*earlier, last.id]), when)
+    ids = {int(r.id) for r in chain if r.id is not None}
+    starts: list[datetime] = []
+    for run in chain:
+        ids.update(int(r) for r in (run.report or {}).get("resumed_from", []))
+        started = (run.report or {}).get("crawl_started_at")
+        when = datetime.fromisoformat(started) if started else run.started_at
+        starts.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return Resume(tuple(sorted(ids)), min(starts))
 
 
 @dataclass(frozen=True)
@@ -228,10 +252,14 @@ def prepare_resume(settings: Settings, spider: str, run_id: int) -> Resume | Non
                         "notes": [f"interrupted; continued by run {run_id}"],
                     }
                     session.add(old)
+            from pipelines.capture import repair_torn_tails
+
+            repaired = repair_torn_tails(settings.evidence_dir, resume.runs)
             run.report = {
                 **(run.report or {}),
                 "resumed_from": list(resume.runs),
                 "crawl_started_at": resume.started_at.isoformat(),
+                **({"warc_repaired": repaired} if repaired else {}),
             }
             session.add(run)
             append_event(
@@ -251,18 +279,72 @@ def run_crawl(
 ) -> CrawlRun:
     """Run one crawl to its end in this process (Twisted's reactor runs once per process).
 
+    First the crawl's lease (:mod:`scheduler.lease`): if the same crawl (spider and
+    arguments) is running in another process, this launch is recorded as a ``skipped`` run
+    saying which run holds it, and nothing is fetched. The lease is renewed while the crawl
+    runs and released at its end.
+
     ``resume``: continue the spider's last crawl if it was interrupted (killed, even by
     SIGKILL, or stopped early): pages it already archived are replayed from the evidence
     store instead of fetched (see :mod:`pipelines.capture`), so nothing is fetched, archived
     or recorded twice. Scrapy's ``JOBDIR`` is not used: its request queue and seen-set are
     only consistent after a graceful stop, not after a kill."""
+    settings.ensure_dirs()
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    try:
+        lease = Lease(engine, launch.spider, launch.args, ttl=settings.crawl_lease_seconds)
+        try:
+            lease.acquire()
+        except LeaseBusy as busy:
+            return skip_run(settings, start_run(settings, launch), str(busy), busy.holder)
+        try:
+            run_id = start_run(settings, launch)
+            lease.attach(run_id)
+            # Taken over (we were presumed dead): stop gracefully, as Ctrl+C would.
+            with Heartbeat(lease, on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM)):
+                return _crawl(settings, launch, run_id, progress, resume)
+        finally:
+            lease.release()
+    finally:
+        engine.dispose()
+
+
+def skip_run(
+    settings: Settings, run_id: int, reason: str, holder: Holder | None = None
+) -> CrawlRun:
+    """Close run ``run_id`` as ``skipped`` (nothing fetched) with the reason."""
+    engine = make_engine(settings.db_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            run = session.get(CrawlRun, run_id)
+            assert run is not None
+            run.status = "skipped"
+            run.finished_at = utcnow()
+            skipped: dict[str, Any] = {"reason": reason}
+            if holder is not None:
+                skipped.update(
+                    held_by_run=holder.run_id,
+                    owner=holder.owner,
+                    lease_expires_at=holder.expires_at.isoformat(),
+                )
+            run.report = {**(run.report or {}), "skipped": skipped, "notes": [f"skipped: {reason}"]}
+            session.add(run)
+            session.commit()
+            log.warning("run %s skipped: %s", run_id, reason)
+            return run
+    finally:
+        engine.dispose()
+
+
+def _crawl(
+    settings: Settings, launch: Launch, run_id: int, progress: bool, resume: bool
+) -> CrawlRun:
+    """The crawl itself, once its run is recorded and its lease held."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
 
-    settings.ensure_dirs()
-    upgrade(settings.db_url)
     spider = launch.spider
-    run_id = start_run(settings, launch)
     resumed = prepare_resume(settings, spider, run_id) if resume else None
     if resumed is None:
         engine = make_engine(settings.db_url)

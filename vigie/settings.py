@@ -53,6 +53,27 @@ class Settings(BaseSettings):
         60, ge=1, description="A review UI session ends after this many minutes without a request."
     )
     retention_days: int = Field(365, description="Default retention of uncited captures/records.")
+    crawl_time_limit: int = Field(
+        6 * 3600, ge=1,
+        description="Seconds a scheduled crawl may run before it is stopped (SIGTERM, then "
+        "SIGKILL); a schedule's own time_limit wins.",
+    )
+    crawl_lease_seconds: int = Field(
+        120, ge=3,
+        description="Lifetime of a crawl's lease (renewed every third of it): a crawl whose "
+        "process vanished on another host is taken over after this long.",
+    )
+    scheduler_misfire_grace: int = Field(
+        3600, ge=1,
+        description="A scheduled run missed (scheduler down) is still run if the scheduler is "
+        "back within this many seconds; later, it is recorded as skipped.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:port/db) of the shared crawl frontier: with it, "
+        "`vigie crawl --enqueue` seeds a distributed crawl, `vigie worker` processes share it "
+        "and the scheduler enqueues due crawls instead of running them.",
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -4,7 +4,7 @@ Real ``vigie crawl jobs`` subprocesses against the demo board (63 ads, 3 search 
 uninterrupted crawl; one slowed by a download delay, killed once some records are stored, then
 ``vigie crawl jobs --resume``. Same records, same captured URLs, nothing archived twice, every
 capture verified against its WARC record, and a torn WARC tail (what a kill during a write
-leaves) is detected and never read as evidence.
+leaves) is cut off before resuming, so every WARC file reads end to end.
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         data = warc.read_bytes()
         with open(warc, "ab") as fh:
             fh.write(data[: len(data) // 3])
+        torn_before = scan_warc(warc).torn_bytes  # the appended third ends mid-record
         resumed = run_crawl(killed, server.url, None, "--resume")
         assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
         yield {
@@ -109,6 +110,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "stored_at_kill": stored,
             "warc_files": sorted((killed / "evidence" / "warc").glob("*.warc.gz")),
             "torn": warc,
+            "torn_before": torn_before,
         }
 
 
@@ -139,11 +141,16 @@ def test_nothing_is_archived_twice(crawls: dict[str, Any]) -> None:
     assert sum(resumed["captures_per_run"].values()) == len(crawls["whole"]["capture_urls"])
 
 
-def test_every_capture_verifies_and_torn_tail_is_detected(crawls: dict[str, Any]) -> None:
+def test_every_capture_verifies_and_torn_tail_is_cut_on_resume(crawls: dict[str, Any]) -> None:
     resumed = crawls["resumed"]
     assert resumed["problems"] == [] and resumed["verified"] == len(resumed["capture_urls"])
     scans = {path: scan_warc(path) for path in crawls["warc_files"]}
     assert len(scans) == 2  # one file per process: the killed one is never appended to
-    torn = scans[crawls["torn"]]
-    assert torn.torn_bytes > 0 and torn.records >= len(crawls["killed"]["capture_urls"])
-    assert all(s.torn_bytes == 0 for p, s in scans.items() if p != crawls["torn"])
+    # The half-written record was cut off before resuming: every file reads end to end,
+    # and every complete record the killed process wrote is still there.
+    assert all(s.torn_bytes == 0 for s in scans.values())
+    assert scans[crawls["torn"]].records >= len(crawls["killed"]["capture_urls"])
+    (repair,) = crawls["resumed"]["runs"][1][2]["warc_repaired"]
+    assert repair["file"] == f"warc/{crawls['torn'].name}"
+    assert crawls["torn_before"] > 0
+    assert repair["torn_bytes_removed"] == crawls["torn_before"]

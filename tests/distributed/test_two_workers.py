@@ -1,0 +1,112 @@
+"""Two real ``vigie worker`` processes share one crawl of the demo job board through Redis.
+
+Every page is fetched exactly once (the demo server counts each request), both workers fetch
+some, and the records equal those of a single-process ``vigie crawl`` of the same board.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from vigie_crawl import ROOT, crawl_env, run_crawl  # noqa: E402
+
+from demo.server import DemoServer  # noqa: E402
+from demo.world import build_world  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+from storage.models import Capture, CrawlRun, Record  # noqa: E402
+
+ADS = 150  # about 160 pages: 150 ads and their search pages
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[DemoServer]:
+    with DemoServer(build_world(7, ADS), faults=False) as server:
+        yield server
+
+
+def _vigie(*args: str) -> list[str]:
+    return [sys.executable, "-m", "vigie", *args]
+
+
+def _records(data_dir: Path) -> set[tuple[str, str, str]]:
+    engine = make_engine(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+    with Session(engine) as session:
+        rows = {(r.url, r.kind, r.fingerprint) for r in session.exec(select(Record)).all()}
+    engine.dispose()
+    return rows
+
+
+def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
+                                           redis_url: str, redis_client: object) -> None:
+    data = tmp_path / "distributed"
+    env = crawl_env(data, VIGIE_REDIS_URL=redis_url)
+    board.requests.reset()
+    launched = subprocess.run(
+        _vigie("crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
+               "--enqueue", "-a", f"base_url={board.url}"),
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    key = re.search(r"distributed crawl (jobs-1-[0-9a-f]{6}) enqueued with 1 start requests",
+                    launched.stdout)
+    assert key is not None, launched.stdout
+    assert board.requests.total() == 0  # launching fetches nothing
+
+    started = time.monotonic()
+    workers = [
+        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [w.communicate(timeout=180) for w in workers]
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err[-3000:]
+        assert "worker run" in out
+    elapsed = time.monotonic() - started
+
+    fetched = board.requests.by_target
+    pages = {t: n for t, n in fetched.items() if t != "/robots.txt"}
+    assert len(pages) > ADS  # every ad and the search pages
+    twice = {t: n for t, n in pages.items() if n != 1}
+    assert not twice, f"fetched more than once: {sorted(twice.items())[:10]}"
+    assert fetched["/robots.txt"] == 2  # each worker reads robots.txt itself
+
+    engine = make_engine(f"sqlite:///{(data / 'vigie.sqlite3').resolve()}")
+    with Session(engine) as session:
+        runs = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+        captures = session.exec(select(Capture)).all()
+    engine.dispose()
+    launch, *worker_runs = runs
+    assert launch.launched_by == "cli" and launch.purpose == "distributed test"
+    assert len(worker_runs) == 2
+    for run in worker_runs:
+        assert run.launched_by == "worker"
+        assert (run.purpose, run.case_ref) == ("distributed test", "T-6")
+        assert run.status == "finished"
+        assert run.report["distributed"]["crawl_key"] == key.group(1)
+    per_worker = {run.id: sum(1 for c in captures if c.run_id == run.id) for run in worker_runs}
+    assert all(n > 0 for n in per_worker.values()), per_worker  # both workers fetched pages
+    assert len({c.url for c in captures}) == len(captures)  # no page archived twice
+    # The last worker out closed the crawl on its launching run.
+    assert launch.status == "finished"
+    assert launch.report["complete"] is True
+    assert launch.report["distributed"]["worker_runs"] == [r.id for r in worker_runs]
+    assert launch.items_scraped == sum(r.items_scraped for r in worker_runs) == ADS
+    print(f"two workers: {len(pages)} pages in {elapsed:.1f} s, per worker {per_worker}")
+
+    # Same records as one process crawling the same board.
+    single = tmp_path / "single"
+    board.requests.reset()
+    done = run_crawl(single, board.url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _records(single) == _records(data)
+    assert len(_records(data)) == ADS

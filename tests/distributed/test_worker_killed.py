@@ -1,0 +1,87 @@
+"""A worker killed with SIGKILL mid-crawl loses nothing: another worker puts back what it held
+(once its heartbeat is stale) and finishes; every ad is recorded once, the evidence verifies."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from vigie_crawl import ROOT, crawl_env  # noqa: E402
+
+from demo.server import DemoServer  # noqa: E402
+from demo.world import build_world  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+from storage.models import Capture, CrawlRun, Record  # noqa: E402
+
+ADS = 80
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[DemoServer]:
+    with DemoServer(build_world(11, ADS), faults=False) as server:
+        yield server
+
+
+def _captures(db: Path, run_id: int) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db, timeout=30) as conn:
+        return int(conn.execute("SELECT count(*) FROM capture WHERE run_id = ?",
+                                (run_id,)).fetchone()[0])
+
+
+def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_url: str,
+                                       redis_client: object) -> None:
+    data = tmp_path / "data"
+    # A small shared delay keeps the crawl going long enough to kill a worker in the middle.
+    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DOWNLOAD_DELAY="0.05")
+    vigie = [sys.executable, "-m", "vigie"]
+    launched = subprocess.run(
+        [*vigie, "crawl", "jobs", "--purpose", "kill test", "--enqueue",
+         "-a", f"base_url={board.url}"], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=120)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+
+    doomed = subprocess.Popen([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = data / "vigie.sqlite3"
+    deadline = time.monotonic() + 120
+    while _captures(db, 2) < 10:  # run 1 launched the crawl, run 2 is this worker
+        assert doomed.poll() is None, "the worker ended before it could be killed"
+        assert time.monotonic() < deadline, "the worker captured nothing in 120 s"
+        time.sleep(0.1)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    assert _captures(db, 2) < ADS  # killed in the middle of the crawl
+
+    survivor = subprocess.run([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
+                              cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert survivor.returncode == 0, survivor.stderr[-3000:]
+
+    engine = make_engine(f"sqlite:///{db.resolve()}")
+    with Session(engine) as session:
+        launch, killed, rest = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+        records = session.exec(select(Record)).all()
+        captures = session.exec(select(Capture)).all()
+    engine.dispose()
+    assert len(records) == ADS  # every ad, once
+    assert len({c.url for c in captures}) == len(captures)  # nothing archived twice
+    assert killed.status == "failed" and rest.status == "finished"
+    assert rest.stats.get("vigie/distributed/recovered_requests", 0) >= 1
+    assert launch.status == "finished" and launch.report["complete"] is True
+    assert any(f"worker run {killed.id} died" in n for n in launch.report["notes"])
+    assert launch.items_scraped == ADS
+
+    verified = subprocess.run([*vigie, "evidence", "verify"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
