@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from review import ReviewError
 from review.captures import body_matches
 from review.deps import get_db, get_store, require_csrf
 from review.judging import judge_match
 from review.permissions import authorize, permission_for_status, require
-from review.routes_pages import queue_filters
+from review.routes_pages import queue_filters, queue_page
 from review.schemas import (
     CaptureDetailPublic,
     EmployerDetailPublic,
@@ -62,6 +63,8 @@ class TriagedSignalList(BaseModel):
     total: int = Field(description="Signals matching the filters, all pages together.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(None, description="Pass as ``cursor`` for the next page "
+                                                      "(null on the last page).")
 
 
 class SignalChangesPublic(BaseModel):
@@ -94,17 +97,24 @@ def api_signals(
     last_to: str | None = Query(None, description="Last seen on/before (YYYY-MM-DD)."),
     sort: str = Query("last_seen", description=" | ".join(queries.SIGNAL_SORTS)),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    cursor: str | None = Query(None, description="``next_cursor`` of the previous page: "
+                                                 "the page after it (keyset, any depth)."),
+    offset: int = Query(0, ge=0, description="Rows to skip (without ``cursor``); deep "
+                                             "offsets are slower than cursors."),
     db: Session = Depends(get_db),
 ) -> TriagedSignalList:
-    """The signal queue: same filters and sorts as the page, paginated by ``limit``/``offset``."""
+    """The signal queue: same filters and sorts as the page, paginated by ``cursor``
+    (follow ``next_cursor``) or by ``limit``/``offset``."""
+    if cursor and offset:
+        raise ReviewError("give either a cursor or an offset")
     filters = queue_filters(rule, severity, status, district, sort, sector=sector,
                             assignee=user.username if assignee == "@me" else assignee,
                             first_from=first_from, first_to=first_to, last_from=last_from,
                             last_to=last_to)
-    rows, total = queries.list_signals(db, filters, sort, limit, offset)
-    return TriagedSignalList(items=[_item(r.signal, r.employer) for r in rows], total=total,
-                             limit=limit, offset=offset)
+    result = queue_page(db, filters, sort, limit, after=cursor, offset=offset)
+    return TriagedSignalList(items=[_item(r.signal, r.employer) for r in result.rows],
+                             total=result.total, limit=limit, offset=offset,
+                             next_cursor=result.next_cursor)
 
 
 @router.get("/signals/changes", response_model=SignalChangesPublic, tags=["signals"])
@@ -117,8 +127,10 @@ def api_signal_changes(
     """Signals created or changed after a cursor (status, assignment, a new sighting...), for
     the detection team's own tools to stay in sync: call again with ``next_cursor``."""
     changes = signal_changes(db, since, limit)
-    employers = {e.id: e for e in db.exec(select(Employer).where(Employer.id.in_(
-        {s.employer_id for s in changes.signals if s.employer_id is not None}))).all()}
+    # Only the two columns an item shows (whole rows would decode their JSON columns too).
+    employers = {e.id: e for e in db.exec(
+        select(Employer.id, Employer.name, Employer.enterprise_number).where(Employer.id.in_(
+            {s.employer_id for s in changes.signals if s.employer_id is not None}))).all()}
     return SignalChangesPublic(
         items=[_item(s, employers.get(s.employer_id)) for s in changes.signals],
         next_cursor=changes.next_cursor, more=changes.more)

@@ -84,9 +84,14 @@ def signals_page(
     last_to: str | None = None,
     sort: str = "last_seen",
     page: int = Query(1, ge=1, le=100_000),
+    after: str | None = None,
+    before: str | None = None,
     user: User = Depends(require("view")),
     db: Session = Depends(get_db),
 ) -> Response:
+    """The queue, 50 rows a page. Next/previous links carry keyset cursors (``after`` /
+    ``before``) and the page number for display; a bare ``page`` (an old link) is read by
+    position."""
     if mine:
         assignee = user.username
     given = {"rule": rule, "severity": severity, "status": status, "district": district,
@@ -95,24 +100,42 @@ def signals_page(
     filters = queue_filters(rule, severity, status, district, sort, sector=sector,
                             assignee=assignee, first_from=first_from, first_to=first_to,
                             last_from=last_from, last_to=last_to)
-    rows, total = queries.list_signals(db, filters, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    result = queue_page(db, filters, sort, PAGE_SIZE, after=after, before=before,
+                        offset=0 if (after or before) else (page - 1) * PAGE_SIZE)
+    total = result.total
     pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
     kept = {k: v for k, v in {**given, "sort": sort}.items() if v}
 
-    def page_url(number: int) -> str:
-        return "/signals?" + urlencode({**kept, "page": number})
+    def page_url(number: int, **cursor: str) -> str:
+        return "/signals?" + urlencode({**kept, **cursor, "page": number})
 
     return request.app.state.render(request, "signals.html", {
-        "user": user, "rows": rows, "total": total, "page": page, "pages": pages,
+        "user": user, "rows": result.rows, "total": total, "page": page, "pages": pages,
         "filters": filters, "given": given, "sort": sort,
         "options": queries.signal_filter_options(db),
         "sorts": queries.SIGNAL_SORTS, "unassigned": queries.UNASSIGNED,
         "dossiers": list_dossiers(db, limit=50) if allowed(user.role, "triage") else [],
         "assignable": assignable_users(db),
         "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-        "prev_url": page_url(page - 1) if page > 1 else None,
-        "next_url": page_url(page + 1) if page < pages else None,
+        "first_url": page_url(1) if result.prev_cursor else None,
+        "prev_url": (page_url(max(1, page - 1), before=result.prev_cursor)
+                     if result.prev_cursor else None),
+        "next_url": (page_url(page + 1, after=result.next_cursor)
+                     if result.next_cursor else None),
     })
+
+
+def queue_page(db: Session, filters: queries.SignalFilters, sort: str, limit: int, *,
+               after: str | None = None, before: str | None = None,
+               offset: int = 0) -> queries.SignalPage:
+    """:func:`storage.queries.signal_page`, a cursor that is not one of ours being the
+    client's error (400)."""
+    try:
+        return queries.signal_page(db, filters, sort, limit, after=after, before=before,
+                                   offset=offset)
+    except queries.InvalidCursor as exc:
+        raise ReviewError(str(exc)) from exc
 
 
 @router.get("/signals/{signal_id}")

@@ -6,9 +6,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, insert, select, update
-from sqlalchemy.orm import object_session
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    UniqueConstraint,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import attributes, object_session
 from sqlmodel import Field, SQLModel
+
+from storage.nace import sections_of
 
 
 def utcnow() -> datetime:
@@ -226,6 +238,16 @@ class Signal(SQLModel, table=True):
     changed_seq: int = Field(default=0, index=True)
 
 
+class SignalSector(SQLModel, table=True):
+    """A NACE section (A–U) of a signal's employer, one row per section: the queue's sector
+    filter as an indexed lookup instead of a scan of every employer's codes. Written with the
+    signal and rewritten when its employer's codes change (listeners at the end of this
+    module); :func:`write_signal_sectors` (no arguments) rebuilds it for existing rows."""
+
+    signal_id: int = Field(foreign_key="signal.id", primary_key=True)
+    section: str = Field(primary_key=True, max_length=1)
+
+
 class SignalEvidence(SQLModel, table=True):
     """Links a signal to the records and captures it rests on."""
 
@@ -382,6 +404,8 @@ Index("ix_signal_district_last_seen", Signal.district, Signal.last_seen)
 Index("ix_signal_assignee_last_seen", Signal.assignee, Signal.last_seen)
 Index("ix_signal_status_severity_last_seen", Signal.status, Signal.severity, Signal.last_seen)
 Index("ix_signal_status_assignee_last_seen", Signal.status, Signal.assignee, Signal.last_seen)
+Index("ix_signal_occurrences_last_seen_id", Signal.occurrences, Signal.last_seen, Signal.id)
+Index("ix_signalsector_section_signal", SignalSector.section, SignalSector.signal_id)
 
 
 def _next_signal_seq(connection: Any) -> int:
@@ -407,3 +431,63 @@ def _signal_updated(_mapper: Any, connection: Any, target: Signal) -> None:
     if session is not None and not session.is_modified(target, include_collections=False):
         return
     target.changed_seq = _next_signal_seq(connection)
+
+
+# -- the sector of a signal (SignalSector), kept in step with the signal and its employer ------
+def write_signal_sectors(connection: Any, signal_ids: list[int] | None = None,
+                         employer_ids: list[int] | None = None, *, replace: bool = True) -> int:
+    """(Re)write the SignalSector rows of the given signals, or of every signal of the given
+    employers, from ``Employer.nace_codes``; both ``None``: every signal (the backfill a
+    migration calls). Returns the number of rows written. Plain Core statements on
+    ``connection``: usable from a mapper listener, a migration, or a bulk register import
+    that bypasses the ORM (pass the employers whose codes it changed). ``replace=False``
+    skips deleting the old rows (a signal just inserted has none)."""
+    sig, emp, sec = Signal.__table__, Employer.__table__, SignalSector.__table__
+    query = (select(sig.c.id, emp.c.nace_codes)
+             .join(emp, sig.c.employer_id == emp.c.id).order_by(sig.c.id))
+    if signal_ids is not None:
+        if replace:
+            connection.execute(delete(sec).where(sec.c.signal_id.in_(signal_ids)))
+        query = query.where(sig.c.id.in_(signal_ids))
+    elif employer_ids is not None:
+        connection.execute(delete(sec).where(sec.c.signal_id.in_(
+            select(sig.c.id).where(sig.c.employer_id.in_(employer_ids)))))
+        query = query.where(sig.c.employer_id.in_(employer_ids))
+    else:
+        connection.execute(delete(sec))
+    written = 0
+    batch: list[dict[str, Any]] = []
+    for signal_id, codes in connection.execute(query):
+        batch += [{"signal_id": signal_id, "section": s} for s in sections_of(codes)]
+        if len(batch) >= 5000:
+            connection.execute(insert(sec), batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        connection.execute(insert(sec), batch)
+        written += len(batch)
+    return written
+
+
+@event.listens_for(Signal, "after_insert")
+def _signal_sectors_inserted(_mapper: Any, connection: Any, target: Signal) -> None:
+    if target.employer_id is not None:
+        write_signal_sectors(connection, signal_ids=[target.id], replace=False)
+
+
+@event.listens_for(Signal, "after_update")
+def _signal_sectors_updated(_mapper: Any, connection: Any, target: Signal) -> None:
+    if attributes.get_history(target, "employer_id").has_changes():
+        write_signal_sectors(connection, signal_ids=[target.id])
+
+
+@event.listens_for(Signal, "before_delete")
+def _signal_sectors_deleted(_mapper: Any, connection: Any, target: Signal) -> None:
+    table = SignalSector.__table__
+    connection.execute(delete(table).where(table.c.signal_id == target.id))
+
+
+@event.listens_for(Employer, "after_update")
+def _employer_sectors_updated(_mapper: Any, connection: Any, target: Employer) -> None:
+    if attributes.get_history(target, "nace_codes").has_changes():
+        write_signal_sectors(connection, employer_ids=[target.id])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from storage import StorageError
@@ -26,6 +26,16 @@ from storage.models import (
     Role,
     Signal,
     SignalEvidence,
+    SignalSector,
+)
+from storage.nace import NACE_SECTIONS
+from storage.queue import (
+    SEVERITY_RANK,
+    SIGNAL_SORTS,
+    InvalidCursor,  # noqa: F401  (re-exported for the views)
+    encode_cursor,
+    read_offset,
+    read_page,
 )
 
 SIGNAL_STATUSES = ("new", "in_review", "confirmed", "dismissed")
@@ -36,9 +46,6 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "confirmed": ("in_review",),
     "dismissed": ("in_review",),
 }
-SIGNAL_SORTS = ("last_seen", "first_seen", "severity", "rule", "district", "status", "assignee",
-                "occurrences")
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 STATUS_ACTION = "signal.status"
 # A reviewer's verdict on a machine match: positive confirms it, negative rejects it.
 VERDICTS = ("positive", "negative", "unsure")
@@ -77,43 +84,36 @@ class SignalFilters:
 
 
 UNASSIGNED = "-"  # the assignee filter's value for "nobody"
-# NACE Rev. 2 sections by their two-digit divisions (Eurostat).
-NACE_SECTIONS: dict[str, tuple[str, tuple[int, int]]] = {
-    "A": ("Agriculture, forestry and fishing", (1, 3)),
-    "B": ("Mining and quarrying", (5, 9)),
-    "C": ("Manufacturing", (10, 33)),
-    "D": ("Electricity, gas, steam", (35, 35)),
-    "E": ("Water supply, waste", (36, 39)),
-    "F": ("Construction", (41, 43)),
-    "G": ("Wholesale and retail trade, repair of vehicles", (45, 47)),
-    "H": ("Transportation and storage", (49, 53)),
-    "I": ("Accommodation and food service", (55, 56)),
-    "J": ("Information and communication", (58, 63)),
-    "K": ("Financial and insurance", (64, 66)),
-    "L": ("Real estate", (68, 68)),
-    "M": ("Professional, scientific and technical", (69, 75)),
-    "N": ("Administrative and support services (incl. cleaning, temp work)", (77, 82)),
-    "O": ("Public administration", (84, 84)),
-    "P": ("Education", (85, 85)),
-    "Q": ("Health and social work", (86, 88)),
-    "R": ("Arts, entertainment and recreation", (90, 93)),
-    "S": ("Other services (incl. personal services)", (94, 96)),
-    "T": ("Households as employers", (97, 98)),
-    "U": ("Extraterritorial organisations", (99, 99)),
-}
 
 
-def sector_condition(section: str) -> Any:
-    """Signals whose employer has at least one NACE code in ``section``. The codes are a JSON
-    list of digit strings (``["81210", "45203"]``), so a code of division 81 appears in the
-    JSON text as ``"81``: one LIKE per division, portable across SQLite and PostgreSQL."""
+# A section with at most this many signals is read from its own index (then sorted); a larger
+# one is checked row by row along the queue's order (the page fills after a few rows).
+SECTOR_LIST_MAX = 5000
+
+
+def sector_condition(section: str, listed: bool = False) -> Any:
+    """Signals whose employer has at least one NACE code in ``section``, through
+    :class:`SignalSector` (filled when the signal or its employer is written).
+
+    ``listed=False``: a correlated ``EXISTS`` (one primary-key lookup per row walked), so
+    the queue walks its order index and stops after a page: right for a common section.
+    ``listed=True``: ``id IN (the section's signals)``, read from the section index: right
+    for a rare section, where the walk would visit every row to find few."""
     if section not in NACE_SECTIONS:
         raise StorageError(f"unknown NACE section {section!r}; expected one of "
                            f"{', '.join(NACE_SECTIONS)}")
-    low, high = NACE_SECTIONS[section][1]
-    text = cast(Employer.nace_codes, String)
-    likes = [text.like(f'%"{division:02d}%') for division in range(low, high + 1)]
-    return Signal.employer_id.in_(select(Employer.id).where(or_(*likes)))
+    if listed:
+        return Signal.id.in_(select(SignalSector.signal_id)
+                             .where(SignalSector.section == section))
+    return (select(SignalSector.signal_id)
+            .where(SignalSector.signal_id == Signal.id, SignalSector.section == section)
+            .exists())
+
+
+def sector_size(session: Session, section: str) -> int:
+    """How many signals the section holds (a count in its own index)."""
+    return int(session.exec(select(func.count()).select_from(SignalSector)
+                            .where(SignalSector.section == section)).one())
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,9 @@ class EmployerDetail:
 
 
 # -- the queue ---------------------------------------------------------------------------------
-def _signal_conditions(filters: SignalFilters) -> list[Any]:
+def _signal_conditions(filters: SignalFilters, sector_count: int | None = None) -> list[Any]:
+    """The WHERE of the filters; ``sector_count`` (the section's size) picks the form of the
+    sector condition (see :func:`sector_condition`)."""
     conditions: list[Any] = []
     if filters.rule:
         conditions.append(Signal.rule == filters.rule)
@@ -210,7 +212,8 @@ def _signal_conditions(filters: SignalFilters) -> list[Any]:
     if filters.employer_id is not None:
         conditions.append(Signal.employer_id == filters.employer_id)
     if filters.sector:
-        conditions.append(sector_condition(filters.sector))
+        conditions.append(sector_condition(
+            filters.sector, listed=sector_count is not None and sector_count <= SECTOR_LIST_MAX))
     if filters.assignee == UNASSIGNED:
         conditions.append(Signal.assignee.is_(None))
     elif filters.assignee:
@@ -224,6 +227,47 @@ def _signal_conditions(filters: SignalFilters) -> list[Any]:
     return conditions
 
 
+@dataclass(frozen=True)
+class SignalPage:
+    """One page of the queue, the total matching the filters, and the cursors around it."""
+
+    rows: list[SignalRow]
+    total: int
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def signal_page(session: Session, filters: SignalFilters, sort: str = "last_seen",
+                limit: int = 50, *, after: str | None = None, before: str | None = None,
+                offset: int = 0) -> SignalPage:
+    """The queue page after cursor ``after`` / before cursor ``before`` (else the first),
+    keyset-paginated along an index (see :mod:`storage.queue`). ``offset`` (without a
+    cursor) serves old links by position; its page carries cursors too."""
+    if sort not in SIGNAL_SORTS:
+        raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
+    size = sector_size(session, filters.sector) if filters.sector else None
+    conditions = _signal_conditions(filters, size)
+    total = _count(session, filters, conditions, size)
+    if offset and not (after or before):
+        found = read_offset(session, conditions, sort, limit, offset)
+        rows = [SignalRow(s, e) for s, e in found]
+        more = offset + len(rows) < total
+        return SignalPage(rows, total,
+                          encode_cursor(sort, rows[-1].signal) if rows and more else None,
+                          encode_cursor(sort, rows[0].signal) if rows else None)
+    page = read_page(session, conditions, sort, limit, after=after, before=before)
+    return SignalPage([SignalRow(s, e) for s, e in page.rows], total,
+                      page.next_cursor, page.prev_cursor)
+
+
+def _count(session: Session, filters: SignalFilters, conditions: list[Any],
+           size: int | None) -> int:
+    """Signals matching the filters (the sector alone: its size, already counted)."""
+    if size is not None and filters == SignalFilters(sector=filters.sector):
+        return size
+    return int(session.exec(select(func.count()).select_from(Signal).where(*conditions)).one())
+
+
 def list_signals(
     session: Session,
     filters: SignalFilters,
@@ -231,55 +275,14 @@ def list_signals(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[SignalRow], int]:
-    """One page of the queue (with each signal's employer) and the total matching the filters."""
+    """One page of the queue by position (with each signal's employer) and the total matching
+    the filters. Prefer :func:`signal_page`'s cursors: an offset still walks its rows."""
     if sort not in SIGNAL_SORTS:
         raise StorageError(f"unknown sort {sort!r}; expected one of {', '.join(SIGNAL_SORTS)}")
-    conditions = _signal_conditions(filters)
-    total = session.exec(select(func.count()).select_from(Signal).where(*conditions)).one()
-    statement = (
-        select(Signal, Employer)
-        .join(Employer, Signal.employer_id == Employer.id, isouter=True)
-        .where(*conditions)
-    )
-    newest = (Signal.last_seen.desc(), Signal.id.desc())
-    if sort == "severity":
-        return _by_severity(session, statement, conditions, limit, offset), int(total)
-    if sort == "first_seen":
-        statement = statement.order_by(Signal.first_seen.desc(), Signal.id.desc())
-    elif sort == "occurrences":
-        statement = statement.order_by(Signal.occurrences.desc(), *newest)
-    elif sort in ("rule", "district", "status", "assignee"):
-        statement = statement.order_by(getattr(Signal, sort).asc(), *newest)
-    else:
-        statement = statement.order_by(*newest)
-    rows = session.exec(statement.limit(limit).offset(offset)).all()
-    return [SignalRow(signal, employer) for signal, employer in rows], int(total)
-
-
-def _by_severity(session: Session, statement: Any, conditions: list[Any], limit: int,
-                 offset: int) -> list[SignalRow]:
-    """Highest severity first, newest first within a severity — read as one segment per
-    severity, each walking the (severity, last_seen) index, instead of sorting every matching
-    row by a computed rank (seconds at 100,000 signals)."""
-    newest = (Signal.last_seen.desc(), Signal.id.desc())
-    known = sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__, reverse=True)
-    segments = [Signal.severity == value for value in known]
-    segments.append(or_(Signal.severity.is_(None), Signal.severity.notin_(known)))
-    rows: list[SignalRow] = []
-    skip = offset
-    for segment in segments:
-        if len(rows) >= limit:
-            break
-        size = session.exec(select(func.count()).select_from(Signal)
-                            .where(*conditions, segment)).one()
-        if skip >= size:
-            skip -= size
-            continue
-        page = session.exec(statement.where(segment).order_by(*newest)
-                            .offset(skip).limit(limit - len(rows))).all()
-        rows.extend(SignalRow(signal, employer) for signal, employer in page)
-        skip = 0
-    return rows
+    size = sector_size(session, filters.sector) if filters.sector else None
+    conditions = _signal_conditions(filters, size)
+    rows = read_offset(session, conditions, sort, limit, offset)
+    return [SignalRow(s, e) for s, e in rows], _count(session, filters, conditions, size)
 
 
 def signal_filter_options(session: Session) -> FilterOptions:

@@ -71,10 +71,18 @@ def test_queue_paginates_by_fifty(user_client: TestClient, engine) -> None:
     first = user_client.get("/signals", params={"rule": "bulk"})
     assert len(queue_titles(first.text)) == 50
     assert queue_titles(first.text)[0] == "Bulk 59"
-    assert 'href="/signals?rule=bulk&amp;sort=last_seen&amp;page=2"' in first.text
-    second = user_client.get("/signals", params={"rule": "bulk", "page": 2})
+    # Next/previous links carry keyset cursors (and the page number, for display).
+    nxt = re.search(r'href="([^"]+)" rel="next"', first.text).group(1).replace("&amp;", "&")
+    assert nxt.startswith("/signals?rule=bulk&sort=last_seen&after=") and nxt.endswith("page=2")
+    second = user_client.get(nxt)
     assert queue_titles(second.text) == [f"Bulk {i:02d}" for i in range(9, -1, -1)]
-    assert "page 2 of 2" in second.text
+    assert "page 2 of 2" in second.text and 'rel="next"' not in second.text
+    prev = re.search(r'href="([^"]+)" rel="prev"', second.text).group(1).replace("&amp;", "&")
+    assert queue_titles(user_client.get(prev).text) == queue_titles(first.text)
+    # An old link by page number is still read by position.
+    by_number = user_client.get("/signals", params={"rule": "bulk", "page": 2})
+    assert queue_titles(by_number.text) == queue_titles(second.text)
+    assert user_client.get("/signals", params={"after": "not-a-cursor"}).status_code == 400
 
 
 def test_signal_page_shows_rationale_match_and_evidence(user_client: TestClient, world) -> None:

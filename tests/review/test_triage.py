@@ -147,3 +147,24 @@ def test_change_feed_cursor(user_client, world, engine) -> None:
     assert len(paged["items"]) == 3 and paged["more"] is True
     with Session(engine) as s:
         assert s.exec(select(SignalComment)).first() is not None
+
+
+def test_api_pages_by_cursor(user_client, world, engine) -> None:
+    """``next_cursor`` walks the whole queue in the order of ``offset`` paging; a foreign
+    cursor, or a cursor with an offset, is the client's error."""
+    api = lambda q: user_client.get(f"/api/signals?{q}")  # noqa: E731
+    for sort in ("last_seen", "severity", "district", "assignee"):
+        whole = [i["id"] for i in api(f"sort={sort}&limit=50").json()["items"]]
+        assert len(whole) == 4
+        seen, cursor = [], None
+        while True:
+            body = api(f"sort={sort}&limit=3" + (f"&cursor={cursor}" if cursor else "")).json()
+            seen += [i["id"] for i in body["items"]]
+            if (cursor := body["next_cursor"]) is None:
+                break
+        assert seen == whole, sort
+        assert [i["id"] for i in api(f"sort={sort}&limit=3&offset=3").json()["items"]] == whole[3:]
+    cursor = api("sort=rule&limit=1").json()["next_cursor"]
+    assert api(f"sort=severity&cursor={cursor}").status_code == 400
+    assert api(f"sort=rule&cursor={cursor}&offset=2").status_code == 400
+    assert api("cursor=bm90IG91cnM").json()["error"]["type"] == "ReviewError"
