@@ -113,6 +113,7 @@ class CaptureMiddleware:
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_OUTAGE_LIMIT", 120.0)),
         )
         mw.load_known()
+        store.open()  # one WARC file per crawl process, even one that archives nothing
         from scrapy import signals
 
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)

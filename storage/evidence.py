@@ -116,6 +116,13 @@ class EvidenceStore:
         self._durable = 0  # end of the last record synced to disk
 
     # -- writing -----------------------------------------------------------------------
+    def open(self) -> str:
+        """Create this process's WARC file now (a crawl does so at start, so every crawl
+        process leaves its file, empty if it archived nothing); its path in the folder."""
+        self._open()
+        assert self._rel is not None
+        return self._rel
+
     def _open(self) -> None:
         if self._fd is not None:
             return
