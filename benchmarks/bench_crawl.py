@@ -12,6 +12,13 @@ Pages/s = Scrapy's ``response_received_count`` ÷ its ``elapsed_time_seconds`` (
 to spider closed, pipelines' closing work included; interpreter start-up excluded — the
 process wall time is reported beside it). Runs alternate (Vigie, bare, bare, Vigie, …) and
 the best of each side is compared.
+
+Sizes: ``python -m benchmarks --only crawl`` crawls a 2,000-ad board (300 with ``--quick``);
+bigger boards from this module's own command line, e.g. the 10,000-ad throughput run and the
+100,000-ad memory run (peak RSS of the crawl process against the 500 MiB target):
+
+    python -m benchmarks.bench_crawl --ads 10000 --repeats 1 --out crawl-10k.json
+    python -m benchmarks.bench_crawl --ads 100000 --repeats 1 --out crawl-100k.json
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ from demo.world import build_world
 QUICK = {"size": 300, "repeats": 1}
 DEFAULT = {"size": 2_000, "repeats": 3}
 CONCURRENCY = 16
+MEMORY_TARGET_MB = 500  # issue 6 §7: peak of a 100,000-page crawl
+
+
+def _timeout(size: int) -> float:
+    """Seconds a crawl of ``size`` ads may take (at 10 pages/s on a slow, busy machine)."""
+    return max(1200.0, size / 10)
 
 
 def crawl_env(data_dir: Path) -> dict[str, str]:
@@ -62,8 +75,10 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
     data_dir = work / f"vigie-{tag}"
     env = crawl_env(data_dir)
     imported = run_child(
-        [sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo_dir)], env=env
-    )
+        [sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo_dir)],
+        env=env,
+        timeout=_timeout(size),
+        )
     _check(imported, "vigie register import kbo")
     with DemoWebProcess(seed, size) as web:
         crawl = run_child(
@@ -80,10 +95,13 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
                 f"base_url={web.url}",
             ],
             env=env,
+            timeout=_timeout(size),
         )
     _check(crawl, "vigie crawl jobs")
     with sqlite3.connect(data_dir / "vigie.sqlite3") as db:
-        row = db.execute("SELECT stats, status FROM crawlrun ORDER BY id DESC LIMIT 1").fetchone()
+        row = db.execute(
+            "SELECT stats, status, report FROM crawlrun ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         counts = {
             table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             for table in ("capture", "record", "match", "signal", "employer")
@@ -91,8 +109,10 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
     if row is None:
         raise BenchmarkError("vigie crawl jobs left no CrawlRun row")
     stats = json.loads(row[0])
+    report = json.loads(row[2]) if row[2] else {}
     return {
         **_figures(stats, crawl, web),
+        "writes": report.get("writes"),
         "status": row[1],
         "stored": counts,
         "register_import_seconds": round(imported.seconds, 2),
@@ -117,6 +137,7 @@ def bare_crawl(work: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
                 str(stats_file),
             ],
             env=crawl_env(data_dir),
+            timeout=_timeout(size),
         )
     _check(crawl, "the bare spider")
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
@@ -212,6 +233,12 @@ def run_crawl_benchmark(
         "baseline": max(r["peak_rss_mb"] for r in bare_runs),
     }
     result.memory_method = "peak RSS of each crawl process (os.wait4 rusage ru_maxrss)"
+    peak = result.peak_memory_mb["vigie"]
+    result.notes.append(
+        f"peak RSS of the Vigie crawl process: {peak:.0f} MB for {best_v['pages']} pages "
+        f"(issue 6 target for a 100,000-page crawl: ≤ {MEMORY_TARGET_MB} MiB "
+        f"= {MEMORY_TARGET_MB * 1.048576:.0f} MB)"
+    )
     result.figures = {"vigie_runs": vigie_runs, "bare_runs": bare_runs}
     if best_v["pages"] != best_b["pages"]:
         result.notes.append(
@@ -235,3 +262,29 @@ def run_crawl_benchmark(
 
 def run(quick: bool = False) -> BenchResult:
     return run_crawl_benchmark(**(QUICK if quick else DEFAULT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the crawl benchmark at any size; print the comparison and write it as JSON."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_crawl", description=__doc__)
+    parser.add_argument("--ads", type=int, default=DEFAULT["size"], help="ads on the board")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="write the result here as JSON")
+    args = parser.parse_args(argv)
+    result = run_crawl_benchmark(args.ads, args.repeats, args.seed)
+    for row in result.comparisons:
+        print(f"{row.measure}: Vigie {row.vigie:.3f}, bare {row.baseline:.3f}, "
+              f"ratio {row.ratio:.3f} {row.unit}")
+    print(f"peak memory MB: {result.peak_memory_mb}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if args.out:
+        args.out.write_text(json.dumps(result.as_dict(), indent=1, default=str), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,6 +13,11 @@
    insert, one transaction per item: what a crawl pays per job ad), against ``sqlite3``
    SELECT + INSERT + commit per item.
 
+4. The crawl's batched write path (:mod:`benchmarks.storage_batched`): Records
+   (``upsert_record``) and Signals (``upsert_signal``), one transaction per batch of 100, on
+   SQLite and on a throwaway PostgreSQL server started for the run, against ``executemany``
+   per batch through ``sqlite3`` / ``psycopg``.
+
 Memory: tracemalloc peak of each side, in a separate untimed pass over the same workload.
 """
 
@@ -38,8 +43,8 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.evidence import EvidenceStore
 from storage.models import Capture, Record
 
-QUICK = {"bodies": 500, "rows": 2_000, "upserts": 300}
-DEFAULT = {"bodies": 2_000, "rows": 20_000, "upserts": 2_000}
+QUICK = {"bodies": 500, "rows": 2_000, "upserts": 300, "batched": 500, "signals": 300}
+DEFAULT = {"bodies": 2_000, "rows": 20_000, "upserts": 2_000, "batched": 5_000, "signals": 2_000}
 BODY_BYTES = 20_480
 BATCH = 500
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "demo")]
@@ -257,7 +262,13 @@ def _fresh(work: Path, name: str) -> Path:
 
 
 def run_storage(
-    bodies: int = 500, rows: int = 2_000, upserts: int = 300, tmp_dir: Path | None = None
+    bodies: int = 500,
+    rows: int = 2_000,
+    upserts: int = 300,
+    batched: int = 500,
+    signals: int = 300,
+    tmp_dir: Path | None = None,
+    backends: Sequence[str] = ("sqlite", "postgresql"),
 ) -> BenchResult:
     result = BenchResult(
         "storage",
@@ -269,6 +280,9 @@ def run_storage(
             "rows": rows,
             "batch": BATCH,
             "upserts": upserts,
+            "batched_records": batched,
+            "signals": signals,
+            "backends": list(backends),
         },
     )
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-storage-", dir=tmp_dir))
@@ -312,6 +326,8 @@ def run_storage(
         if counts != {"sqlmodel": rows, "raw": rows, "upsert": upserts, "upsert_raw": upserts}:
             result.notes.append(f"row counts differ from the rows written: {counts}")
 
+        batched_figures = _batched_backends(work, data_v[:batched], signals, backends, result)
+
         progress("storage", "database rows done; memory passes")
         _, warc_mb = traced_peak_mb(lambda: write_warc(_fresh(work, "warc-m"), payload))
         _, plain_mb = traced_peak_mb(lambda: write_plain(_fresh(work, "plain-m"), payload))
@@ -344,6 +360,7 @@ def run_storage(
                 "raw": round(raw_mb, 1),
             },
             "row_counts": counts,
+            "batched": batched_figures,
         }
         result.notes.append(
             f"WARC gzip stores {warc_size / 1e6:.1f} MB for {megabytes:.1f} MB of bodies"
@@ -355,6 +372,48 @@ def run_storage(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _batched_backends(
+    work: Path,
+    records: Sequence[dict[str, Any]],
+    signals: int,
+    backends: Sequence[str],
+    result: BenchResult,
+) -> dict[str, Any]:
+    """Records and signals per second through the crawl's batched path, per backend."""
+    from contextlib import ExitStack
+
+    from benchmarks.storage_batched import BATCH as WRITE_BATCH
+    from benchmarks.storage_batched import measure_backend, postgres_server
+
+    figures: dict[str, Any] = {}
+    with ExitStack() as stack:
+        for backend in backends:
+            admin = stack.enter_context(postgres_server()) if backend == "postgresql" else None
+            out = measure_backend(backend, _fresh(work, f"b-{backend}"), records, signals, admin)
+            label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            n = len(records)
+            result.compare(f"Records, batched {WRITE_BATCH} ({label})", "rows/s",
+                           n / out["records_vigie_s"], n / out["records_base_s"])
+            result.compare(f"Signals, batched {WRITE_BATCH} ({label})", "signals/s",
+                           signals / out["signals_vigie_s"], signals / out["signals_base_s"])
+            expected = {"record_counts": [n, n], "signal_counts": [signals, signals],
+                        "link_counts": [signals, signals]}
+            for key, want in expected.items():
+                if out[key] != want:
+                    result.notes.append(f"{label}: {key} {out[key]}, expected {want}")
+            progress("storage", f"{label}: records {n / out['records_vigie_s']:.0f}/s "
+                     f"(driver {n / out['records_base_s']:.0f}/s), signals "
+                     f"{signals / out['signals_vigie_s']:.0f}/s")
+            figures[backend] = out
+    result.notes.append(
+        "batched: Vigie = upsert_record / upsert_signal (look-up, insert, flush; signals in a "
+        "savepoint with their evidence link), one transaction per batch; baseline = "
+        "executemany + commit per batch (sqlite3 / psycopg), no look-ups; PostgreSQL is a "
+        "throwaway local server with fsync off"
+    )
+    return figures
 
 
 def _filesystem(path: Path) -> str:

@@ -18,8 +18,9 @@ EVIDENCE_DIR = "VIGIE_EVIDENCE_DIR"
 RUN_ID = "VIGIE_RUN_ID"
 RESUME_RUNS = "VIGIE_RESUME_RUNS"  # ids of the interrupted runs a resumed crawl replays
 CRAWL_STARTED_AT = "VIGIE_CRAWL_STARTED_AT"  # ISO start of the crawl (first run if resumed)
+SPOOL_DIR = "VIGIE_SPOOL_DIR"  # items the database did not take (default: <data dir>/spool)
 
-# validate → normalise → (store → match → detect, one transaction per item)
+# validate → normalise → (store → match → detect, one transaction per batch of items)
 ITEM_PIPELINES = {
     "pipelines.items.ValidatePipeline": 100,
     "pipelines.items.NormalizePipeline": 200,

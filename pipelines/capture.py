@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from pipelines import DB_URL, EVIDENCE_DIR, RESUME_RUNS, RUN_ID
+from pipelines.batching import WriteBatcher
+from pipelines.outage import DatabaseUnavailable, RetryPolicy, retry_unavailable
 from storage import EvidenceError
 from storage.db import make_engine, session_scope
 from storage.evidence import EvidenceStore, scan_warc, sha256_hex
@@ -67,6 +69,9 @@ class CaptureMiddleware:
         crawler: Crawler | None = None,
         replay_runs: Sequence[int] = (),
         conditional: bool = True,
+        batch_size: int = 1,
+        batch_wait: float = 0.05,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -74,6 +79,16 @@ class CaptureMiddleware:
         self.crawler = crawler
         self.replay_runs = list(replay_runs)
         self.conditional = conditional
+        self.retry = retry or RetryPolicy(limit=120.0)
+        self.batcher: WriteBatcher[Capture] | None = None
+        if batch_size > 1:
+            self.batcher = WriteBatcher(
+                self._insert_captures, batch_size, batch_wait, self._sync_evidence, self._full
+            )
+        # URLs captured before this crawl (2xx, and any status): only those can be reused,
+        # so the per-request look-ups are skipped for every other URL. None: not loaded.
+        self._known_ok: set[str] | None = None
+        self._known: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
@@ -84,15 +99,42 @@ class CaptureMiddleware:
         run_id = crawler.settings.getint(RUN_ID) or None
         store = EvidenceStore(Path(evidence_dir), name=f"run{run_id or 0}")
         replay = [int(r) for r in crawler.settings.getlist(RESUME_RUNS)]
-        conditional = crawler.settings.getbool("VIGIE_CONDITIONAL_REQUESTS", True)
-        mw = cls(store, make_engine(db_url), run_id, crawler, replay, conditional)
+        s = crawler.settings
+        conditional = s.getbool("VIGIE_CONDITIONAL_REQUESTS", True)
+        mw = cls(
+            store,
+            make_engine(db_url, busy_timeout=s.getfloat("VIGIE_DB_BUSY_TIMEOUT", 5.0)),
+            run_id,
+            crawler,
+            replay,
+            conditional,
+            batch_size=s.getint("VIGIE_CAPTURE_BATCH", 64),
+            batch_wait=s.getint("VIGIE_CAPTURE_BATCH_MS", 50) / 1000,
+            retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_OUTAGE_LIMIT", 120.0)),
+        )
+        mw.load_known()
+        store.open()  # one WARC file per crawl process, even one that archives nothing
         from scrapy import signals
 
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
-    def spider_closed(self) -> None:
-        self.store.close()
+    def load_known(self) -> None:
+        """Read once which URLs have captures (instead of two queries per response)."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(Capture.url, Capture.status).distinct()).all()
+        self._known = {url for url, _ in rows}
+        self._known_ok = {url for url, status in rows if 200 <= status < 300}
+
+    async def spider_closed(self) -> None:
+        if self.batcher is not None:
+            from scrapy.utils.defer import maybe_deferred_to_future
+
+            await maybe_deferred_to_future(self.batcher.flush())
+        try:
+            self.store.close()
+        except EvidenceError as exc:
+            log.error("evidence file not closed cleanly: %s", exc)
         self.engine.dispose()
 
     # -- incremental and resume --------------------------------------------------------------
@@ -140,10 +182,90 @@ class CaptureMiddleware:
         if same is not None:
             self._use(request, same, "vigie/captures/unchanged")
             return response
+        if self.batcher is not None:
+            return self._capture_batched(request, response)
         capture = self.capture(request, response)
         request.meta["vigie_capture_id"] = capture.id
         request.meta["vigie_capture_sha256"] = capture.sha256
         return response
+
+    # -- batched captures --------------------------------------------------------------------
+    async def _capture_batched(self, request: Request, response: Response) -> Response:
+        """Append the WARC record now; the Capture row is committed with its batch, after the
+        batch's records were synced — only then does the spider see the response."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        assert self.batcher is not None
+        capture = self._archive(request, response, sync=False)
+        try:
+            await maybe_deferred_to_future(self.batcher.add(capture))
+        except EvidenceError as exc:
+            self._fail(response.url, exc)
+        except DatabaseUnavailable as exc:
+            self._count("vigie/capture/errors")
+            log.error("capture of %s not recorded: %s", response.url, exc)
+            self._stop(f"database_unavailable: {exc}")
+            raise IgnoreRequest(f"capture not recorded: {exc}") from exc
+        request.meta["vigie_capture_id"] = capture.id
+        request.meta["vigie_capture_sha256"] = capture.sha256
+        self._count("vigie/captures")
+        return response
+
+    def _remember(self, url: str, status: int) -> None:
+        """This crawl captured ``url``: later look-ups for it (a retry, a redirect back)
+        must query the database."""
+        if self._known is not None:
+            self._known.add(url)
+        if self._known_ok is not None and 200 <= status < 300:
+            self._known_ok.add(url)
+
+    def _sync_evidence(self, captures: list[Capture]) -> list[BaseException | None]:
+        """Reactor thread, before the batch's rows are written: make its records durable.
+        If that fails the records are cut off the file and every capture of the batch fails
+        (and those still waiting for a batch: their records were cut off too)."""
+        try:
+            self.store.sync()
+        except EvidenceError as exc:
+            assert self.batcher is not None
+            self.batcher.fail_pending(exc)
+            return [exc] * len(captures)
+        return [None] * len(captures)
+
+    def _insert_captures(self, captures: list[Capture]) -> list[Capture]:
+        """Worker thread: one transaction for the batch's Capture rows (retried while the
+        database is unavailable, up to ``VIGIE_DB_OUTAGE_LIMIT``)."""
+
+        def write() -> None:
+            rows = [Capture(**c.model_dump(exclude={"id"})) for c in captures]
+            with session_scope(self.engine) as session:
+                session.add_all(rows)
+                session.flush()
+            for capture, row in zip(captures, rows, strict=True):
+                capture.id = row.id
+
+        _, retries = retry_unavailable(
+            write, self.retry, lambda _: self._count("vigie/capture/db_retries")
+        )
+        if retries:
+            self._count("vigie/capture/delayed", len(captures))
+        return captures
+
+    def _full(self, pending: int) -> bool:
+        """Every download in flight is waiting for this batch: write it now."""
+        engine = getattr(self.crawler, "engine", None)
+        downloader = getattr(engine, "downloader", None)
+        active = getattr(downloader, "active", None)
+        return active is not None and pending >= len(active)
+
+    def _fail(self, url: str, exc: EvidenceError) -> None:
+        """Nothing half written is taken as evidence: stop the crawl loudly."""
+        self._count("vigie/capture/errors")
+        log.error("evidence not written for %s: %s", url, exc)
+        if self.crawler is not None and self.crawler.stats is not None:
+            if self.crawler.stats.get_value("vigie/evidence/error") is None:
+                self.crawler.stats.set_value("vigie/evidence/error", str(exc))
+        self._stop(f"evidence_error: {exc}")
+        raise IgnoreRequest(f"evidence not written: {exc}") from exc
 
     def _use(self, request: Request, capture: Capture, stat: str) -> None:
         """Point the request at an earlier capture instead of archiving a new one."""
@@ -154,6 +276,8 @@ class CaptureMiddleware:
 
     def _latest_ok(self, url: str, runs: Sequence[int] | None = None) -> Capture | None:
         """The newest 2xx capture of ``url`` (among ``runs`` if given)."""
+        if self._known_ok is not None and url not in self._known_ok:
+            return None
         query = select(Capture).where(
             Capture.url == url, Capture.status >= 200, Capture.status < 300
         )
@@ -165,6 +289,8 @@ class CaptureMiddleware:
     def _same_content(self, request: Request, response: Response) -> Capture | None:
         """An earlier capture of this URL with the same status and body hash, if any."""
         original = (request.meta.get("redirect_urls") or [request.url])[0]
+        if self._known is not None and original not in self._known:
+            return None
         digest = sha256_hex(response.body)
         query = (
             select(Capture)
@@ -208,6 +334,16 @@ class CaptureMiddleware:
         )
 
     def capture(self, request: Request, response: Response) -> Capture:
+        """Archive the response (synced at once) and commit its Capture row."""
+        capture = self._archive(request, response, sync=True)
+        with session_scope(self.engine) as session:
+            session.add(capture)
+            session.flush()
+        self._count("vigie/captures")
+        return capture
+
+    def _archive(self, request: Request, response: Response, sync: bool) -> Capture:
+        """Append the WARC record (and screenshot); the Capture row, not yet stored."""
         headers: list[tuple[str, str]] = []
         for key, values in response.headers.items():
             for value in values:
@@ -215,21 +351,20 @@ class CaptureMiddleware:
         browser = bool(request.meta.get("playwright"))
         try:
             stored = self.store.write_response(
-                response.url, response.status, headers, response.body
+                response.url, response.status, headers, response.body, sync=sync
             )
             shot_hash = shot_path = None
             png = _screenshot_bytes(request) if browser else None
             if png:
                 shot_hash, shot_path = self.store.write_screenshot(png)
         except EvidenceError as exc:
-            # Nothing half written is taken as evidence: stop this request loudly.
-            self._count("vigie/capture/errors")
-            log.error("evidence not written for %s: %s", response.url, exc)
-            self._stop(f"evidence_error: {exc}")
-            raise IgnoreRequest(f"evidence not written: {exc}") from exc
+            if self.batcher is not None:  # what waited for a sync was cut off with it
+                self.batcher.fail_pending(exc)
+            self._fail(response.url, exc)
         original = (request.meta.get("redirect_urls") or [request.url])[0]
         content_type = response.headers.get("Content-Type")
-        capture = Capture(
+        self._remember(original, response.status)
+        return Capture(
             run_id=self.run_id,
             url=original,
             final_url=response.url,
@@ -247,11 +382,6 @@ class CaptureMiddleware:
             screenshot_sha256=shot_hash,
             screenshot_path=shot_path,
         )
-        with session_scope(self.engine) as session:
-            session.add(capture)
-            session.flush()
-        self._count("vigie/captures")
-        return capture
 
     def _stop(self, reason: str) -> None:
         """Close the crawl: without evidence there is nothing worth fetching."""
@@ -263,9 +393,9 @@ class CaptureMiddleware:
             self._stopping = True
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason[:200]))
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, n: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            self.crawler.stats.inc_value(key, n)
 
 
 def repair_torn_tails(evidence_dir: Path, run_ids: Sequence[int]) -> list[dict[str, Any]]:

@@ -9,19 +9,38 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from entity_resolution.matcher import Matcher
-from pipelines import CRAWL_STARTED_AT, DB_URL
+from pipelines import (
+    CRAWL_STARTED_AT,
+    DB_URL,
+    EVIDENCE_DIR,
+    RESUME_RUNS,
+    RUN_ID,
+    SPOOL_DIR,
+    PipelineError,
+)
+from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.normalize import normalize_item
+from pipelines.outage import (
+    DatabaseUnavailable,
+    RetryPolicy,
+    Spool,
+    is_unavailable,
+    retry_unavailable,
+)
 from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
 from signals.base import RecordContext
 from signals.engine import detect_network, detect_record
@@ -115,6 +134,22 @@ class NormalizePipeline:
         return item
 
 
+def spool_folder(settings: Any) -> Path:
+    """Where a crawl spools items the database did not take: ``VIGIE_SPOOL_DIR``, else
+    ``spool/`` in the data folder (beside the evidence folder)."""
+    configured = settings.get(SPOOL_DIR)
+    if configured:
+        return Path(configured)
+    return Path(settings.get(EVIDENCE_DIR) or ".").parent / "spool"
+
+
+def _spoolable(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as JSON can hold it (what the pipeline adds later is left out)."""
+    return {
+        k: v for k, v in dict(item).items() if k not in ("record_id", "match_id", "employer_id")
+    }
+
+
 def fingerprint(item: dict[str, Any]) -> str:
     """Identity of a record across crawls: same source and same ad id (or URL)."""
     fields = item.get("fields") or {}
@@ -129,19 +164,49 @@ def content_hash(item: dict[str, Any]) -> str:
 
 
 class PersistPipeline(_DbComponent):
-    """Store → match → detect, in one transaction per item.
+    """Store → match → detect.
 
     Store upserts the Record (idempotent on kind + fingerprint; register pages also refresh the
     employer and its directors), match ties ads and listings to the register and keeps the
     reasons, detect runs the record rules. The network rules run once when the crawl ends.
+
+    Built by a crawl (``from_crawler``), items are written in batches (``VIGIE_WRITE_BATCH``
+    items or ``VIGIE_WRITE_BATCH_MS`` milliseconds, whichever first, and at close), one
+    transaction per batch, in a worker thread; an item's Deferred fires once its batch is
+    committed (or safely spooled). A batch the database refuses because it is unavailable is
+    retried with back-off, then spooled (:mod:`pipelines.outage`) and replayed in order when
+    the database answers again. Built directly (tests, tools), each item is written at once in
+    its own transaction.
     """
 
     def __init__(
-        self, engine: Engine, crawler: Crawler | None = None, since: datetime | None = None
+        self,
+        engine: Engine,
+        crawler: Crawler | None = None,
+        since: datetime | None = None,
+        batch_size: int = 1,
+        batch_wait: float = 0.25,
+        spool: Spool | None = None,
+        replay: Sequence[Spool] = (),
+        retry: RetryPolicy | None = None,
+        in_thread: bool = True,
     ) -> None:
         super().__init__(engine, crawler)
         self.matcher: Matcher | None = None
         self.since = since  # start of this crawl: a record seen before it is seen again now
+        self.spool = spool
+        self.replay_spools = list(replay)
+        self.retry = retry or RetryPolicy()
+        self.batcher: WriteBatcher[dict[str, Any]] | None = None
+        if batch_size > 1 or spool is not None:
+            self.batcher = WriteBatcher(
+                self._write_batch, batch_size, batch_wait, in_thread=in_thread
+            )
+        self._judged: set[str] | None = None  # fingerprints with a human verdict
+        # Per batch (worker thread): the batch's records and matches, fetched up front.
+        self._records: dict[tuple[str, str], Record] | None = None
+        self._matches: dict[tuple[int, int], Match] | None = None
+        self._tx_counts: Counter[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
@@ -149,31 +214,187 @@ class PersistPipeline(_DbComponent):
         if not url:
             raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
         started = crawler.settings.get(CRAWL_STARTED_AT)
+        s = crawler.settings
+        spool_dir = spool_folder(s)
+        run_id = s.getint(RUN_ID) or 0
+        replay = [Spool(spool_dir / f"run-{r}.jsonl") for r in s.getlist(RESUME_RUNS)]
         return cls(
-            make_engine(url), crawler, _aware(datetime.fromisoformat(started)) if started else None
+            make_engine(url, busy_timeout=s.getfloat("VIGIE_DB_BUSY_TIMEOUT", 5.0)),
+            crawler,
+            _aware(datetime.fromisoformat(started)) if started else None,
+            batch_size=s.getint("VIGIE_WRITE_BATCH", 100),
+            batch_wait=s.getint("VIGIE_WRITE_BATCH_MS", 250) / 1000,
+            spool=Spool(spool_dir / f"run-{run_id}.jsonl"),
+            replay=replay,
+            retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
+            in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
         )
 
     def open_spider(self) -> None:
         with Session(self.engine) as session:
             self.matcher = build_matcher(session)
+        for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
+            self._replay(spool)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        with session_scope(self.engine) as session:
-            record = self.store(session, item)
-            match, employer = self.match(session, item, record)
-            found = detect_record(
-                session,
-                RecordContext(
-                    record=record,
-                    employer=employer,
-                    match=match,
-                    capture=session.get(Capture, item["capture_id"]),
-                ),
-            )
-        self._count("vigie/signals", len(found))
+    def process_item(self, item: dict[str, Any]) -> Any:
+        if self.batcher is None:
+            with session_scope(self.engine) as session:
+                found = self._persist(session, item)
+            self._count("vigie/signals", found)
+            return item
+        return self._wait_batched(item)
+
+    async def _wait_batched(self, item: dict[str, Any]) -> dict[str, Any]:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        assert self.batcher is not None
+        await maybe_deferred_to_future(self.batcher.add(item))
         return item
 
-    def close_spider(self) -> None:
+    def _persist(self, session: Session, item: dict[str, Any]) -> int:
+        """Store, match and detect one item in ``session``; the number of signals."""
+        record = self.store(session, item)
+        match, employer = self.match(session, item, record)
+        found = detect_record(
+            session,
+            RecordContext(
+                record=record,
+                employer=employer,
+                match=match,
+                capture=session.get(Capture, item["capture_id"]),
+            ),
+        )
+        return len(found)
+
+    # -- batched writes (worker thread) -------------------------------------------------------
+    def _write_batch(self, items: list[dict[str, Any]]) -> list[Any]:
+        """Write one batch; replay what is spooled first so the order is kept. Outcomes: the
+        item, or the exception that item raised (the other items are written without it)."""
+        if self.spool is not None and len(self.spool):
+            try:
+                self._replay(self.spool)
+            except DatabaseUnavailable:
+                return self._to_spool(items)
+        try:
+            outcomes, retries = retry_unavailable(
+                lambda: self._transaction(items), self.retry, self._waited
+            )
+        except DatabaseUnavailable as exc:
+            if self.spool is None:
+                raise
+            log.error("%s: %d items spooled to %s", exc, len(items), self.spool.path)
+            return self._to_spool(items)
+        if retries:
+            self._count("vigie/writes/delayed", len(items))
+        return outcomes
+
+    def _transaction(self, items: list[dict[str, Any]]) -> list[Any]:
+        """One transaction for the batch. An item that fails (not for lack of a database)
+        is left out and the batch is written again without it."""
+        outcomes: list[Any] = list(items)
+        todo = list(range(len(items)))
+        while True:
+            counts: Counter[str] = Counter()
+            failed: tuple[int, BaseException] | None = None
+            self._tx_counts = counts  # stats of a batch count only once it is committed
+            try:
+                with session_scope(self.engine) as session:
+                    self._refresh_judged(session)
+                    self._prefetch(session, [items[i] for i in todo])
+                    for index in todo:
+                        try:
+                            counts["vigie/signals"] += self._persist(session, items[index])
+                        except (OperationalError, InterfaceError, DBAPIError) as exc:
+                            if is_unavailable(exc):
+                                raise
+                            failed = (index, exc)
+                        except (PipelineError, ValueError, KeyError, TypeError,
+                                SQLAlchemyError) as exc:
+                            failed = (index, exc)
+                        if failed is not None:
+                            session.rollback()
+                            break
+            finally:
+                self._tx_counts = None
+            if failed is None:
+                self._counts(counts)
+                self._count("vigie/writes/batches")
+                return outcomes
+            log.error("item from %s not stored: %r", items[failed[0]].get("url"), failed[1])
+            outcomes[failed[0]] = failed[1]
+            todo.remove(failed[0])
+
+    def _prefetch(self, session: Session, items: list[dict[str, Any]]) -> None:
+        """Three queries per batch instead of three per item: the batch's known records, their
+        matches, and its captures (the last land in the session's identity map)."""
+        fps = sorted({fingerprint(item) for item in items})
+        records = session.exec(select(Record).where(col(Record.fingerprint).in_(fps))).all()
+        self._records = {(r.kind, r.fingerprint): r for r in records}
+        ids = [r.id for r in records]
+        matches = (
+            session.exec(select(Match).where(col(Match.record_id).in_(ids))).all() if ids else []
+        )
+        self._matches = {(m.record_id, m.employer_id): m for m in matches}
+        captures = sorted({int(item["capture_id"]) for item in items})
+        session.exec(select(Capture).where(col(Capture.id).in_(captures))).all()
+
+    def _to_spool(self, items: list[dict[str, Any]]) -> list[Any]:
+        assert self.spool is not None
+        self.spool.append([_spoolable(item) for item in items])
+        self._count("vigie/writes/spooled", len(items))
+        return list(items)
+
+    def _replay(self, spool: Spool) -> None:
+        """Write everything ``spool`` holds, in order, then forget it (idempotent: replaying
+        it twice stores nothing twice)."""
+        entries = spool.load()
+        if entries:
+            for start in range(0, len(entries), 100):
+                chunk = entries[start : start + 100]
+                outcomes, _ = retry_unavailable(
+                    lambda chunk=chunk: self._transaction(chunk), self.retry, self._waited
+                )
+                errors = [o for o in outcomes if isinstance(o, BaseException)]
+                if errors:
+                    log.error("%d spooled items could not be stored: %r", len(errors), errors[0])
+            self._count("vigie/writes/replayed", len(entries))
+            log.info("%d spooled items written from %s", len(entries), spool.path)
+        spool.clear()
+
+    def _waited(self, seconds: float) -> None:
+        self._count("vigie/writes/retries")
+        self._count("vigie/writes/waited_ms", int(seconds * 1000))
+
+    def _refresh_judged(self, session: Session) -> None:
+        """Once per batch: which records have a human verdict (usually none)."""
+        self._judged = set(session.exec(select(Judgement.record_fingerprint).distinct()).all())
+
+    def close_spider(self) -> Any:
+        if self.batcher is None:
+            self._close()
+            return None
+        return self._close_batched()
+
+    async def _close_batched(self) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import threads
+
+        assert self.batcher is not None
+        await maybe_deferred_to_future(self.batcher.flush())
+        await maybe_deferred_to_future(threads.deferToThread(self._close))
+
+    def _close(self) -> None:
+        """Replay what is still spooled, then run the network rules."""
+        if self.spool is not None and len(self.spool):
+            try:
+                self._replay(self.spool)
+            except DatabaseUnavailable as exc:
+                left = len(self.spool)
+                self._count("vigie/writes/spool_left", left)
+                log.error("%s: %d items stay spooled in %s for --resume", exc, left,
+                          self.spool.path)
+                self.engine.dispose()
+                return
         with session_scope(self.engine) as session:
             found = detect_network(session)
         self._count("vigie/signals_network", len(found))
@@ -181,12 +402,29 @@ class PersistPipeline(_DbComponent):
         self.engine.dispose()
 
     def _count(self, key: str, n: int = 1) -> None:
-        if n and self.crawler is not None and self.crawler.stats is not None:
+        if self._tx_counts is not None:
+            self._tx_counts[key] += n
+        elif n and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
+
+    def _counts(self, counts: Counter[str]) -> None:
+        for key, n in counts.items():
+            self._count(key, n)
+
+    def _find_match(self, session: Session, record: Record, employer_id: int) -> Match | None:
+        if self._matches is not None and record.id is not None:
+            return self._matches.get((record.id, employer_id))
+        return session.exec(
+            select(Match).where(Match.record_id == record.id, Match.employer_id == employer_id)
+        ).first()
+
+    def _keep_match(self, match: Match) -> None:
+        if self._matches is not None:
+            self._matches[(match.record_id, match.employer_id)] = match
 
     # -- stages -------------------------------------------------------------------------
     def store(self, session: Session, item: dict[str, Any]) -> Record:
-        record = upsert_record(session, item, self.since)
+        record = upsert_record(session, item, self.since, self._records)
         item["record_id"] = record.id
         if item["kind"] == "register_entry" and item["fields"].get("found", True):
             employer = upsert_employer_from_page(
@@ -208,7 +446,12 @@ class PersistPipeline(_DbComponent):
         if self.matcher is None:
             return None, None
         candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
-        verdicts = judgements_for(session, record.fingerprint)
+        judged = self._judged
+        verdicts = (
+            judgements_for(session, record.fingerprint)
+            if judged is None or record.fingerprint in judged
+            else {}
+        )
         # A reviewer's "negative" removes that employer; the next candidate is kept instead.
         candidates = [c for c in candidates if verdicts.get(c.key) != "negative"]
         confirmed = [key for key, verdict in verdicts.items() if verdict == "positive"]
@@ -217,9 +460,7 @@ class PersistPipeline(_DbComponent):
         if not candidates:
             return None, None
         best = candidates[0]
-        match = session.exec(
-            select(Match).where(Match.record_id == record.id, Match.employer_id == best.key)
-        ).first()
+        match = self._find_match(session, record, best.key)
         if match is None:
             match = Match(record_id=record.id, employer_id=best.key, score=0, method="")
         match.score = round(best.score, 4)
@@ -232,6 +473,7 @@ class PersistPipeline(_DbComponent):
         match.matcher_version = self.matcher.VERSION
         session.add(match)
         session.flush()
+        self._keep_match(match)
         item["match_id"] = match.id
         item["employer_id"] = best.key
         self._count(f"vigie/matches/{best.outcome}")
@@ -241,9 +483,7 @@ class PersistPipeline(_DbComponent):
         self, session: Session, item: dict[str, Any], record: Record, employer_id: int
     ) -> tuple[Match, Employer | None]:
         """A reviewer confirmed this pair: it is the match, whatever the machine says now."""
-        match = session.exec(
-            select(Match).where(Match.record_id == record.id, Match.employer_id == employer_id)
-        ).first() or Match(
+        match = self._find_match(session, record, employer_id) or Match(
             record_id=record.id, employer_id=employer_id, score=1.0, method="judgement"
         )
         match.outcome = "match"
@@ -260,6 +500,7 @@ class PersistPipeline(_DbComponent):
         match.matcher_version = self.matcher.VERSION if self.matcher else ""
         session.add(match)
         session.flush()
+        self._keep_match(match)
         item["match_id"] = match.id
         item["employer_id"] = employer_id
         return match, session.get(Employer, employer_id)
@@ -286,19 +527,29 @@ def judgements_for(session: Session, fingerprint: str) -> dict[int, str]:
     return verdicts
 
 
-def upsert_record(session: Session, item: dict[str, Any], since: datetime | None = None) -> Record:
+def upsert_record(
+    session: Session,
+    item: dict[str, Any],
+    since: datetime | None = None,
+    known: dict[tuple[str, str], Record] | None = None,
+) -> Record:
     """The Record of this item: new, or the known one updated (last seen, new capture).
 
     An item from a capture the record already points to is the same page again: unchanged
     since an earlier crawl (``304``/same hash: the capture was reused), or replayed by a
     resumed crawl. Only in the first case — the record was last seen before this crawl
     started (``since``) — is it "seen again": ``last_seen``, ``seen_count`` move on.
+    ``known``: the records of the current batch by (kind, fingerprint), fetched up front by
+    the caller (a new record is added to it), instead of one look-up per item.
     """
     norm = item["normalized"]
     fp = fingerprint(item)
-    record = session.exec(
-        select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
-    ).first()
+    if known is not None:  # the caller fetched the batch's records up front
+        record = known.get((item["kind"], fp))
+    else:
+        record = session.exec(
+            select(Record).where(Record.kind == item["kind"], Record.fingerprint == fp)
+        ).first()
     if record is None:
         record = Record(
             kind=item["kind"],
@@ -307,6 +558,8 @@ def upsert_record(session: Session, item: dict[str, Any], since: datetime | None
             capture_id=item["capture_id"],
             fingerprint=fp,
         )
+        if known is not None:
+            known[(item["kind"], fp)] = record
     elif item["capture_id"] in (record.capture_id, record.last_capture_id):
         if since is not None and _aware(record.last_seen) < since:
             record.last_seen = utcnow()  # unchanged page, seen again by this crawl

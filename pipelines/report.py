@@ -70,6 +70,16 @@ def fill_drops(now: dict[str, float], before: dict[str, float], items_now: int,
             if rate - now.get(name, 0.0) >= FILL_DROP]
 
 
+def write_report(stats: dict[str, Any]) -> dict[str, int]:
+    """How the batched write path fared (see :mod:`pipelines.outage`): batches committed,
+    items delayed by retries, spooled to disk while the database was unavailable, replayed
+    from the spool, and still spooled at the end (written by the next ``--resume``)."""
+    keys = ("batches", "delayed", "spooled", "replayed", "spool_left", "retries", "waited_ms")
+    out = {key: int(stats.get(f"vigie/writes/{key}", 0)) for key in keys}
+    out["captures_delayed"] = int(stats.get("vigie/capture/delayed", 0))
+    return out
+
+
 def check_expectations(items: int, expected: dict[str, Any] | None) -> tuple[str, list[str]]:
     """Compare an item count with the source's ``min``/``max``: below min fails the run."""
     notes: list[str] = []
@@ -159,6 +169,30 @@ class RunReportExtension:
         if reason != "finished":
             status = "failed"
             notes.append(f"crawl closed early: {reason}")
+        evidence_error = stats.get("vigie/evidence/error")
+        if evidence_error:
+            notes.append(
+                f"evidence could not be written, the crawl stopped: {evidence_error}. "
+                "Nothing half written was recorded; free space and run "
+                "`vigie crawl … --resume` to go on"
+            )
+        writes = write_report(stats)
+        if writes["spool_left"]:
+            # Items wait in the spool: the crawl is not done. A close reason other than
+            # "finished" makes `vigie crawl --resume` continue it (and replay the spool).
+            status = "failed"
+            reason = f"{reason}; {writes['spool_left']} items still spooled"
+        if writes["spooled"] or writes["delayed"] or writes["spool_left"]:
+            notes.append(
+                f"database unavailable during the crawl: {writes['delayed']} items delayed "
+                f"(written after retries), {writes['spooled']} spooled to disk, "
+                f"{writes['replayed']} replayed"
+                + (
+                    f", {writes['spool_left']} still spooled (written by `--resume`)"
+                    if writes["spool_left"]
+                    else ""
+                )
+            )
         blocked = sum(
             int(stats.get(f"downloader/response_status_count/{s}", 0)) for s in BLOCK_STATUSES
         )
@@ -249,6 +283,7 @@ class RunReportExtension:
                         "replayed": int(stats.get("vigie/captures/replayed", 0)),
                     },
                     "gone": gone,
+                    "writes": writes,
                     "fill_rates": rates,
                     "fill_compared_with": fill_previous,
                     "problems": problems,

@@ -19,23 +19,30 @@ from storage import StorageError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite files get WAL mode, foreign keys and a generous busy timeout."""
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """Create an engine; SQLite files get WAL mode, foreign keys and a generous busy timeout
+    (``busy_timeout`` seconds: how long a write waits for a lock before "database is locked";
+    the crawl's write path uses a shorter one and retries/spools itself)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 

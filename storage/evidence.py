@@ -8,9 +8,12 @@ Screenshots are stored content-addressed (``screenshots/ab/<sha256>.png``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import logging
 import os
+import shutil
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +25,17 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserExce
 from warcio.warcwriter import WARCWriter
 
 from storage import EvidenceError
+
+log = logging.getLogger(__name__)
+
+
+class EvidenceFullError(EvidenceError):
+    """The evidence folder has no room left (disk full, quota, file size limit)."""
+
+    def __init__(self, message: str, folder: Path, free_bytes: int) -> None:
+        super().__init__(message)
+        self.folder = folder
+        self.free_bytes = free_bytes
 
 
 def sha256_hex(data: bytes) -> str:
@@ -85,29 +99,48 @@ class StoredResponse:
 
 
 class EvidenceStore:
-    """Appends responses to a WARC file and reads them back for verification."""
+    """Appends responses to a WARC file and reads them back for verification.
+
+    Each record is built in memory (its own gzip member) and appended to the file with plain
+    ``os.write`` calls, so the store always knows the exact end of what it wrote. ``sync``
+    (fsync) marks everything written so far durable; a write that fails (disk full) cuts the
+    file back to the last durable end, so no half-written record stays behind.
+    """
 
     def __init__(self, root: Path, name: str = "capture") -> None:
         self.root = Path(root)
         self.name = name
-        self._handle: io.BufferedWriter | None = None
-        self._writer: WARCWriter | None = None
+        self._fd: int | None = None
         self._rel: str | None = None
+        self._end = 0  # end of the last record written
+        self._durable = 0  # end of the last record synced to disk
 
     # -- writing -----------------------------------------------------------------------
+    def open(self) -> str:
+        """Create this process's WARC file now (a crawl does so at start, so every crawl
+        process leaves its file, empty if it archived nothing); its path in the folder."""
+        self._open()
+        assert self._rel is not None
+        return self._rel
+
     def _open(self) -> None:
-        if self._handle is not None:
+        if self._fd is not None:
             return
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         rel = f"warc/{self.name}-{stamp}-{os.getpid()}.warc.gz"
         path = self.root / rel
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(path, "ab")  # noqa: SIM115 (kept open for the run)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._end = self._durable = os.fstat(self._fd).st_size
         except OSError as exc:
-            raise EvidenceError(f"cannot open evidence file {path}: {exc}") from exc
-        self._writer = WARCWriter(self._handle, gzip=True)
+            raise self._error(f"cannot open evidence file {path}", exc) from exc
         self._rel = rel
+
+    @property
+    def unsynced_bytes(self) -> int:
+        """Bytes written since the last :meth:`sync` (records not yet durable)."""
+        return self._end - self._durable
 
     def write_response(
         self,
@@ -117,10 +150,14 @@ class EvidenceStore:
         body: bytes,
         fetched_at: datetime | None = None,
         protocol: str = "HTTP/1.1",
+        sync: bool = True,
     ) -> StoredResponse:
-        """Archive one response as a WARC ``response`` record; return where it lies."""
+        """Archive one response as a WARC ``response`` record; return where it lies.
+
+        ``sync=False`` leaves the record to the next :meth:`sync` (batched writes: no capture
+        may point to the record before that sync has returned)."""
         self._open()
-        assert self._handle is not None and self._writer is not None and self._rel is not None
+        assert self._fd is not None and self._rel is not None
         fetched_at = fetched_at or datetime.now(UTC)
         digest = sha256_hex(body)
         safe_headers = [
@@ -132,7 +169,9 @@ class EvidenceStore:
         http_headers = StatusAndHeaders(
             f"{status} {_reason(status)}", safe_headers, protocol=protocol
         )
-        record = self._writer.create_warc_record(
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=True)
+        record = writer.create_warc_record(
             url,
             "response",
             payload=io.BytesIO(body),
@@ -142,17 +181,63 @@ class EvidenceStore:
                 "WARC-Payload-Digest": f"sha256:{digest}",
             },
         )
+        writer.write_record(record)
+        data = buffer.getvalue()
+        offset = self._end
         try:
-            offset = self._handle.tell()
-            self._writer.write_record(record)
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            length = self._handle.tell() - offset
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
         except OSError as exc:
-            raise EvidenceError(f"cannot write evidence to {self._rel}: {exc}") from exc
+            self._cut_back()
+            raise self._error(f"cannot write evidence to {self._rel}", exc) from exc
+        self._end = offset + len(data)
+        if sync:
+            self.sync()
         return StoredResponse(
-            self._rel, offset, length, digest, len(body), fetched_at.astimezone(UTC)
+            self._rel, offset, len(data), digest, len(body), fetched_at.astimezone(UTC)
         )
+
+    def sync(self) -> None:
+        """Make every record written so far durable (fsync). On failure the records written
+        since the last sync are cut off the file and :class:`EvidenceError` is raised."""
+        if self._fd is None or self._end == self._durable:
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._cut_back()
+            raise self._error(f"cannot sync evidence file {self._rel}", exc) from exc
+        self._durable = self._end
+
+    def _cut_back(self) -> None:
+        """Cut the file back to its last durable end (what a failed write left is dropped).
+        If even that fails, the tail stays as a torn record that :func:`scan_warc` measures
+        and no capture points into."""
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, self._durable)
+            os.fsync(self._fd)
+        except OSError:
+            log.warning("could not cut %s back to %d bytes", self._rel, self._durable)
+        self._end = self._durable
+
+    def _error(self, what: str, exc: OSError) -> EvidenceError:
+        """A clear error; a full disk names the evidence folder and its free space."""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            try:
+                free = shutil.disk_usage(self.root).free
+            except OSError:
+                free = -1
+            return EvidenceFullError(
+                f"evidence folder {self.root} is full ({free:,} bytes free): {what}: "
+                f"{exc.strerror or exc}",
+                folder=self.root,
+                free_bytes=free,
+            )
+        return EvidenceError(f"{what}: {exc}")
 
     def write_screenshot(self, png: bytes) -> tuple[str, str]:
         """Store a screenshot content-addressed; return (sha256, relative path)."""
@@ -170,9 +255,14 @@ class EvidenceStore:
         return digest, rel
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        self._handle = self._writer = self._rel = None
+        """Sync what is left and close the file."""
+        if self._fd is not None:
+            try:
+                self.sync()
+            finally:
+                os.close(self._fd)
+        self._fd = self._rel = None
+        self._end = self._durable = 0
 
     # -- reading -----------------------------------------------------------------------
     def read_body(self, warc_file: str, offset: int) -> bytes:
