@@ -142,7 +142,9 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
         killed = tmp_path_factory.mktemp("killed")
-        env = crawl_env(killed)
+        # paced (a page every 50 ms) so that each process is still crawling when its kill
+        # comes: captures are committed in batches, and an unpaced 30-ad crawl outruns the test
+        env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.05")
         engine = make_engine(_db(killed))
         moments = []
         try:
