@@ -78,6 +78,9 @@ def scrapy_settings(
         "ROBOTSTXT_OBEY", settings.robots_obey and spec.politeness.robots_obey, priority="cmdline"
     )
     s.set("USER_AGENT", settings.user_agent, priority="cmdline")
+    s.set("VIGIE_WRITE_BATCH", settings.write_batch, priority="cmdline")
+    s.set("VIGIE_DB_RETRY_LIMIT", settings.db_retry_limit, priority="cmdline")
+    s.set("VIGIE_DB_OUTAGE_LIMIT", settings.db_outage_limit, priority="cmdline")
     s.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
     s.set("DOWNLOAD_MAXSIZE", settings.download_maxsize, priority="project")
     s.set("DOWNLOAD_WARNSIZE", settings.download_maxsize // 2, priority="project")

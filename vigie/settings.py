@@ -38,6 +38,17 @@ class Settings(BaseSettings):
         None, description="Override of every source's concurrent requests per domain."
     )
     autothrottle: bool | None = Field(None, description="Override of AutoThrottle on/off.")
+    write_batch: int = Field(
+        100, ge=1, description="Items written per database transaction during a crawl."
+    )
+    db_retry_limit: float = Field(
+        30.0, gt=0, description="Seconds a crawl retries an unavailable database before it "
+        "spools the items to disk (replayed when the database answers again).",
+    )
+    db_outage_limit: float = Field(
+        120.0, gt=0, description="Seconds a crawl pauses on an unavailable database before "
+        "archiving stops (captures are never spooled: their rows are the evidence index).",
+    )
     download_timeout: int = Field(30, description="Seconds before a request times out.")
     download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
     chromium_path: str | None = Field(
