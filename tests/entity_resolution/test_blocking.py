@@ -1,8 +1,13 @@
-"""The blocking index: typo neighbours, rarity ranking, common words kept in their place."""
+"""The blocking index: typo neighbours (one typo, and two as a fallback), rarity ranking,
+common words kept in their place."""
 
 from __future__ import annotations
 
-from entity_resolution.blocking import NameBlocks, deletions
+import random
+
+from rapidfuzz.distance import Levenshtein
+
+from entity_resolution.blocking import MAX_FAR_NEIGHBOURS, NameBlocks, deletions, segments
 from entity_resolution.names import normalize_name as nn
 
 
@@ -63,3 +68,53 @@ def test_rank_is_the_same_after_adding_more_entries() -> None:
     blocks.add(1, [nn("Transport Peeters NV")])  # after a first query froze the index
     assert blocks.rank(nn("Transport Peters"), None, shortlist=5)[0] == 1
     assert sorted(blocks.rank(nn("Peeters"), None, shortlist=5)) == [0, 1]
+
+
+def test_segments_cut_a_word_in_three_longer_pieces_last() -> None:
+    assert segments(10) == ((0, 3), (3, 3), (6, 4))
+    assert segments(6) == ((0, 2), (2, 2), (4, 2))
+    assert segments(8) == ((0, 2), (2, 3), (5, 3))
+
+
+def test_words_two_typos_away_are_found_only_as_a_fallback() -> None:
+    names = ["Jakubowski Inc", "Oberbrunner Inc", "Cummerata and Sons", "Peeters BV"]
+    blocks = build(names, [None] * len(names), max_block=100)
+    # two letters changed / two dropped: no deletion in common, the segment index finds them
+    assert blocks.far_keys(nn("Dakubxwski IZc")) == [("t:jakubowski", 0.35)]
+    assert blocks.rank(nn("Dakubxwski IZc"), None, shortlist=5) == [0]
+    assert blocks.rank(nn("Oberrnner Inc"), None, shortlist=5) == [1]
+    assert blocks.rank(nn("Cmerata and Sons"), None, shortlist=5)[0] == 2
+    # a word one typo away or in the register does not call the fallback
+    assert blocks.far_keys(nn("Jakubowsky")) == []
+    assert blocks.far_keys(nn("Peeters Jakubowski")) == []
+    # a shorter word finds a register word of six letters or more; three edits are too many
+    assert blocks.far_keys(nn("Petrs")) == [("t:peeters", 0.35)]
+    assert blocks.far_keys(nn("Dakubxwzki")) == []
+
+
+def test_segment_index_finds_every_word_within_two_edits() -> None:
+    """The pigeonhole argument, checked against brute force on random words and edits."""
+    rng = random.Random(3)
+    letters = "abcdeghiklmnorstuvwz"
+    vocab = sorted({"".join(rng.choices(letters, k=rng.randint(6, 14))) for _ in range(400)})
+    blocks = build(vocab, [None] * len(vocab), max_block=1000)
+    for word in rng.sample(vocab, 120):
+        garbled = list(word)
+        for _ in range(2):
+            at = rng.randrange(len(garbled))
+            kind = rng.randrange(3)
+            if kind == 0:
+                garbled[at] = rng.choice(letters)
+            elif kind == 1:
+                del garbled[at]
+            else:
+                garbled.insert(at, rng.choice(letters))
+        query = "".join(garbled)
+        near = sorted(
+            (Levenshtein.distance(query, w), w)
+            for w in vocab
+            if w != query and Levenshtein.distance(query, w) <= 2
+        )
+        assert word == query or (Levenshtein.distance(query, word), word) in near
+        expected = tuple(w for _, w in near[:MAX_FAR_NEIGHBOURS])
+        assert blocks._far_neighbours(query) == expected, query
