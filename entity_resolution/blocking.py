@@ -12,6 +12,8 @@ are indexed by keys of their names:
   one letter deleted → the register words that produce it): two words one typo apart — a
   letter changed, added or dropped — share a deletion, so a query word finds the register
   words one typo away (``"peters"`` → ``"peeters"``), which then count as keys of weight 0.5;
+- a query word that shortens a common word ("nett." for "nettoyage", "constr" for
+  "construction", as the comparator reads it) counts as that word, weight 0.5;
 - a fallback for words two typos away, used only for a distinctive query word that is
   neither in the register's vocabulary nor one typo from a word of it ("Dakubxwski" for
   "Jakubowski", "Ober]r\x86nner" for "Oberbrunner"): every vocabulary word of 6–20 letters
@@ -44,7 +46,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from entity_resolution.compare import GENERIC_WEIGHT, token_weight
+from entity_resolution.compare import GENERIC_WEIGHT, GENERIC_WORDS, token_weight
 from entity_resolution.index import digest
 from entity_resolution.names import NormalizedName
 
@@ -84,6 +86,17 @@ def deletions(token: str) -> tuple[str, ...]:
     variants = {token[:k] + token[k + 1 :] for k in range(len(token))}
     variants.add(token)
     return tuple(sorted(variants))
+
+
+@lru_cache(maxsize=20_000)
+def shortened(token: str) -> tuple[str, ...]:
+    """The common words ``token`` is a shortening of ("nett" → "nettoyage"): at least three
+    letters, two fewer than the word, not itself a common word (the comparator's rule)."""
+    if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
+        return ()
+    return tuple(
+        sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
+    )
 
 
 @lru_cache(maxsize=64)
@@ -347,12 +360,17 @@ class NameBlocks:
 
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
-        word, in alphabetical order so that results do not depend on insertion order)."""
+        word, in alphabetical order so that results do not depend on insertion order), and of
+        the common words a word of the name shortens."""
         self.freeze()
         keys: dict[str, float] = {}
         for token in name.tokens:
             for word in self._typo_neighbours(token):
                 keys["t:" + word] = TYPO_WEIGHT
+            if token not in self._vocab:
+                for word in shortened(token):
+                    if word in self._vocab:
+                        keys.setdefault("t:" + word, GENERIC_WEIGHT)
         return list(keys.items())
 
     def far_keys(self, name: NormalizedName) -> list[tuple[str, float]]:

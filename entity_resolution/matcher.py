@@ -47,7 +47,8 @@ weighs 0.7 (was 0.6) and a different phone −0.15 (was 0).
 Changes in 1.3 (the score of a given pair is unchanged; results differ because more true
 entries reach scoring): blocking also finds register words two typos away from a query word
 that is neither in the register nor one typo from it (:mod:`entity_resolution.blocking`,
-segment index), e.g. "Dakubxwski" for "Jakubowski", "Bakkery" for "Bakkerij".
+segment index), e.g. "Dakubxwski" for "Jakubowski", "Bakkery" for "Bakkerij", and takes a
+shortened common word for the word ("Jacobs Nett." finds "Jacobs Nettoyage").
 """
 
 from __future__ import annotations

@@ -7,7 +7,13 @@ import random
 
 from rapidfuzz.distance import Levenshtein
 
-from entity_resolution.blocking import MAX_FAR_NEIGHBOURS, NameBlocks, deletions, segments
+from entity_resolution.blocking import (
+    MAX_FAR_NEIGHBOURS,
+    NameBlocks,
+    deletions,
+    segments,
+    shortened,
+)
 from entity_resolution.names import normalize_name as nn
 
 
@@ -118,3 +124,14 @@ def test_segment_index_finds_every_word_within_two_edits() -> None:
         assert word == query or (Levenshtein.distance(query, word), word) in near
         expected = tuple(w for _, w in near[:MAX_FAR_NEIGHBOURS])
         assert blocks._far_neighbours(query) == expected, query
+
+
+def test_a_shortened_common_word_counts_as_the_word() -> None:
+    assert shortened("nett") == ("nettoyage",)
+    assert shortened("constr") == ("construct", "constructie", "construction", "constructions")
+    assert shortened("bouw") == ()  # a common word itself is not a shortening
+    names = [f"Jacobs {word} SRL" for word in ("Transport", "Bouw", "Peinture") * 50]
+    names.append("Jacobs Nettoyage SRL")
+    blocks = build(names, [None] * len(names), max_block=1000)
+    assert ("t:nettoyage", 0.5) in blocks.typo_keys(nn("Jacobs Nett."))
+    assert blocks.rank(nn("Jacobs Nett."), None, shortlist=5)[0] == 150
