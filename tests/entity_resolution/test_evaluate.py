@@ -1,7 +1,8 @@
 """Precision/recall/F1 of the matcher and of the exhaustive WRatio baseline on three labelled
 sets: DeNederlandscheBank/name_matching's 500 pairs, dedupe-examples' 102 clusters of Dutch
 patent applicants, and the Fodors-Zagat restaurants. Floors are pinned a little below the
-figures measured with matcher vigie-er/1.2 (given in the comments; 1.1 in brackets)."""
+figures measured with matcher vigie-er/1.2 (1.3 for DNB; given in the comments, older ones in
+brackets)."""
 
 from __future__ import annotations
 
