@@ -26,8 +26,9 @@ are indexed by keys of their names:
 :meth:`NameBlocks.rank` scores entries by the keys they share with the query, each weighted by
 its rarity ``log(1 + N / entries with the key)``, visiting the query's own words first and
 the rarest first. The first ``MERGE_BUDGET`` postings are merged in full; after that a key
-only adds to entries already found (a C-level set intersection), so a very common word never
-drags in thousands of entries that share nothing else with the query. In a register of a
+only adds to the entries found by the other keys, its own word's or typo neighbours' (a
+C-level set intersection, once all keys are visited), so a very common word never drags in
+thousands of entries that share nothing else with the query. In a register of a
 million, where many words (surnames, sector words) exceed ``max_block``, the two rarest such
 words of the query are also intersected: entries holding both are a block of their own
 ("Bouw Peters" still finds "Bouw Peeters" without a postcode).
@@ -311,6 +312,7 @@ class NameBlocks:
         get = totals.get
         merged = 0
         common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
+        too_common: list[tuple[float, np.ndarray]] = []  # too big to merge here
         for keys in (name_keys(name), self.typo_keys(name), self.far_keys(name)):
             chosen: list[tuple[int, str, float, np.ndarray]] = []
             for block_key, weight in keys:
@@ -334,12 +336,16 @@ class NameBlocks:
                     continue
                 if size > self.max_block and block_key != "z":
                     common.setdefault(block_key, (size, w, postings))
-                if totals:  # too common to bring in new entries: only adds to those found
-                    found = np.fromiter(totals, dtype=np.int32, count=len(totals))
-                    at = np.searchsorted(postings, found)
-                    at[at == size] = size - 1
-                    for i in found[postings[at] == found].tolist():
-                        totals[i] += w
+                too_common.append((w, postings))
+        # Too common to bring in new entries: they only add to the entries found, by any
+        # pass ("Garage" to the "Garage Van Mahuysman" found through a typo of "Mauhysman").
+        if totals and too_common:
+            found = np.fromiter(totals, dtype=np.int32, count=len(totals))
+            for w, postings in too_common:
+                at = np.searchsorted(postings, found)
+                at[at == len(postings)] = len(postings) - 1
+                for i in found[postings[at] == found].tolist():
+                    totals[i] += w
         if len(common) >= 2:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:

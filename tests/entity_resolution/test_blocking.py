@@ -135,3 +135,15 @@ def test_a_shortened_common_word_counts_as_the_word() -> None:
     blocks = build(names, [None] * len(names), max_block=1000)
     assert ("t:nettoyage", 0.5) in blocks.typo_keys(nn("Jacobs Nett."))
     assert blocks.rank(nn("Jacobs Nett."), None, shortlist=5)[0] == 150
+
+
+def test_a_common_word_adds_to_entries_found_through_a_typo() -> None:
+    # "carwash" is in more than max_block entries: it brings in nobody, but it must still
+    # count for the entries that the typo neighbour "mahuysman" brings in (1M-register miss).
+    names = (
+        [f"Carwash Janssens {k:03d}" for k in range(150)]
+        + [f"Mahuysman Transport {k:03d}" for k in range(30)]
+        + ["Carwash Van Mahuysman"]
+    )
+    blocks = build(names, [None] * len(names), max_block=100)
+    assert blocks.rank(nn("Carwash Van Mauhysman"), None, shortlist=5)[0] == 180
