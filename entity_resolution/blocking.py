@@ -13,7 +13,8 @@ are indexed by keys of their names:
   letter changed, added or dropped — share a deletion, so a query word finds the register
   words one typo away (``"peters"`` → ``"peeters"``), which then count as keys of weight 0.5;
 - a query word that shortens a common word ("nett." for "nettoyage", "constr" for
-  "construction", as the comparator reads it) counts as that word, weight 0.5;
+  "construction", as the comparator reads it) counts as that word, weight 0.5, and the
+  initials of three words or more as a register word they spell ("IBM"), weight 0.5;
 - a fallback for words two typos away, used only for a distinctive query word that is
   neither in the register's vocabulary nor one typo from a word of it ("Dakubxwski" for
   "Jakubowski", "Ober]r\x86nner" for "Oberbrunner"): every vocabulary word of 6–20 letters
@@ -98,6 +99,21 @@ def shortened(token: str) -> tuple[str, ...]:
     return tuple(
         sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
     )
+
+
+def acronyms(tokens: tuple[str, ...]) -> list[str]:
+    """Words of 3 to 6 letters spelt by the initials of consecutive words of a name of three
+    words or more ("international business machines" → "ibm"), as the comparator reads an
+    acronym."""
+    if len(tokens) < 3:
+        return []
+    initials = "".join(t[0] for t in tokens)
+    return [
+        initials[a:b]
+        for a in range(len(initials) - 2)
+        for b in range(a + 3, min(len(initials), a + 6) + 1)
+        if initials[a:b].isalpha()
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -373,8 +389,8 @@ class NameBlocks:
 
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
-        word, in alphabetical order so that results do not depend on insertion order), and of
-        the common words a word of the name shortens."""
+        word, in alphabetical order so that results do not depend on insertion order), of
+        the common words a word of the name shortens, and of the acronyms its words spell."""
         self.freeze()
         keys: dict[str, float] = {}
         for token in name.tokens:
@@ -384,6 +400,9 @@ class NameBlocks:
                 for word in shortened(token):
                     if word in self._vocab:
                         keys.setdefault("t:" + word, GENERIC_WEIGHT)
+        for word in acronyms(name.tokens):
+            if word in self._vocab:
+                keys.setdefault("t:" + word, TYPO_WEIGHT)
         return list(keys.items())
 
     def far_keys(self, name: NormalizedName) -> list[tuple[str, float]]:

@@ -48,7 +48,8 @@ Changes in 1.3 (the score of a given pair is unchanged; results differ because m
 entries reach scoring): blocking also finds register words two typos away from a query word
 that is neither in the register nor one typo from it (:mod:`entity_resolution.blocking`,
 segment index), e.g. "Dakubxwski" for "Jakubowski", "Bakkery" for "Bakkerij", and takes a
-shortened common word for the word ("Jacobs Nett." finds "Jacobs Nettoyage"); a word too
+shortened common word for the word ("Jacobs Nett." finds "Jacobs Nettoyage") and initials
+for the acronym they spell ("International Business Machines" finds "IBM"); a word too
 common to block on still ranks the entries found through a typo ("Carwash Van Mauhysman").
 """
 

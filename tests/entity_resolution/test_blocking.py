@@ -10,6 +10,7 @@ from rapidfuzz.distance import Levenshtein
 from entity_resolution.blocking import (
     MAX_FAR_NEIGHBOURS,
     NameBlocks,
+    acronyms,
     deletions,
     segments,
     shortened,
@@ -147,3 +148,13 @@ def test_a_common_word_adds_to_entries_found_through_a_typo() -> None:
     )
     blocks = build(names, [None] * len(names), max_block=100)
     assert blocks.rank(nn("Carwash Van Mauhysman"), None, shortlist=5)[0] == 180
+
+
+def test_initials_of_three_words_find_the_acronym() -> None:
+    assert acronyms(("asea", "brown", "boveri")) == ["abb"]
+    assert "ibm" in acronyms(("international", "business", "machines", "corp"))
+    assert acronyms(("bouw", "peeters")) == []
+    names = [f"Ibis Services {k:03d}" for k in range(30)] + ["IBM Corp.", "ABB B.V."]
+    blocks = build(names, [None] * len(names), max_block=100)
+    assert blocks.rank(nn("International Business Machines Corp."), None, shortlist=5) == [30]
+    assert blocks.rank(nn("Asea Brown Boveri AG"), None, shortlist=5) == [31]
