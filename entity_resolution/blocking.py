@@ -329,7 +329,8 @@ class NameBlocks:
         merged = 0
         common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
         too_common: list[tuple[float, np.ndarray]] = []  # too big to merge here
-        for keys in (name_keys(name), self.typo_keys(name), self.far_keys(name)):
+        typos, far, initials = self.typo_keys(name), self.far_keys(name), self.acronym_keys(name)
+        for keys in (name_keys(name), typos, far, initials):
             chosen: list[tuple[int, str, float, np.ndarray]] = []
             for block_key, weight in keys:
                 postings = self._postings(block_key)
@@ -389,8 +390,8 @@ class NameBlocks:
 
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
-        word, in alphabetical order so that results do not depend on insertion order), of
-        the common words a word of the name shortens, and of the acronyms its words spell."""
+        word, in alphabetical order so that results do not depend on insertion order), and of
+        the common words a word of the name shortens."""
         self.freeze()
         keys: dict[str, float] = {}
         for token in name.tokens:
@@ -400,10 +401,18 @@ class NameBlocks:
                 for word in shortened(token):
                     if word in self._vocab:
                         keys.setdefault("t:" + word, GENERIC_WEIGHT)
-        for word in acronyms(name.tokens):
-            if word in self._vocab:
-                keys.setdefault("t:" + word, TYPO_WEIGHT)
         return list(keys.items())
+
+    def acronym_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
+        """Word keys of register words spelt by the initials of the name's words ("IBM").
+        :meth:`rank` visits them last, so that they never keep the entries of a typo
+        neighbour out (initials spell short words that many names share)."""
+        self.freeze()
+        return [
+            ("t:" + w, TYPO_WEIGHT)
+            for w in dict.fromkeys(acronyms(name.tokens))
+            if w in self._vocab
+        ]
 
     def far_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words two typos away from a distinctive word of the name
