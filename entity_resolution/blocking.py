@@ -11,13 +11,25 @@ are indexed by keys of their names:
 - a one-letter-deletion index of the register's *vocabulary* (every word of 4–15 letters with
   one letter deleted → the register words that produce it): two words one typo apart — a
   letter changed, added or dropped — share a deletion, so a query word finds the register
-  words one typo away (``"peters"`` → ``"peeters"``), which then count as keys of weight 0.5.
+  words one typo away (``"peters"`` → ``"peeters"``), which then count as keys of weight 0.5;
+- a query word that shortens a common word ("nett." for "nettoyage", "constr" for
+  "construction", as the comparator reads it) counts as that word, weight 0.5, and the
+  initials of three words or more as a register word they spell ("IBM"), weight 0.5;
+- a fallback for words two typos away, used only for a distinctive query word that is
+  neither in the register's vocabulary nor one typo from a word of it ("Dakubxwski" for
+  "Jakubowski", "Ober]r\x86nner" for "Oberbrunner"): every vocabulary word of 6–20 letters
+  is cut into three pieces, each indexed with its place (the *segment index*, three keys per
+  word); a word two edits away keeps one of the three pieces intact, shifted by at most two
+  letters (the pigeonhole principle), so looking up the query word's substrings at those
+  places (about 30 lookups) finds every such word, which is then checked with a Levenshtein
+  distance ≤ 2. The words found (at most 10, nearest first) count as keys of weight 0.35.
 
 :meth:`NameBlocks.rank` scores entries by the keys they share with the query, each weighted by
 its rarity ``log(1 + N / entries with the key)``, visiting the query's own words first and
 the rarest first. The first ``MERGE_BUDGET`` postings are merged in full; after that a key
-only adds to entries already found (a C-level set intersection), so a very common word never
-drags in thousands of entries that share nothing else with the query. In a register of a
+only adds to the entries found by the other keys, its own word's or typo neighbours' (a
+C-level set intersection, once all keys are visited), so a very common word never drags in
+thousands of entries that share nothing else with the query. In a register of a
 million, where many words (surnames, sector words) exceed ``max_block``, the two rarest such
 words of the query are also intersected: entries holding both are a block of their own
 ("Bouw Peters" still finds "Bouw Peeters" without a postcode).
@@ -33,8 +45,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
-from entity_resolution.compare import GENERIC_WEIGHT, token_weight
+from entity_resolution.compare import GENERIC_WEIGHT, GENERIC_WORDS, token_weight
 from entity_resolution.index import digest
 from entity_resolution.names import NormalizedName
 
@@ -43,6 +57,10 @@ MERGE_BUDGET = 500  # postings merged in full per query; beyond, keys only add t
 TYPO_WEIGHT = 0.5  # a register word one typo away from a word of the query
 MAX_TYPO_NEIGHBOURS = 20
 TYPO_CACHE = 50_000  # query words whose typo neighbours are remembered
+FAR_TYPOS = 2  # the segment index finds register words up to this many edits away …
+FAR_WEIGHT = 0.35  # … which count as keys of this weight
+FAR_MIN, FAR_MAX = 6, 20  # lengths of the words in the segment index
+MAX_FAR_NEIGHBOURS = 10
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
@@ -70,6 +88,81 @@ def deletions(token: str) -> tuple[str, ...]:
     variants = {token[:k] + token[k + 1 :] for k in range(len(token))}
     variants.add(token)
     return tuple(sorted(variants))
+
+
+@lru_cache(maxsize=20_000)
+def shortened(token: str) -> tuple[str, ...]:
+    """The common words ``token`` is a shortening of ("nett" → "nettoyage"): at least three
+    letters, two fewer than the word, not itself a common word (the comparator's rule)."""
+    if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
+        return ()
+    return tuple(
+        sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
+    )
+
+
+def acronyms(tokens: tuple[str, ...]) -> list[str]:
+    """Words of 3 to 6 letters spelt by the initials of consecutive words of a name of three
+    words or more ("international business machines" → "ibm"), as the comparator reads an
+    acronym."""
+    if len(tokens) < 3:
+        return []
+    initials = "".join(t[0] for t in tokens)
+    return [
+        initials[a:b]
+        for a in range(len(initials) - 2)
+        for b in range(a + 3, min(len(initials), a + 6) + 1)
+        if initials[a:b].isalpha()
+    ]
+
+
+@lru_cache(maxsize=64)
+def segments(length: int) -> tuple[tuple[int, int], ...]:
+    """How a word of ``length`` letters is cut for the segment index: ``FAR_TYPOS + 1``
+    pieces (start, size), the longer ones last ("jakubowski" → "jak", "ubo", "wski")."""
+    parts = FAR_TYPOS + 1
+    short, longer = divmod(length, parts)
+    out: list[tuple[int, int]] = []
+    start = 0
+    for k in range(parts):
+        size = short + (1 if k >= parts - longer else 0)
+        out.append((start, size))
+        start += size
+    return tuple(out)
+
+
+def segment_key(length: int, k: int, piece: str) -> int:
+    """Piece ``k`` of a word of ``length`` letters as one 63-bit number: the length (5 bits),
+    the piece's number (2 bits) and its first 7 bytes (UTF-8). Cheaper than a digest, and
+    two pieces that share a key only cost a Levenshtein check (every word found is checked)."""
+    return (length << 58) | (k << 56) | int.from_bytes(piece.encode()[:7], "big")
+
+
+def segment_keys(word: str) -> list[int]:
+    """The segment-index keys of a register word (none outside 6–20 letters or for an
+    article)."""
+    n = len(word)
+    if not FAR_MIN <= n <= FAR_MAX or token_weight(word) < GENERIC_WEIGHT:
+        return []
+    return [segment_key(n, k, word[a : a + size]) for k, (a, size) in enumerate(segments(n))]
+
+
+def probe_keys(token: str) -> np.ndarray:
+    """Segment-index keys to look up for a query word, for every register word length within
+    ``FAR_TYPOS`` of the word's. A register word at most ``FAR_TYPOS`` edits away has one
+    piece intact, shifted by ``x`` letters in the query word: the edits before the piece make
+    up ``|x|`` and those after it ``|Δ − x|`` (``Δ`` the difference in length), so
+    ``|x| + |Δ − x| ≤ FAR_TYPOS`` bounds the places to try (PassJoin's position-aware
+    selection)."""
+    n = len(token)
+    wanted: set[int] = set()
+    for length in range(max(FAR_MIN, n - FAR_TYPOS), min(FAR_MAX, n + FAR_TYPOS) + 1):
+        delta = n - length
+        low, high = -((FAR_TYPOS - delta) // 2), (FAR_TYPOS + delta) // 2
+        for k, (a, size) in enumerate(segments(length)):
+            for at in range(max(0, a + low), min(n - size, a + high) + 1):
+                wanted.add(segment_key(length, k, token[at : at + size]))
+    return np.fromiter(wanted, dtype=np.int64, count=len(wanted))
 
 
 @lru_cache(maxsize=100_000)
@@ -103,9 +196,11 @@ class NameBlocks:
         self._compact = _Postings.empty()
         self._local = _Postings.empty()  # word number × 10⁴ + postcode
         self._deletions = _Postings.empty()  # digest of a deletion → word numbers
+        self._segments = _Postings.empty()  # digest of a word piece and its place → words
         self._postcodes: np.ndarray | None = None
         self._frozen = True
         self._typo_cache: dict[str, tuple[str, ...]] = {}
+        self._far_cache: dict[str, tuple[str, ...]] = {}
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
@@ -165,8 +260,10 @@ class NameBlocks:
         self._pending_words, self._pending_word_entries = array("i"), array("i")
         self._pending_compact, self._pending_compact_entries = array("q"), array("i")
         self._build_deletions()
+        self._build_segments()
         self._build_local(counts)
         self._typo_cache.clear()
+        self._far_cache.clear()
         self._frozen = True
 
     def _build_deletions(self) -> None:
@@ -177,6 +274,17 @@ class NameBlocks:
                 keys.append(digest(variant))
                 values.append(w)
         self._deletions = _Postings.empty().merged(
+            np.frombuffer(keys, dtype=np.int64), np.frombuffer(values, dtype=np.int32)
+        )
+
+    def _build_segments(self) -> None:
+        keys = array("q")
+        values = array("i")
+        for w, word in enumerate(self._words):
+            for key in segment_keys(word):
+                keys.append(key)
+                values.append(w)
+        self._segments = _Postings.empty().merged(
             np.frombuffer(keys, dtype=np.int64), np.frombuffer(values, dtype=np.int32)
         )
 
@@ -220,7 +328,9 @@ class NameBlocks:
         get = totals.get
         merged = 0
         common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
-        for keys in (name_keys(name), self.typo_keys(name)):
+        too_common: list[tuple[float, np.ndarray]] = []  # too big to merge here
+        typos, far, initials = self.typo_keys(name), self.far_keys(name), self.acronym_keys(name)
+        for keys in (name_keys(name), typos, far, initials):
             chosen: list[tuple[int, str, float, np.ndarray]] = []
             for block_key, weight in keys:
                 postings = self._postings(block_key)
@@ -243,12 +353,16 @@ class NameBlocks:
                     continue
                 if size > self.max_block and block_key != "z":
                     common.setdefault(block_key, (size, w, postings))
-                if totals:  # too common to bring in new entries: only adds to those found
-                    found = np.fromiter(totals, dtype=np.int32, count=len(totals))
-                    at = np.searchsorted(postings, found)
-                    at[at == size] = size - 1
-                    for i in found[postings[at] == found].tolist():
-                        totals[i] += w
+                too_common.append((w, postings))
+        # Too common to bring in new entries: they only add to the entries found, by any
+        # pass ("Garage" to the "Garage Van Mahuysman" found through a typo of "Mauhysman").
+        if totals and too_common:
+            found = np.fromiter(totals, dtype=np.int32, count=len(totals))
+            for w, postings in too_common:
+                at = np.searchsorted(postings, found)
+                at[at == len(postings)] = len(postings) - 1
+                for i in found[postings[at] == found].tolist():
+                    totals[i] += w
         if len(common) >= 2:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
@@ -276,13 +390,77 @@ class NameBlocks:
 
     def typo_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
         """Word keys of register words one typo away from a word of the name (at most 20 per
-        word, in alphabetical order so that results do not depend on insertion order)."""
+        word, in alphabetical order so that results do not depend on insertion order), and of
+        the common words a word of the name shortens."""
         self.freeze()
         keys: dict[str, float] = {}
         for token in name.tokens:
             for word in self._typo_neighbours(token):
                 keys["t:" + word] = TYPO_WEIGHT
+            if token not in self._vocab:
+                for word in shortened(token):
+                    if word in self._vocab:
+                        keys.setdefault("t:" + word, GENERIC_WEIGHT)
         return list(keys.items())
+
+    def acronym_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
+        """Word keys of register words spelt by the initials of the name's words ("IBM").
+        :meth:`rank` visits them last, so that they never keep the entries of a typo
+        neighbour out (initials spell short words that many names share)."""
+        self.freeze()
+        return [
+            ("t:" + w, TYPO_WEIGHT)
+            for w in dict.fromkeys(acronyms(name.tokens))
+            if w in self._vocab
+        ]
+
+    def far_keys(self, name: NormalizedName) -> list[tuple[str, float]]:
+        """Word keys of register words two typos away from a distinctive word of the name
+        that is neither a register word nor one typo from one (the fallback: most words
+        are found without it)."""
+        self.freeze()
+        keys: dict[str, float] = {}
+        for token in name.tokens:
+            if (
+                FAR_MIN - FAR_TYPOS <= len(token) <= FAR_MAX + FAR_TYPOS
+                and token not in self._vocab
+                and token_weight(token) == 1.0
+                and not self._typo_neighbours(token)
+            ):
+                for word in self._far_neighbours(token):
+                    keys.setdefault("t:" + word, FAR_WEIGHT)
+        return list(keys.items())
+
+    def _far_neighbours(self, token: str) -> tuple[str, ...]:
+        """Register words at most ``FAR_TYPOS`` edits from ``token`` (Levenshtein), nearest
+        first then alphabetically, at most ``MAX_FAR_NEIGHBOURS`` (remembered)."""
+        cached = self._far_cache.get(token)
+        if cached is not None:
+            return cached
+        table = self._segments
+        found: list[tuple[int, str]] = []
+        if len(table.keys):
+            wanted = probe_keys(token)
+            at = np.searchsorted(table.keys, wanted)
+            at[at == len(table.keys)] = 0
+            hits = at[table.keys[at] == wanted]
+            if len(hits):
+                starts, values = table.starts, table.values
+                ids = np.unique(np.concatenate([values[starts[k] : starts[k + 1]] for k in hits]))
+                words = self._words
+                close = process.extract(
+                    token,
+                    [words[w] for w in ids.tolist()],
+                    scorer=Levenshtein.distance,
+                    score_cutoff=FAR_TYPOS,
+                    limit=None,
+                )
+                found = sorted((int(d), word) for word, d, _ in close if word != token)
+        neighbours = tuple(word for _, word in found[:MAX_FAR_NEIGHBOURS])
+        if len(self._far_cache) >= TYPO_CACHE:
+            self._far_cache.clear()
+        self._far_cache[token] = neighbours
+        return neighbours
 
     def _typo_neighbours(self, token: str) -> tuple[str, ...]:
         """Register words one typo away from ``token`` (remembered: query words repeat)."""
@@ -315,6 +493,7 @@ class NameBlocks:
             + self._compact.nbytes()
             + self._local.nbytes()
             + self._deletions.nbytes()
+            + self._segments.nbytes()
         )
 
 

@@ -43,6 +43,14 @@ pair with first names at 50 %; a town written in French and Dutch is one town, a
 names that each keep a different town or trade ("Transport Peeters" / "Bouw Peeters") are
 capped at 0.55; an address or country code after the legal form is the seat; a same phone
 weighs 0.7 (was 0.6) and a different phone −0.15 (was 0).
+
+Changes in 1.3 (the score of a given pair is unchanged; results differ because more true
+entries reach scoring): blocking also finds register words two typos away from a query word
+that is neither in the register nor one typo from it (:mod:`entity_resolution.blocking`,
+segment index), e.g. "Dakubxwski" for "Jakubowski", "Bakkery" for "Bakkerij", and takes a
+shortened common word for the word ("Jacobs Nett." finds "Jacobs Nettoyage") and initials
+for the acronym they spell ("International Business Machines" finds "IBM"); a word too
+common to block on still ranks the entries found through a typo ("Carwash Van Mauhysman").
 """
 
 from __future__ import annotations
@@ -167,7 +175,7 @@ def combine(features: Sequence[Feature]) -> float:
 class Matcher:
     """Match queries against register entries (see the module docstring for the method)."""
 
-    VERSION = "vigie-er/1.2"
+    VERSION = "vigie-er/1.3"
 
     def __init__(
         self,

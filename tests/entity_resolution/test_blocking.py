@@ -1,8 +1,20 @@
-"""The blocking index: typo neighbours, rarity ranking, common words kept in their place."""
+"""The blocking index: typo neighbours (one typo, and two as a fallback), rarity ranking,
+common words kept in their place."""
 
 from __future__ import annotations
 
-from entity_resolution.blocking import NameBlocks, deletions
+import random
+
+from rapidfuzz.distance import Levenshtein
+
+from entity_resolution.blocking import (
+    MAX_FAR_NEIGHBOURS,
+    NameBlocks,
+    acronyms,
+    deletions,
+    segments,
+    shortened,
+)
 from entity_resolution.names import normalize_name as nn
 
 
@@ -63,3 +75,86 @@ def test_rank_is_the_same_after_adding_more_entries() -> None:
     blocks.add(1, [nn("Transport Peeters NV")])  # after a first query froze the index
     assert blocks.rank(nn("Transport Peters"), None, shortlist=5)[0] == 1
     assert sorted(blocks.rank(nn("Peeters"), None, shortlist=5)) == [0, 1]
+
+
+def test_segments_cut_a_word_in_three_longer_pieces_last() -> None:
+    assert segments(10) == ((0, 3), (3, 3), (6, 4))
+    assert segments(6) == ((0, 2), (2, 2), (4, 2))
+    assert segments(8) == ((0, 2), (2, 3), (5, 3))
+
+
+def test_words_two_typos_away_are_found_only_as_a_fallback() -> None:
+    names = ["Jakubowski Inc", "Oberbrunner Inc", "Cummerata and Sons", "Peeters BV"]
+    blocks = build(names, [None] * len(names), max_block=100)
+    # two letters changed / two dropped: no deletion in common, the segment index finds them
+    assert blocks.far_keys(nn("Dakubxwski IZc")) == [("t:jakubowski", 0.35)]
+    assert blocks.rank(nn("Dakubxwski IZc"), None, shortlist=5) == [0]
+    assert blocks.rank(nn("Oberrnner Inc"), None, shortlist=5) == [1]
+    assert blocks.rank(nn("Cmerata and Sons"), None, shortlist=5)[0] == 2
+    # a word one typo away or in the register does not call the fallback
+    assert blocks.far_keys(nn("Jakubowsky")) == []
+    assert blocks.far_keys(nn("Peeters Jakubowski")) == []
+    # a shorter word finds a register word of six letters or more; three edits are too many
+    assert blocks.far_keys(nn("Petrs")) == [("t:peeters", 0.35)]
+    assert blocks.far_keys(nn("Dakubxwzki")) == []
+
+
+def test_segment_index_finds_every_word_within_two_edits() -> None:
+    """The pigeonhole argument, checked against brute force on random words and edits."""
+    rng = random.Random(3)
+    letters = "abcdeghiklmnorstuvwz"
+    vocab = sorted({"".join(rng.choices(letters, k=rng.randint(6, 14))) for _ in range(400)})
+    blocks = build(vocab, [None] * len(vocab), max_block=1000)
+    for word in rng.sample(vocab, 120):
+        garbled = list(word)
+        for _ in range(2):
+            at = rng.randrange(len(garbled))
+            kind = rng.randrange(3)
+            if kind == 0:
+                garbled[at] = rng.choice(letters)
+            elif kind == 1:
+                del garbled[at]
+            else:
+                garbled.insert(at, rng.choice(letters))
+        query = "".join(garbled)
+        near = sorted(
+            (Levenshtein.distance(query, w), w)
+            for w in vocab
+            if w != query and Levenshtein.distance(query, w) <= 2
+        )
+        assert word == query or (Levenshtein.distance(query, word), word) in near
+        expected = tuple(w for _, w in near[:MAX_FAR_NEIGHBOURS])
+        assert blocks._far_neighbours(query) == expected, query
+
+
+def test_a_shortened_common_word_counts_as_the_word() -> None:
+    assert shortened("nett") == ("nettoyage",)
+    assert shortened("constr") == ("construct", "constructie", "construction", "constructions")
+    assert shortened("bouw") == ()  # a common word itself is not a shortening
+    names = [f"Jacobs {word} SRL" for word in ("Transport", "Bouw", "Peinture") * 50]
+    names.append("Jacobs Nettoyage SRL")
+    blocks = build(names, [None] * len(names), max_block=1000)
+    assert ("t:nettoyage", 0.5) in blocks.typo_keys(nn("Jacobs Nett."))
+    assert blocks.rank(nn("Jacobs Nett."), None, shortlist=5)[0] == 150
+
+
+def test_a_common_word_adds_to_entries_found_through_a_typo() -> None:
+    # "carwash" is in more than max_block entries: it brings in nobody, but it must still
+    # count for the entries that the typo neighbour "mahuysman" brings in (1M-register miss).
+    names = (
+        [f"Carwash Janssens {k:03d}" for k in range(150)]
+        + [f"Mahuysman Transport {k:03d}" for k in range(30)]
+        + ["Carwash Van Mahuysman"]
+    )
+    blocks = build(names, [None] * len(names), max_block=100)
+    assert blocks.rank(nn("Carwash Van Mauhysman"), None, shortlist=5)[0] == 180
+
+
+def test_initials_of_three_words_find_the_acronym() -> None:
+    assert acronyms(("asea", "brown", "boveri")) == ["abb"]
+    assert "ibm" in acronyms(("international", "business", "machines", "corp"))
+    assert acronyms(("bouw", "peeters")) == []
+    names = [f"Ibis Services {k:03d}" for k in range(30)] + ["IBM Corp.", "ABB B.V."]
+    blocks = build(names, [None] * len(names), max_block=100)
+    assert blocks.rank(nn("International Business Machines Corp."), None, shortlist=5) == [30]
+    assert blocks.rank(nn("Asea Brown Boveri AG"), None, shortlist=5) == [31]

@@ -26,9 +26,10 @@ def test_golden_pair(pair: dict[str, Any]) -> None:
 
 
 # Pinned outcomes that differ from what a careful human would say (``expect``): the known
-# misses. 33 when the 300-pair set was built (matcher 1.1); 16 with vigie-er/1.2. Lower it
-# when the matcher improves.
-KNOWN_MISSES = 16
+# misses. 33 when the 300-pair set was built (matcher 1.1); 16 with vigie-er/1.2; 14 with 1.3,
+# whose blocking finds words two typos away ("Bakkery Van Dyck") and acronyms ("International
+# Business Machine Corp." / "IBM Corp."). Lower it when the matcher improves.
+KNOWN_MISSES = 14
 
 
 def test_golden_file_has_the_sources() -> None:
