@@ -221,6 +221,11 @@ def compare_foreign_vat(vat: VatNumber, entry_number: str, *, source: str = "the
     )
 
 
+#: ``format_phone`` parses the number with libphonenumber (slow); a query compared with many
+#: entries shows its own number every time.
+_shown_phone = lru_cache(maxsize=65_536)(format_phone)
+
+
 def compare_phones(
     query: str | None,
     entry: str | None,
@@ -235,14 +240,14 @@ def compare_phones(
             "phone",
             1.0,
             W_PHONE,
-            f"Phone number {format_phone(query)} in {source} is the register's.",
+            f"Phone number {_shown_phone(query)} in {source} is the register's.",
         )
     return Feature(
         "phone_differs",
         1.0,
         W_PHONE_OTHER,
-        f"Phone number {format_phone(query)} in {source} differs from the register's "
-        f"({format_phone(entry)}); companies often have several numbers, so this counts "
+        f"Phone number {_shown_phone(query)} in {source} differs from the register's "
+        f"({_shown_phone(entry)}); companies often have several numbers, so this counts "
         "only a little against.",
     )
 
@@ -450,6 +455,38 @@ def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
     return None
 
 
+@lru_cache(maxsize=200_000)
+def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
+    """How two words pair, as far as the words alone decide: ``(alike, towns, initial)`` —
+    ``alike`` is 1.0 for equal words, their similarity when ≥ ``TOKEN_SIMILARITY_MIN`` (both
+    of four letters or more; the Dutch "ij" written "y" read as one), or
+    ``ABBREVIATION_SIMILARITY`` when one shortens the other, else 0; ``towns`` says both are
+    town names (whether they are one town depends on the words around them); ``initial`` is
+    ``INITIAL_SIMILARITY`` when one is a single letter starting the other ("P." / "Pieter").
+
+    Remembered: the words of a shortlist's names repeat (the query's own words, common
+    surnames and trades), and so do the words of queries."""
+    if a == b:
+        return 1.0, False, 0.0
+    if len(a) >= 4 and len(b) >= 4:
+        similarity = Indel.normalized_similarity
+        sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
+        if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
+            sim = similarity(
+                a.replace("ij", "y"), b.replace("ij", "y"), score_cutoff=TOKEN_SIMILARITY_MIN - _EPS
+            )
+        if sim:
+            return sim, False, 0.0
+    if _abbreviates(a, b):
+        return ABBREVIATION_SIMILARITY, False, 0.0
+    town_words = place_name_words()
+    towns = a in town_words and b in town_words
+    initial = (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
+        len(b) == 1 and len(a) >= 3 and a[0] == b
+    )
+    return 0.0, towns, INITIAL_SIMILARITY if initial else 0.0
+
+
 def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
@@ -461,33 +498,16 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if len(q) == len(r) and sorted(q) == sorted(r):
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
-    town_words = place_name_words()
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
-        long_a = len(a) >= 4
         for j, b in enumerate(r):
-            if a == b:
-                pairs.append((1.0, i, j))
-                continue
-            if long_a and len(b) >= 4:
-                sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
-                if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
-                    sim = similarity(
-                        a.replace("ij", "y"),
-                        b.replace("ij", "y"),
-                        score_cutoff=TOKEN_SIMILARITY_MIN - _EPS,
-                    )
-                if sim:
-                    pairs.append((sim, i, j))
-                    continue
-            if _abbreviates(a, b):
-                pairs.append((ABBREVIATION_SIMILARITY, i, j))
-            elif a in town_words and b in town_words and _same_town(q, i, r, j):
+            alike, towns, initial = _word_pair(a, b)
+            if alike:
+                pairs.append((alike, i, j))
+            elif towns and _same_town(q, i, r, j):
                 pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
-            elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
-                len(b) == 1 and len(a) >= 3 and a[0] == b
-            ):  # an initial: "P. Jansen" / "Pieter Jansen"
-                pairs.append((INITIAL_SIMILARITY, i, j))
+            elif initial:
+                pairs.append((initial, i, j))
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
@@ -775,11 +795,13 @@ def compare_legal_forms(
     return compare_legal_form_values(query.legal_form, entry.legal_form, source=source)
 
 
+@lru_cache(maxsize=4096)
 def compare_legal_form_values(
     a: LegalForm | None, b: LegalForm | None, *, source: str = "the ad"
 ) -> Feature | None:
     """Two legal forms (query's, register's): agree (+), succeeded one another (neutral) or
-    differ (−); None when either is unknown."""
+    differ (−); None when either is unknown. Remembered (forms are few; the matcher asks for
+    every candidate)."""
     relation = legal_form_relation(a, b)
     if relation is None or a is None or b is None:
         return None

@@ -13,7 +13,8 @@ that a matcher built once can be forked and read by several workers without copy
   whose frequent strings — legal form, status, municipality… — are stored once);
 - :class:`NameColumn` — each entry's normalised names, rebuilt on demand into the exact
   :class:`~entity_resolution.names.NormalizedName` that ``normalize_name`` gave when the
-  entry was added (tokens point into one shared vocabulary);
+  entry was added, or only into its :class:`~entity_resolution.compare.NameProfile` (what
+  scoring needs; tokens point into one shared vocabulary);
 - :class:`HashIndex` — exact-key postings (enterprise number, phone, e-mail, domain, key):
   sorted 64-bit digests of the keys with the entry numbers, found by binary search.
 
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from entity_resolution.compare import NameProfile
+from entity_resolution.compare import NameProfile, token_weight
 from entity_resolution.names import LegalForm, NormalizedName
 from entity_resolution.register import RegisterEntry
 
@@ -177,91 +178,110 @@ def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
     return obj
 
 
-_JOINED = -1  # a field equal to the words joined by spaces
-_COMPACT = -2  # a field equal to the words joined without spaces
-
-
 class NameColumn:
-    """Each entry's normalised names (name first, then other names) with their
-    :class:`~entity_resolution.compare.NameProfile`, stored compactly and rebuilt on demand.
+    """Each entry's normalised names (name first, then other names), stored compactly.
 
-    Every field of both dataclasses is stored, whatever they hold: the words as numbers into a
-    shared vocabulary, a string equal to the words joined (with or without spaces) as a code,
-    other strings as they are, and any other value (legal form, weights, totals, None) as a
-    number into a table of distinct values. Rebuilt objects are equal to the originals."""
+    A name is kept as the numbers of its words in a shared vocabulary, the number of its legal
+    form in a table of distinct forms, whether it joins words with "&", and its written forms
+    (original, cleaned, core — the last two only when they are not simply the words joined by
+    spaces). Two views are rebuilt on demand:
+
+    - :meth:`profiles` — the :class:`~entity_resolution.compare.NameProfile` of each name,
+      all the scoring needs (the word weights are computed once per vocabulary word), cheap
+      enough to rebuild for every entry of a shortlist;
+    - :meth:`name` / :meth:`__getitem__` — the :class:`~entity_resolution.names.NormalizedName`
+      itself, only for the few entries whose comparison is explained.
+
+    Rebuilt objects are equal to the originals: ``profiles`` gives exactly
+    ``NameProfile.of(name)``."""
 
     def __init__(self) -> None:
         self._buf = _Buffer()
         self._words = _Interned()
-        self._values = _Interned()
+        self._weights: list[float] = []  # token_weight of each vocabulary word
+        self._forms = _Interned()
+        self._forms.id_of(None)
         self._name_setters = _slot_setters(NormalizedName)
         self._profile_setters = _slot_setters(NameProfile)
-        self._name_fields = tuple(f.name for f in fields(NormalizedName))
-        self._profile_fields = tuple(f.name for f in fields(NameProfile))
 
     def __len__(self) -> int:
         return len(self._buf)
 
-    def _encode(self, obj: Any, names: tuple[str, ...], tokens: tuple[str, ...]) -> tuple:
-        joined, compact = " ".join(tokens), "".join(tokens)
-        out: list[Any] = []
-        for name in names:
-            value = getattr(obj, name)
-            if value is tokens or (name == "tokens" and value == tokens):
-                out.append(tuple(self._words.id_of(t) for t in tokens))
-            elif type(value) is str:
-                out.append(_JOINED if value == joined else _COMPACT if value == compact else value)
-            else:
-                out.append(self._values.id_of(value))
+    def _word_ids(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
+        ids = self._words.ids
+        out = []
+        for token in tokens:
+            found = ids.get(token)
+            if found is None:
+                found = self._words.id_of(token)
+                self._weights.append(token_weight(token))
+            out.append(found)
         return tuple(out)
 
-    def _decode(self, record: tuple, tokens: tuple[str, ...]) -> list[Any]:
-        table = self._values.values
-        out: list[Any] = []
-        for value in record:
-            kind = type(value)
-            if kind is str:
-                out.append(value)
-            elif kind is tuple:
-                out.append(tokens)
-            elif value >= 0:
-                out.append(table[value])
-            elif value == _JOINED:
-                out.append(" ".join(tokens))
-            else:
-                out.append("".join(tokens))
-        return out
-
-    def append(self, names: Iterable[tuple[int, NormalizedName, NameProfile]]) -> None:
-        """Store ``(position among the entry's names, normalised name, its profile)``."""
+    def append(self, names: Iterable[tuple[int, NormalizedName]]) -> None:
+        """Store ``(position among the entry's names, normalised name)`` for one entry."""
         record = []
-        for n, name, profile in names:
+        for n, name in names:
+            tokens = name.tokens
+            joined = " ".join(tokens)
             record.append(
                 (
                     n,
-                    self._encode(name, self._name_fields, name.tokens),
-                    self._encode(profile, self._profile_fields, name.tokens),
+                    self._word_ids(tokens),
+                    self._forms.id_of(name.legal_form),
+                    "&" in name.core.split(),
+                    name.original,
+                    None if name.cleaned == joined else name.cleaned,
+                    None if name.core == joined else name.core,
+                    None if name.compact == "".join(tokens) else name.compact,
                 )
             )
         self._buf.append(marshal.dumps(tuple(record)))
 
-    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
-        words = self._words.values
+    def profiles(self, i: int) -> list[tuple[int, NameProfile]]:
+        """``(position among the entry's names, its NameProfile)`` for each name of entry ``i``."""
+        words, weights, forms = self._words.values, self._weights, self._forms.values
+        setters = self._profile_setters
         out = []
-        for n, name, profile in marshal.loads(self._buf.record(i)):
-            ids = next(v for v in name if type(v) is tuple)
+        for n, ids, form, joined, _original, _cleaned, _core, compact in marshal.loads(
+            self._buf.record(i)
+        ):
             tokens = tuple([words[t] for t in ids])
-            out.append(
-                (
-                    n,
-                    _build(NormalizedName, self._name_setters, self._decode(name, tokens)),
-                    _build(NameProfile, self._profile_setters, self._decode(profile, tokens)),
-                )
-            )
+            w = tuple([weights[t] for t in ids])
+            values = (tokens, w, sum(w), compact or "".join(tokens), forms[form], joined)
+            out.append((n, _build(NameProfile, setters, values)))
         return out
 
+    def _names(self, i: int) -> list[tuple[int, NormalizedName]]:
+        words, forms = self._words.values, self._forms.values
+        out = []
+        for n, ids, form, _joined, original, cleaned, core, compact in marshal.loads(
+            self._buf.record(i)
+        ):
+            tokens = tuple([words[t] for t in ids])
+            joined = " ".join(tokens)
+            values = (
+                original,
+                joined if cleaned is None else cleaned,
+                joined if core is None else core,
+                forms[form],
+                tokens,
+                "".join(tokens) if compact is None else compact,
+            )
+            out.append((n, _build(NormalizedName, self._name_setters, values)))
+        return out
+
+    def name(self, i: int, n: int) -> NormalizedName:
+        """The name of entry ``i`` at position ``n`` among its names."""
+        return next(name for k, name in self._names(i) if k == n)
+
     def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
-        return [(n, name) for n, name, _profile in self.profiled(i)]
+        return self._names(i)
+
+    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
+        """``(position, name, profile)`` for each name of entry ``i``."""
+        profiles = dict(self.profiles(i))
+        return [(n, name, profiles[n]) for n, name in self._names(i)]
 
     def words(self) -> int:
         """Distinct words over all names."""
@@ -269,34 +289,6 @@ class NameColumn:
 
     def nbytes(self) -> int:
         return self._buf.nbytes()
-
-
-class ProfiledNames:
-    """``names[i]``: entry ``i``'s names as the matcher compares them —
-    ``(normalised name, how a reason calls it, its NameProfile)`` — rebuilt from a
-    :class:`NameColumn`. The last few rebuilt are kept (a query looks at an entry twice:
-    to rank it, then to explain its score)."""
-
-    RECENT = 64
-
-    def __init__(self, column: NameColumn) -> None:
-        self.column = column
-        self._recent: dict[int, list[tuple[NormalizedName, str, NameProfile]]] = {}
-
-    def __len__(self) -> int:
-        return len(self.column)
-
-    def __getitem__(self, i: int) -> list[tuple[NormalizedName, str, NameProfile]]:
-        found = self._recent.get(i)
-        if found is None:
-            found = [
-                (name, name_label(n, name.original), profile)
-                for n, name, profile in self.column.profiled(i)
-            ]
-            if len(self._recent) >= self.RECENT:
-                self._recent.clear()
-            self._recent[i] = found
-        return found
 
 
 def name_label(n: int, text: str) -> str:

@@ -52,7 +52,10 @@ from dataclasses import dataclass, field
 
 from entity_resolution.blocking import NameBlocks
 from entity_resolution.compare import (
+    W_DOMAIN,
+    W_EMAIL,
     W_LEGAL_FORM_SAME,
+    W_PHONE,
     W_POSTCODE_SAME,
     Feature,
     NameProfile,
@@ -85,8 +88,8 @@ from entity_resolution.index import (
     KeyColumn,
     NameColumn,
     PickleColumn,
-    ProfiledNames,
     StringColumn,
+    name_label,
 )
 from entity_resolution.names import NormalizedName, find_legal_form, normalize_name
 from entity_resolution.parallel import match_in_workers
@@ -146,9 +149,7 @@ class _Prepared:
     websites: list[str]
     postcode: str | None
     place: Place | None
-    name_results: dict[int, tuple[NameScore, NormalizedName, str] | None] = field(
-        default_factory=dict
-    )
+    name_results: dict[int, tuple[NameScore, int] | None] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -190,7 +191,6 @@ class Matcher:
         self._keys = KeyColumn()
         self._entries = PickleColumn()
         self._name_column = NameColumn()
-        self._names = ProfiledNames(self._name_column)
         self._forms = FormColumn()
         self._phones = StringColumn()
         self._emails = StringColumn()
@@ -239,13 +239,13 @@ class Matcher:
         i = len(self._entries)
         self._keys.append(key)
         self._entries.append(entry)
-        variants: list[tuple[int, NormalizedName, NameProfile]] = []
+        variants: list[tuple[int, NormalizedName]] = []
         for n, text in enumerate(entry.all_names):
             normalized = normalize_name(text)
             if normalized.tokens:
-                variants.append((n, normalized, NameProfile.of(normalized)))
+                variants.append((n, normalized))
         self._name_column.append(variants)
-        form = next((v.legal_form for _, v, _ in variants if v.legal_form), None)
+        form = next((v.legal_form for _, v in variants if v.legal_form), None)
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
@@ -270,22 +270,26 @@ class Matcher:
         self._post(self._by_email, email, i)
         self._post(self._by_domain, mail_domain, i)
         self._post(self._by_domain, website, i)
-        self._name_blocks.add(i, [v for _, v, _ in variants])
+        self._name_blocks.add(i, [v for _, v in variants])
 
     # ------------------------------------------------------------------ querying
 
     def match(self, query: MatchQuery) -> list[Candidate]:
         """Candidates for ``query``, best first (at most ``max_candidates``)."""
         prepared = self._prepare(query)
-        scored = [
-            c
-            for c in (self._score(i, prepared) for i in self._worth_scoring(prepared))
-            if c is not None
-        ]
+        scored: list[tuple[int, Candidate]] = []
+        for i in self._worth_scoring(prepared):
+            c = self._score(i, prepared)
+            if c is not None:
+                scored.append((i, c))
         self._apply_cross_rules(scored, prepared)
-        kept = [c for c in scored if c.score >= self.t_possible]
-        kept.sort(key=lambda c: (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key)))
-        return kept[: self.max_candidates]
+        kept = [ic for ic in scored if ic[1].score >= self.t_possible]
+        kept.sort(key=_rank)
+        # The register entry is read back only for the candidates returned.
+        return [
+            Candidate(c.key, c.score, c.outcome, c.method, c.explanation, self._entries[i])
+            for i, c in kept[: self.max_candidates]
+        ]
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
@@ -369,30 +373,47 @@ class Matcher:
             pool.update(dict.fromkeys(ranked))
         return list(pool)
 
-    def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, NormalizedName, str] | None:
-        """The entry's name variant closest to the query's name (memoised per query)."""
+    def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, int] | None:
+        """The score of the entry's name closest to the query's name and that name's position
+        among the entry's names (memoised per query)."""
         if i in p.name_results:
             return p.name_results[i]
-        found = None
-        if p.profile is not None and p.profile.tokens and self._names[i]:
-            results = [(score_profiles(p.profile, v[2]), v) for v in self._names[i]]
-            result, best = max(results, key=lambda rv: rv[0].score)
-            found = (result, best[0], best[1])
+        found: tuple[NameScore, int] | None = None
+        if p.profile is not None and p.profile.tokens:
+            for n, profile in self._name_column.profiles(i):
+                result = score_profiles(p.profile, profile)
+                if found is None or result.score > found[0].score:
+                    found = (result, n)
         p.name_results[i] = found
         return found
 
     def _worth_scoring(self, p: _Prepared) -> list[int]:
         """Candidates worth a full comparison, most promising first.
 
-        Entries found by an identifier are always compared. The others are bounded by what
-        they could reach: name score plus the best postcode (0.15) and legal-form (0.05)
-        agreement; those that cannot reach ``t_possible`` are dropped, and beyond the best
-        ``max_candidates + 5`` only those that could still be a match are kept (they matter
-        for the ambiguity rule)."""
+        Each is bounded by what it could reach: its name score combined with every clue for
+        it that could still agree — the best postcode (0.15) and legal-form (0.05)
+        agreement, and the same phone, e-mail or domain when the entry has the query's. Those
+        whose bound cannot reach ``t_possible`` are dropped (their score would be below it
+        too); entries found by their enterprise number are always compared. Without any
+        identifier in the query, beyond the best ``max_candidates + 5`` only those that could
+        still be a match are kept (they matter for the ambiguity rule)."""
         pool = self._candidates(p)
-        if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
-            return pool
         keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
+        if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
+            # scores are rounded to 4 decimals: keep a margin so that none is lost to it
+            floor = self.t_possible - 1e-3
+            numbers = {n for n, _ in p.numbers}
+            worth: list[int] = []
+            for i in pool:
+                if numbers and self._numbers[i] in numbers:
+                    worth.append(i)
+                    continue
+                found = self._best_name(i, p) if p.name is not None else None
+                left = (1.0 - found[0].score) * keep if found is not None else keep
+                left *= self._contact_left(i, p)
+                if 1.0 - left >= floor:
+                    worth.append(i)
+            return worth
         bounds: list[tuple[float, int]] = []
         for i in pool:
             found = self._best_name(i, p)
@@ -405,8 +426,23 @@ class Matcher:
         head = self.max_candidates + 5
         return [i for n, (bound, i) in enumerate(bounds) if n < head or bound >= self.t_match]
 
+    def _contact_left(self, i: int, p: _Prepared) -> float:
+        """``Π (1 − weight)`` over the contact clues of entry ``i`` that equal the query's
+        (same phone, same e-mail, same domain): what the clues for a match leave at most."""
+        left = 1.0
+        if p.phones and self._phones[i] in p.phones:
+            left *= 1.0 - W_PHONE
+        if p.emails and self._emails[i] in p.emails:
+            left *= 1.0 - W_EMAIL
+        if p.email_domains or p.websites:
+            domains = (*p.email_domains, *p.websites)
+            if self._email_domains[i] in domains or self._websites[i] in domains:
+                left *= 1.0 - W_DOMAIN
+        return left
+
     def _score(self, i: int, p: _Prepared) -> Candidate | None:
-        entry = self._entries[i]
+        """The full comparison of entry ``i`` with the query (the candidate's ``entry`` is
+        left out: :meth:`match` reads it back for the candidates it returns)."""
         src = p.query.source
         features: list[Feature] = []
         number = self._numbers[i]
@@ -439,7 +475,9 @@ class Matcher:
         best_name: NormalizedName | None = None
         found = self._best_name(i, p) if p.name is not None else None
         if p.name is not None and found is not None:
-            result, best_name, label = found
+            result, n = found
+            best_name = self._name_column.name(i, n)
+            label = name_label(n, best_name.original)
             features.append(
                 compare_names(p.name, best_name, source=src, entry_label=label, result=result)
             )
@@ -483,7 +521,7 @@ class Matcher:
         if score < self.t_possible and not identified:
             return None
         outcome = MATCH if score >= self.t_match else POSSIBLE
-        return Candidate(self._keys[i], score, outcome, method, features, entry)
+        return Candidate(self._keys[i], score, outcome, method, features)
 
     def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
         if not (p.phones or p.emails or p.email_domains or p.websites):
@@ -520,22 +558,20 @@ class Matcher:
                 out.append(differ[0])
         return out
 
-    def _apply_cross_rules(self, scored: list[Candidate], p: _Prepared) -> None:
-        """Rules that look at several candidates: ambiguity, and a number pointing elsewhere."""
+    def _apply_cross_rules(self, scored: list[tuple[int, Candidate]], p: _Prepared) -> None:
+        """Rules that look at several candidates: ambiguity, and a number pointing elsewhere.
+        ``scored`` holds (entry number, candidate) pairs; candidates are replaced in place."""
         by_name = sorted(
-            (c for c in scored if c.method not in IDENTIFIER_METHODS), key=lambda c: -c.score
+            (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
+            key=lambda k: -scored[k][1].score,
         )
-        top = by_name[0].score if by_name else 0.0
-        tied = [c for c in by_name if top - c.score < AMBIGUITY_MARGIN]
+        top = scored[by_name[0]][1].score if by_name else 0.0
+        tied = [k for k in by_name if top - scored[k][1].score < AMBIGUITY_MARGIN]
         if top >= self.t_match and len(tied) >= 2:
-            listing = ", ".join(
-                f"'{c.entry.name if c.entry else c.key}' "
-                f"({format_enterprise_number(c.entry.enterprise_number) if c.entry else '?'})"
-                for c in tied[:4]
-            )
+            listing = ", ".join(self._shown(*scored[k]) for k in tied[:4])
             cap = self.t_match - 0.01
-            for c in tied:
-                index = scored.index(c)
+            for k in tied:
+                i, c = scored[k]
                 note = Feature(
                     "rule_ambiguous",
                     0.0,
@@ -543,40 +579,48 @@ class Matcher:
                     f"{len(tied)} register entries match about equally well "
                     f"({listing}): a person must choose; none of them is declared a match.",
                 )
-                scored[index] = Candidate(
-                    c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note], c.entry
+                scored[k] = (
+                    i,
+                    Candidate(c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note]),
                 )
-        identified = [c for c in scored if c.method in IDENTIFIER_METHODS]
+        identified = [k for k, (_i, c) in enumerate(scored) if c.method in IDENTIFIER_METHODS]
         if not identified:
             return
         strongest = max(
-            (c for c in scored if c.method not in IDENTIFIER_METHODS),
-            key=lambda c: _name_score(c),
+            (ic for ic in scored if ic[1].method not in IDENTIFIER_METHODS),
+            key=lambda ic: _name_score(ic[1]),
             default=None,
         )
-        if strongest is None or _name_score(strongest) < self.t_match:
+        if strongest is None or _name_score(strongest[1]) < self.t_match:
             return
-        for c in identified:
-            if _name_score(c) >= _name_score(strongest):
+        strongest_score = _name_score(strongest[1])
+        for k in identified:
+            i, c = scored[k]
+            if _name_score(c) >= strongest_score:
                 continue
-            other = strongest.entry
-            shown = (
-                f"'{other.name}' ({format_enterprise_number(other.enterprise_number)})"
-                if other
-                else str(strongest.key)
-            )
             note = Feature(
                 "similar_name_elsewhere",
                 0.0,
                 0.0,
-                f"Another register entry, {shown}, has a name "
-                f"{round(_name_score(strongest) * 100)} % similar to the name in "
+                f"Another register entry, {self._shown(*strongest)}, has a name "
+                f"{round(strongest_score * 100)} % similar to the name in "
                 f"{p.query.source}; the number decides, but check that the number is not "
                 "borrowed.",
             )
-            scored[scored.index(c)] = Candidate(
-                c.key, c.score, c.outcome, c.method, [*c.explanation, note], c.entry
-            )
+            scored[k] = (i, Candidate(c.key, c.score, c.outcome, c.method, [*c.explanation, note]))
+
+    def _shown(self, i: int, c: Candidate) -> str:
+        """How a reason names entry ``i``: ``'Name' (0123.456.789)``."""
+        entry = self._entries[i]
+        if not isinstance(entry, RegisterEntry):
+            return f"'{c.key}' (?)"
+        return f"'{entry.name}' ({format_enterprise_number(entry.enterprise_number)})"
+
+
+def _rank(ic: tuple[int, Candidate]) -> tuple[float, bool, str]:
+    """Best first: highest score, then identified by number, then by key."""
+    c = ic[1]
+    return (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key))
 
 
 def _name_score(c: Candidate) -> float:
