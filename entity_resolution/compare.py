@@ -392,14 +392,18 @@ def _readings(
     what it is read as). Acronyms are tried only for names that otherwise barely compare
     (``plain_score`` below ``ACRONYM_ONLY_BELOW``)."""
     out: list[tuple[NameProfile, str, str]] = []
-    word = _garbled_form(a, b)
+    word = (
+        _garbled_form(a, b) if a.form is None and b.form is not None and len(a.tokens) >= 2 else None
+    )
     if word is not None and b.form is not None:
         n = len(a.tokens) - 1
         read = NameProfile(
             a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
         )
         out.append((read, word, f"the legal form {b.form.abbreviation}"))
-    acronym = _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW else None
+    acronym = (
+        _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW and len(a.tokens) >= 3 else None
+    )
     if acronym is not None:
         start, end, letters = acronym
         tokens = (*a.tokens[:start], letters, *a.tokens[end:])
@@ -546,13 +550,15 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         whole = _whole_similarity(query, entry)
         if whole > score and _leftovers_alike(query, entry, used_q, used_r):
             score, how = whole, "whole"
-    words = tuple(word for _, word in sorted(shared))
-    towns = _different_towns(query, entry, used_q, used_r)
-    if towns is not None and score > OTHER_PLACE_CAP:
-        return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
-    trades = _different_trades(query, entry, used_q, used_r)
-    if trades is not None and score > OTHER_TRADE_CAP:
-        return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
+    words = tuple([word for _, word in sorted(shared)])
+    if score > OTHER_PLACE_CAP:
+        towns = _different_towns(query, entry, used_q, used_r)
+        if towns is not None:
+            return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+    if score > OTHER_TRADE_CAP:
+        trades = _different_trades(query, entry, used_q, used_r)
+        if trades is not None:
+            return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
@@ -583,13 +589,13 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
     ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
     one word; the matcher uses this only when a distinctive word already agrees."""
-    if legal_form_relation(query.form, entry.form) == "different":
-        return 0.0
     a, b = query.whole, entry.whole
     if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
         return 0.0
     edits = max(2, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
-    if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+    if abs(len(a) - len(b)) > edits or Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+        return 0.0
+    if legal_form_relation(query.form, entry.form) == "different":
         return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
 
@@ -601,13 +607,21 @@ def _weak_pairs(
     (``WEAK_TOKEN_SIMILARITY`` ≤ similarity < ``TOKEN_SIMILARITY_MIN``, five letters or more,
     lengths within one): two letters garbled in "Bruen-Hyqney" / "Bruen-Heaney". They add
     ``WEAK_PAIR_FACTOR`` × similarity of their weight but never count as shared words."""
+    left_q = [
+        (i, a)
+        for i, a in enumerate(query.tokens)
+        if i not in used_q and query.weights[i] == 1.0 and len(a) >= WEAK_MIN_LENGTH
+    ]
+    if not left_q:
+        return 0.0
+    left_r = [
+        (j, b)
+        for j, b in enumerate(entry.tokens)
+        if j not in used_r and entry.weights[j] == 1.0 and len(b) >= WEAK_MIN_LENGTH
+    ]
     pairs: list[tuple[float, int, int]] = []
-    for i, a in enumerate(query.tokens):
-        if i in used_q or query.weights[i] != 1.0 or len(a) < WEAK_MIN_LENGTH:
-            continue
-        for j, b in enumerate(entry.tokens):
-            if j in used_r or entry.weights[j] != 1.0 or len(b) < WEAK_MIN_LENGTH:
-                continue
+    for i, a in left_q:
+        for j, b in left_r:
             if abs(len(a) - len(b)) <= 1:
                 sim = Indel.normalized_similarity(a, b, score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS)
                 if sim:
@@ -705,6 +719,8 @@ def _different_towns(
 ) -> tuple[str, str] | None:
     """Each name keeps an unpaired town name of its own ("… Jette" vs "… Mettet")."""
     towns_known = place_name_words()
+    if towns_known.isdisjoint(query.tokens) or towns_known.isdisjoint(entry.tokens):
+        return None
 
     def towns(profile: NameProfile, used: set[int]) -> list[str]:
         return [t for i, t in enumerate(profile.tokens) if i not in used and t in towns_known]
