@@ -392,9 +392,9 @@ def _readings(
     what it is read as). Acronyms are tried only for names that otherwise barely compare
     (``plain_score`` below ``ACRONYM_ONLY_BELOW``)."""
     out: list[tuple[NameProfile, str, str]] = []
-    word = (
-        _garbled_form(a, b) if a.form is None and b.form is not None and len(a.tokens) >= 2 else None
-    )
+    word = None
+    if a.form is None and b.form is not None and len(a.tokens) >= 2:
+        word = _garbled_form(a, b)
     if word is not None and b.form is not None:
         n = len(a.tokens) - 1
         read = NameProfile(

@@ -196,7 +196,9 @@ class NameColumn:
     ``NameProfile.of(name)``."""
 
     def __init__(self) -> None:
-        self._buf = _Buffer()
+        # per name of an entry: (position, word numbers, form number, joined, compact or None)
+        self._profiles = _Buffer()
+        self._texts = _Buffer()  # per name of an entry: (original, cleaned or None, core or None)
         self._words = _Interned()
         self._weights: list[float] = []  # token_weight of each vocabulary word
         self._forms = _Interned()
@@ -205,7 +207,7 @@ class NameColumn:
         self._profile_setters = _slot_setters(NameProfile)
 
     def __len__(self) -> int:
-        return len(self._buf)
+        return len(self._profiles)
 
     def _word_ids(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
         ids = self._words.ids
@@ -220,43 +222,50 @@ class NameColumn:
 
     def append(self, names: Iterable[tuple[int, NormalizedName]]) -> None:
         """Store ``(position among the entry's names, normalised name)`` for one entry."""
-        record = []
+        profiles = []
+        texts = []
         for n, name in names:
             tokens = name.tokens
             joined = " ".join(tokens)
-            record.append(
+            compact = None if name.compact == "".join(tokens) else name.compact
+            form = self._forms.id_of(name.legal_form)
+            profiles.append((n, self._word_ids(tokens), form, "&" in name.core.split(), compact))
+            texts.append(
                 (
-                    n,
-                    self._word_ids(tokens),
-                    self._forms.id_of(name.legal_form),
-                    "&" in name.core.split(),
                     name.original,
                     None if name.cleaned == joined else name.cleaned,
                     None if name.core == joined else name.core,
-                    None if name.compact == "".join(tokens) else name.compact,
                 )
             )
-        self._buf.append(marshal.dumps(tuple(record)))
+        self._profiles.append(marshal.dumps(tuple(profiles)))
+        self._texts.append(marshal.dumps(tuple(texts)))
 
     def profiles(self, i: int) -> list[tuple[int, NameProfile]]:
         """``(position among the entry's names, its NameProfile)`` for each name of entry ``i``."""
         words, weights, forms = self._words.values, self._weights, self._forms.values
         setters = self._profile_setters
         out = []
-        for n, ids, form, joined, _original, _cleaned, _core, compact in marshal.loads(
-            self._buf.record(i)
-        ):
+        for n, ids, form, joined, compact in marshal.loads(self._profiles.record(i)):
             tokens = tuple([words[t] for t in ids])
             w = tuple([weights[t] for t in ids])
-            values = (tokens, w, sum(w), compact or "".join(tokens), forms[form], joined)
+            values = (
+                tokens,
+                w,
+                sum(w),
+                "".join(tokens) if compact is None else compact,
+                forms[form],
+                joined,
+            )
             out.append((n, _build(NameProfile, setters, values)))
         return out
 
     def _names(self, i: int) -> list[tuple[int, NormalizedName]]:
         words, forms = self._words.values, self._forms.values
         out = []
-        for n, ids, form, _joined, original, cleaned, core, compact in marshal.loads(
-            self._buf.record(i)
+        records = marshal.loads(self._profiles.record(i))
+        texts = marshal.loads(self._texts.record(i))
+        for (n, ids, form, _joined, compact), (original, cleaned, core) in zip(
+            records, texts, strict=True
         ):
             tokens = tuple([words[t] for t in ids])
             joined = " ".join(tokens)
@@ -288,7 +297,7 @@ class NameColumn:
         return len(self._words.values)
 
     def nbytes(self) -> int:
-        return self._buf.nbytes()
+        return self._profiles.nbytes() + self._texts.nbytes()
 
 
 def name_label(n: int, text: str) -> str:

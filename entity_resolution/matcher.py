@@ -55,6 +55,7 @@ from entity_resolution.compare import (
     W_DOMAIN,
     W_EMAIL,
     W_LEGAL_FORM_SAME,
+    W_NAME,
     W_PHONE,
     W_POSTCODE_SAME,
     Feature,
@@ -91,7 +92,7 @@ from entity_resolution.index import (
     StringColumn,
     name_label,
 )
-from entity_resolution.names import NormalizedName, find_legal_form, normalize_name
+from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
 from entity_resolution.parallel import match_in_workers
 from entity_resolution.register import RegisterEntry
 
@@ -133,6 +134,11 @@ class Candidate:
     entry: RegisterEntry | None = None
 
 
+#: An entry's best name for a query: its score, its position among the entry's names, its
+#: legal form.
+_NameResult = tuple[NameScore, int, LegalForm | None]
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A query normalised once."""
@@ -149,7 +155,7 @@ class _Prepared:
     websites: list[str]
     postcode: str | None
     place: Place | None
-    name_results: dict[int, tuple[NameScore, int] | None] = field(default_factory=dict)
+    name_results: dict[int, _NameResult | None] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -373,17 +379,17 @@ class Matcher:
             pool.update(dict.fromkeys(ranked))
         return list(pool)
 
-    def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, int] | None:
-        """The score of the entry's name closest to the query's name and that name's position
-        among the entry's names (memoised per query)."""
+    def _best_name(self, i: int, p: _Prepared) -> _NameResult | None:
+        """The score of the entry's name closest to the query's name, that name's position
+        among the entry's names and its legal form (memoised per query)."""
         if i in p.name_results:
             return p.name_results[i]
-        found: tuple[NameScore, int] | None = None
+        found: _NameResult | None = None
         if p.profile is not None and p.profile.tokens:
             for n, profile in self._name_column.profiles(i):
                 result = score_profiles(p.profile, profile)
                 if found is None or result.score > found[0].score:
-                    found = (result, n)
+                    found = (result, n, profile.form)
         p.name_results[i] = found
         return found
 
@@ -392,16 +398,22 @@ class Matcher:
 
         Each is bounded by what it could reach: its name score combined with every clue for
         it that could still agree — the best postcode (0.15) and legal-form (0.05)
-        agreement, and the same phone, e-mail or domain when the entry has the query's. Those
-        whose bound cannot reach ``t_possible`` are dropped (their score would be below it
-        too); entries found by their enterprise number are always compared. Without any
-        identifier in the query, beyond the best ``max_candidates + 5`` only those that could
-        still be a match are kept (they matter for the ambiguity rule)."""
+        agreement when the query gives a postcode and a legal form, and the same phone,
+        e-mail or domain when the entry has the query's. Those whose bound cannot reach
+        ``t_possible`` are dropped (their score would be below it too); entries found by
+        their enterprise number are always compared. Without any identifier in the query,
+        the rest are ranked by the bound with both postcode and legal form (as if the query
+        had them), and beyond the best ``max_candidates + 5`` only those whose rank bound
+        reaches ``t_match`` are kept (they matter for the ambiguity rule)."""
         pool = self._candidates(p)
-        keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
+        # scores are rounded to 4 decimals: a margin, so that none is lost to the rounding
+        floor = self.t_possible - 1e-3
+        # what the clues for a match that this query can give leave at most: a postcode, a
+        # legal form (each only if the query has one)
+        keep_query = (1.0 - W_POSTCODE_SAME if p.postcode else 1.0) * (
+            1.0 - W_LEGAL_FORM_SAME if p.name is not None and p.name.legal_form else 1.0
+        )
         if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
-            # scores are rounded to 4 decimals: keep a margin so that none is lost to it
-            floor = self.t_possible - 1e-3
             numbers = {n for n, _ in p.numbers}
             worth: list[int] = []
             for i in pool:
@@ -409,16 +421,17 @@ class Matcher:
                     worth.append(i)
                     continue
                 found = self._best_name(i, p) if p.name is not None else None
-                left = (1.0 - found[0].score) * keep if found is not None else keep
-                left *= self._contact_left(i, p)
-                if 1.0 - left >= floor:
+                left = keep_query * (1.0 - found[0].score if found is not None else 1.0)
+                if 1.0 - left * self._contact_left(i, p) >= floor:
                     worth.append(i)
             return worth
+        keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
         bounds: list[tuple[float, int]] = []
         for i in pool:
             found = self._best_name(i, p)
-            if found is None:
+            if found is None or 1.0 - (1.0 - found[0].score) * keep_query < floor:
                 continue
+            # ranked by the bound any query could reach (a function of the name score alone)
             bound = 1.0 - (1.0 - found[0].score) * keep
             if bound >= self.t_possible:
                 bounds.append((bound, i))
@@ -472,15 +485,13 @@ class Matcher:
                 )
             )
         features.extend(self._contact_features(i, p))
-        best_name: NormalizedName | None = None
         found = self._best_name(i, p) if p.name is not None else None
+        name_at = -1
         if p.name is not None and found is not None:
-            result, n = found
-            best_name = self._name_column.name(i, n)
-            label = name_label(n, best_name.original)
-            features.append(
-                compare_names(p.name, best_name, source=src, entry_label=label, result=result)
-            )
+            # the reason is written only if the candidate is kept (below); the score is that
+            # of compare_names
+            name_at = len(features)
+            features.append(Feature("name", round(found[0].score, 4), W_NAME, ""))
         elif p.name is not None and p.query.name and not p.name.tokens:
             features.append(
                 Feature(
@@ -490,9 +501,9 @@ class Matcher:
                     f"The name '{p.query.name}' in {src} is too short to compare.",
                 )
             )
-        if p.name is not None and best_name is not None:
+        if p.name is not None and found is not None:
             form_feature = compare_legal_form_values(
-                p.name.legal_form, best_name.legal_form or self._forms[i], source=src
+                p.name.legal_form, found[2] or self._forms[i], source=src
             )
             if form_feature is not None:
                 features.append(form_feature)
@@ -520,6 +531,13 @@ class Matcher:
         score = round(score, 4)
         if score < self.t_possible and not identified:
             return None
+        if name_at >= 0 and p.name is not None and found is not None:
+            result, n, _form = found
+            best_name = self._name_column.name(i, n)
+            label = name_label(n, best_name.original)
+            features[name_at] = compare_names(
+                p.name, best_name, source=src, entry_label=label, result=result
+            )
         outcome = MATCH if score >= self.t_match else POSSIBLE
         return Candidate(self._keys[i], score, outcome, method, features)
 
