@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -45,6 +46,23 @@ class Feature:
     def contribution(self) -> float:
         """Signed strength of this evidence (``weight × score``)."""
         return self.weight * self.score
+
+    def __reduce__(self) -> tuple[Any, tuple[str, float, float, str]]:
+        # Pickled as its four values: the default for a slotted dataclass looks its fields
+        # up again for every object, which made reading back a worker's results (a few
+        # features per candidate) cost more than matching them.
+        return _feature, (self.name, self.score, self.weight, self.reason)
+
+
+_FEATURE_SETTERS = tuple(Feature.__dict__[name].__set__ for name in Feature.__slots__)
+
+
+def _feature(name: str, score: float, weight: float, reason: str) -> Feature:
+    """A :class:`Feature` made without its (frozen, slower) ``__init__`` (for unpickling)."""
+    f = object.__new__(Feature)
+    for setter, value in zip(_FEATURE_SETTERS, (name, score, weight, reason), strict=True):
+        setter(f, value)
+    return f
 
 
 # --------------------------------------------------------------------------- weights
@@ -811,13 +829,32 @@ def compare_legal_forms(
     return compare_legal_form_values(query.legal_form, entry.legal_form, source=source)
 
 
-@lru_cache(maxsize=4096)
+#: compare_legal_form_values by the identity of the two forms and the source (the forms are
+#: kept with the answer, so that their ids are not reused while it is remembered).
+_FORM_PAIRS: dict[tuple[int, int, str], tuple[LegalForm, LegalForm, Feature | None]] = {}
+
+
 def compare_legal_form_values(
     a: LegalForm | None, b: LegalForm | None, *, source: str = "the ad"
 ) -> Feature | None:
     """Two legal forms (query's, register's): agree (+), succeeded one another (neutral) or
-    differ (−); None when either is unknown. Remembered (forms are few; the matcher asks for
-    every candidate)."""
+    differ (−); None when either is unknown. Remembered (forms are few and the matcher asks
+    for every candidate; hashing a form's fields each time would cost more than the
+    comparison)."""
+    if a is None or b is None:
+        return None
+    key = (id(a), id(b), source)
+    hit = _FORM_PAIRS.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:
+        return hit[2]
+    found = _compare_legal_forms(a, b, source)
+    if len(_FORM_PAIRS) >= 4096:
+        _FORM_PAIRS.clear()
+    _FORM_PAIRS[key] = (a, b, found)
+    return found
+
+
+def _compare_legal_forms(a: LegalForm, b: LegalForm, source: str) -> Feature | None:
     relation = legal_form_relation(a, b)
     if relation is None or a is None or b is None:
         return None

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from entity_resolution.blocking import NameBlocks
 from entity_resolution.compare import (
@@ -133,6 +134,10 @@ class Candidate:
     explanation: list[Feature] = field(default_factory=list)
     entry: RegisterEntry | None = None
 
+
+#: A candidate as :meth:`Matcher._match_rows` gives it: (entry number, key, score, outcome,
+#: method, explanation).
+_Row = tuple[int, Hashable, float, str, str, list[Feature]]
 
 #: An entry's best name for a query: its score, its position among the entry's names, its
 #: legal form.
@@ -282,6 +287,11 @@ class Matcher:
 
     def match(self, query: MatchQuery) -> list[Candidate]:
         """Candidates for ``query``, best first (at most ``max_candidates``)."""
+        return [self._candidate(row) for row in self._match_rows(query)]
+
+    def _match_rows(self, query: MatchQuery) -> list[_Row]:
+        """:meth:`match` as plain rows, without the register entries: what a worker process
+        sends back (:mod:`entity_resolution.parallel`), cheap to pickle."""
         prepared = self._prepare(query)
         scored: list[tuple[int, Candidate]] = []
         for i in self._worth_scoring(prepared):
@@ -291,11 +301,15 @@ class Matcher:
         self._apply_cross_rules(scored, prepared)
         kept = [ic for ic in scored if ic[1].score >= self.t_possible]
         kept.sort(key=_rank)
-        # The register entry is read back only for the candidates returned.
         return [
-            Candidate(c.key, c.score, c.outcome, c.method, c.explanation, self._entries[i])
+            (i, c.key, c.score, c.outcome, c.method, c.explanation)
             for i, c in kept[: self.max_candidates]
         ]
+
+    def _candidate(self, row: _Row) -> Candidate:
+        """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
+        i, key, score, outcome, method, explanation = row
+        return Candidate(key, score, outcome, method, explanation, self._entries[i])
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
@@ -458,7 +472,7 @@ class Matcher:
         left out: :meth:`match` reads it back for the candidates it returns)."""
         src = p.query.source
         features: list[Feature] = []
-        number = self._numbers[i]
+        number = self._numbers[i] if p.numbers or p.foreign_vats else None
         identified = False
         if p.numbers and number:
             hit = next(((n, how) for n, how in p.numbers if n == number), None)
@@ -507,7 +521,7 @@ class Matcher:
             )
             if form_feature is not None:
                 features.append(form_feature)
-        place = compare_places(p.postcode, self._postcodes[i], source=src, query_place=p.place)
+        place = _place_feature(p.postcode, self._postcodes[i], src) if p.postcode else None
         if place is not None:
             features.append(place)
         if identified:
@@ -645,8 +659,23 @@ def _name_score(c: Candidate) -> float:
     return next((f.score for f in c.explanation if f.name == "name"), 0.0)
 
 
+_METHODS = {"phone": "phone", "email": "email", "domain": "domain"}
+
+
 def _method(features: Sequence[Feature]) -> str:
-    best = max((f for f in features if f.weight > 0), key=lambda f: f.contribution, default=None)
-    if best is None:
-        return "name"
-    return {"phone": "phone", "email": "email", "domain": "domain"}.get(best.name, "name")
+    """The method of the strongest clue for the match (the first of equals)."""
+    best: Feature | None = None
+    strongest = 0.0
+    for f in features:
+        if f.weight > 0 and (best is None or f.weight * f.score > strongest):
+            best, strongest = f, f.weight * f.score
+    return "name" if best is None else _METHODS.get(best.name, "name")
+
+
+@lru_cache(maxsize=65_536)
+def _place_feature(
+    query_postcode: str | None, entry_postcode: str | None, source: str
+) -> Feature | None:
+    """``compare_places`` remembered (the query's place is looked up from its postcode, as
+    the matcher does): postcodes are few, and their features are immutable."""
+    return compare_places(query_postcode, entry_postcode, source=source)
