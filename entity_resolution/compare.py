@@ -477,7 +477,7 @@ def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
     return None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)
 def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
     """How two words pair, as far as the words alone decide: ``(alike, towns, initial)`` —
     ``alike`` is 1.0 for equal words, their similarity when ≥ ``TOKEN_SIMILARITY_MIN`` (both

@@ -31,6 +31,7 @@ from array import array
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import fields
 from hashlib import blake2b
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,10 @@ class StringColumn:
         return len(self._buf)
 
     def append(self, value: str | None) -> None:
-        self._buf.append(value.encode() if value else b"")
+        buf = self._buf
+        if value:
+            buf._data += value.encode()
+        buf._ends.append(len(buf._data))
 
     def __getitem__(self, i: int) -> str | None:
         raw = self._buf.record(i)
@@ -112,6 +116,25 @@ class _Interned:
         return found
 
 
+class _InternedObjects(_Interned):
+    """:class:`_Interned` for values slow to hash (legal forms: a frozen dataclass hashes all
+    its fields every time). The very objects stored are also found by identity: they stay
+    alive in the table, so no other object can have their id, and a register's forms are a
+    few shared objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_identity: dict[int, int] = {}
+
+    def id_of(self, value: Any) -> int:
+        found = self._by_identity.get(id(value))
+        if found is None:
+            found = super().id_of(value)
+            if self.values[found] is value:
+                self._by_identity[id(value)] = found
+        return found
+
+
 class PickleColumn:
     """One picklable value per entry. A ``RegisterEntry`` is stored as the tuple of its
     fields, its low-variety fields (codes, labels, postcode, town) as numbers into a table."""
@@ -134,6 +157,7 @@ class PickleColumn:
         self._buf = _Buffer()
         self._interned = _Interned()
         self._fields = tuple(f.name for f in fields(RegisterEntry))
+        self._values = attrgetter(*self._fields)
         self._positions = tuple(
             k for k, name in enumerate(self._fields) if name in self.INTERNED_FIELDS
         )
@@ -144,9 +168,11 @@ class PickleColumn:
 
     def append(self, value: Any) -> None:
         if type(value) is RegisterEntry:
-            values = [getattr(value, name) for name in self._fields]
+            values = list(self._values(value))
+            ids, id_of = self._interned.ids, self._interned.id_of
             for k in self._positions:
-                values[k] = self._interned.id_of(values[k])
+                found = ids.get(values[k])
+                values[k] = id_of(values[k]) if found is None else found
             record: Any = tuple(values)
         else:
             record = ("raw", value)
@@ -201,7 +227,7 @@ class NameColumn:
         self._texts = _Buffer()  # per name of an entry: (original, cleaned or None, core or None)
         self._words = _Interned()
         self._weights: list[float] = []  # token_weight of each vocabulary word
-        self._forms = _Interned()
+        self._forms = _InternedObjects()
         self._forms.id_of(None)
         self._name_setters = _slot_setters(NormalizedName)
         self._profile_setters = _slot_setters(NameProfile)
@@ -310,7 +336,7 @@ class FormColumn:
 
     def __init__(self) -> None:
         self._ids = array("H")
-        self._forms = _Interned()
+        self._forms = _InternedObjects()
         self._forms.id_of(None)
 
     def __len__(self) -> int:

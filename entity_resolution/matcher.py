@@ -216,6 +216,7 @@ class Matcher:
         self._name_blocks = NameBlocks(max_block)
         for key, entry in entries:
             self._add(key, entry)
+        _normalized_name.cache_clear()  # its names are stored in the columns now
         self._name_blocks.add_postcode_blocks(self._postcodes)
         for index in (self._by_number, self._by_phone, self._by_email, self._by_domain):
             index.freeze()
@@ -242,46 +243,48 @@ class Matcher:
             raise KeyError(key)
         return self._entries[i]  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _post(index: HashIndex, key: str | None, i: int) -> None:
-        index.add(key, i)
-
     def _add(self, key: Hashable, entry: RegisterEntry) -> None:
         i = len(self._entries)
         self._keys.append(key)
         self._entries.append(entry)
         variants: list[tuple[int, NormalizedName]] = []
+        names: list[NormalizedName] = []
+        form = None
         for n, text in enumerate(entry.all_names):
-            normalized = normalize_name(text)
+            normalized = _normalized_name(text)
             if normalized.tokens:
                 variants.append((n, normalized))
+                names.append(normalized)
+                form = form or normalized.legal_form
         self._name_column.append(variants)
-        form = next((v.legal_form for _, v in variants if v.legal_form), None)
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
-        phone = (
-            entry.phone
-            if entry.phone and entry.phone.startswith("+")
-            else normalize_phone(entry.phone)
-        )
-        email = normalize_email(entry.email)
-        mail_domain = email_domain(email)
-        website = normalize_website(entry.website)
+        phone = entry.phone
+        if phone and not phone.startswith("+"):
+            phone = normalize_phone(phone)
+        email = normalize_email(entry.email) if entry.email else None
+        mail_domain = email_domain(email) if email else None
+        website = normalize_website(entry.website) if entry.website else None
         postcode = normalize_postcode(entry.postcode) if entry.country in (None, "", "BE") else None
+        number = normalize_enterprise_number(entry.enterprise_number)
         self._phones.append(phone)
         self._emails.append(email)
         self._email_domains.append(mail_domain)
         self._websites.append(website)
         self._postcodes.append(postcode)
-        number = normalize_enterprise_number(entry.enterprise_number)
         self._numbers.append(number)
-        self._post(self._by_number, number, i)
-        self._post(self._by_phone, phone, i)
-        self._post(self._by_email, email, i)
-        self._post(self._by_domain, mail_domain, i)
-        self._post(self._by_domain, website, i)
-        self._name_blocks.add(i, [v for _, v in variants])
+        if number:
+            self._by_number.add(number, i)
+        if phone:
+            self._by_phone.add(phone, i)
+        if email:
+            self._by_email.add(email, i)
+        if mail_domain:
+            self._by_domain.add(mail_domain, i)
+        if website:
+            self._by_domain.add(website, i)
+        self._name_blocks.add(i, names)
 
     # ------------------------------------------------------------------ querying
 
@@ -659,6 +662,10 @@ def _name_score(c: Candidate) -> float:
     return next((f.score for f in c.explanation if f.name == "name"), 0.0)
 
 
+#: normalize_name while the register is read: names repeat in a large register (common
+#: surnames and trades, several establishments), and the objects are immutable.
+_normalized_name = lru_cache(maxsize=65_536)(normalize_name)
+
 _METHODS = {"phone": "phone", "email": "email", "domain": "domain"}
 
 
@@ -672,7 +679,7 @@ def _method(features: Sequence[Feature]) -> str:
     return "name" if best is None else _METHODS.get(best.name, "name")
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _place_feature(
     query_postcode: str | None, entry_postcode: str | None, source: str
 ) -> Feature | None:
