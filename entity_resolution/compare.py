@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -45,6 +46,23 @@ class Feature:
     def contribution(self) -> float:
         """Signed strength of this evidence (``weight × score``)."""
         return self.weight * self.score
+
+    def __reduce__(self) -> tuple[Any, tuple[str, float, float, str]]:
+        # Pickled as its four values: the default for a slotted dataclass looks its fields
+        # up again for every object, which made reading back a worker's results (a few
+        # features per candidate) cost more than matching them.
+        return _feature, (self.name, self.score, self.weight, self.reason)
+
+
+_FEATURE_SETTERS = tuple(Feature.__dict__[name].__set__ for name in Feature.__slots__)
+
+
+def _feature(name: str, score: float, weight: float, reason: str) -> Feature:
+    """A :class:`Feature` made without its (frozen, slower) ``__init__`` (for unpickling)."""
+    f = object.__new__(Feature)
+    for setter, value in zip(_FEATURE_SETTERS, (name, score, weight, reason), strict=True):
+        setter(f, value)
+    return f
 
 
 # --------------------------------------------------------------------------- weights
@@ -221,6 +239,11 @@ def compare_foreign_vat(vat: VatNumber, entry_number: str, *, source: str = "the
     )
 
 
+#: ``format_phone`` parses the number with libphonenumber (slow); a query compared with many
+#: entries shows its own number every time.
+_shown_phone = lru_cache(maxsize=65_536)(format_phone)
+
+
 def compare_phones(
     query: str | None,
     entry: str | None,
@@ -235,14 +258,14 @@ def compare_phones(
             "phone",
             1.0,
             W_PHONE,
-            f"Phone number {format_phone(query)} in {source} is the register's.",
+            f"Phone number {_shown_phone(query)} in {source} is the register's.",
         )
     return Feature(
         "phone_differs",
         1.0,
         W_PHONE_OTHER,
-        f"Phone number {format_phone(query)} in {source} differs from the register's "
-        f"({format_phone(entry)}); companies often have several numbers, so this counts "
+        f"Phone number {_shown_phone(query)} in {source} differs from the register's "
+        f"({_shown_phone(entry)}); companies often have several numbers, so this counts "
         "only a little against.",
     )
 
@@ -387,14 +410,18 @@ def _readings(
     what it is read as). Acronyms are tried only for names that otherwise barely compare
     (``plain_score`` below ``ACRONYM_ONLY_BELOW``)."""
     out: list[tuple[NameProfile, str, str]] = []
-    word = _garbled_form(a, b)
+    word = None
+    if a.form is None and b.form is not None and len(a.tokens) >= 2:
+        word = _garbled_form(a, b)
     if word is not None and b.form is not None:
         n = len(a.tokens) - 1
         read = NameProfile(
             a.tokens[:n], a.weights[:n], sum(a.weights[:n]), "".join(a.tokens[:n]), b.form
         )
         out.append((read, word, f"the legal form {b.form.abbreviation}"))
-    acronym = _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW else None
+    acronym = (
+        _acronym_run(a, b) if plain_score < ACRONYM_ONLY_BELOW and len(a.tokens) >= 3 else None
+    )
     if acronym is not None:
         start, end, letters = acronym
         tokens = (*a.tokens[:start], letters, *a.tokens[end:])
@@ -450,6 +477,38 @@ def _garbled_form(a: NameProfile, b: NameProfile) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65_536)
+def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
+    """How two words pair, as far as the words alone decide: ``(alike, towns, initial)`` —
+    ``alike`` is 1.0 for equal words, their similarity when ≥ ``TOKEN_SIMILARITY_MIN`` (both
+    of four letters or more; the Dutch "ij" written "y" read as one), or
+    ``ABBREVIATION_SIMILARITY`` when one shortens the other, else 0; ``towns`` says both are
+    town names (whether they are one town depends on the words around them); ``initial`` is
+    ``INITIAL_SIMILARITY`` when one is a single letter starting the other ("P." / "Pieter").
+
+    Remembered: the words of a shortlist's names repeat (the query's own words, common
+    surnames and trades), and so do the words of queries."""
+    if a == b:
+        return 1.0, False, 0.0
+    if len(a) >= 4 and len(b) >= 4:
+        similarity = Indel.normalized_similarity
+        sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
+        if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
+            sim = similarity(
+                a.replace("ij", "y"), b.replace("ij", "y"), score_cutoff=TOKEN_SIMILARITY_MIN - _EPS
+            )
+        if sim:
+            return sim, False, 0.0
+    if _abbreviates(a, b):
+        return ABBREVIATION_SIMILARITY, False, 0.0
+    town_words = place_name_words()
+    towns = a in town_words and b in town_words
+    initial = (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
+        len(b) == 1 and len(a) >= 3 and a[0] == b
+    )
+    return 0.0, towns, INITIAL_SIMILARITY if initial else 0.0
+
+
 def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
@@ -461,33 +520,16 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if len(q) == len(r) and sorted(q) == sorted(r):
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
-    town_words = place_name_words()
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
-        long_a = len(a) >= 4
         for j, b in enumerate(r):
-            if a == b:
-                pairs.append((1.0, i, j))
-                continue
-            if long_a and len(b) >= 4:
-                sim = similarity(a, b, score_cutoff=TOKEN_SIMILARITY_MIN - _EPS)
-                if not sim and ("y" in a or "y" in b):  # Dutch "ij" written "y": Dyck, Dijck
-                    sim = similarity(
-                        a.replace("ij", "y"),
-                        b.replace("ij", "y"),
-                        score_cutoff=TOKEN_SIMILARITY_MIN - _EPS,
-                    )
-                if sim:
-                    pairs.append((sim, i, j))
-                    continue
-            if _abbreviates(a, b):
-                pairs.append((ABBREVIATION_SIMILARITY, i, j))
-            elif a in town_words and b in town_words and _same_town(q, i, r, j):
+            alike, towns, initial = _word_pair(a, b)
+            if alike:
+                pairs.append((alike, i, j))
+            elif towns and _same_town(q, i, r, j):
                 pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
-            elif (len(a) == 1 and len(b) >= 3 and b[0] == a) or (
-                len(b) == 1 and len(a) >= 3 and a[0] == b
-            ):  # an initial: "P. Jansen" / "Pieter Jansen"
-                pairs.append((INITIAL_SIMILARITY, i, j))
+            elif initial:
+                pairs.append((initial, i, j))
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
@@ -526,13 +568,15 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         whole = _whole_similarity(query, entry)
         if whole > score and _leftovers_alike(query, entry, used_q, used_r):
             score, how = whole, "whole"
-    words = tuple(word for _, word in sorted(shared))
-    towns = _different_towns(query, entry, used_q, used_r)
-    if towns is not None and score > OTHER_PLACE_CAP:
-        return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
-    trades = _different_trades(query, entry, used_q, used_r)
-    if trades is not None and score > OTHER_TRADE_CAP:
-        return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
+    words = tuple([word for _, word in sorted(shared)])
+    if score > OTHER_PLACE_CAP:
+        towns = _different_towns(query, entry, used_q, used_r)
+        if towns is not None:
+            return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+    if score > OTHER_TRADE_CAP:
+        trades = _different_trades(query, entry, used_q, used_r)
+        if trades is not None:
+            return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
@@ -563,13 +607,13 @@ def _whole_similarity(query: NameProfile, entry: NameProfile) -> float:
     A letter wrong in a one-word name ("Munray LLC" / "Murray LLC") or a garbled legal form
     ("Emard Hnc" / "Emard Inc") weighs less against the whole registered name than against
     one word; the matcher uses this only when a distinctive word already agrees."""
-    if legal_form_relation(query.form, entry.form) == "different":
-        return 0.0
     a, b = query.whole, entry.whole
     if min(len(a), len(b)) < WHOLE_MIN_LENGTH:
         return 0.0
     edits = max(2, round(max(len(a), len(b)) / WHOLE_LETTERS_PER_EDIT))
-    if Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+    if abs(len(a) - len(b)) > edits or Levenshtein.distance(a, b, score_cutoff=edits) > edits:
+        return 0.0
+    if legal_form_relation(query.form, entry.form) == "different":
         return 0.0
     return Indel.normalized_similarity(a, b, score_cutoff=WHOLE_SIMILARITY_MIN - _EPS)
 
@@ -581,13 +625,21 @@ def _weak_pairs(
     (``WEAK_TOKEN_SIMILARITY`` ≤ similarity < ``TOKEN_SIMILARITY_MIN``, five letters or more,
     lengths within one): two letters garbled in "Bruen-Hyqney" / "Bruen-Heaney". They add
     ``WEAK_PAIR_FACTOR`` × similarity of their weight but never count as shared words."""
+    left_q = [
+        (i, a)
+        for i, a in enumerate(query.tokens)
+        if i not in used_q and query.weights[i] == 1.0 and len(a) >= WEAK_MIN_LENGTH
+    ]
+    if not left_q:
+        return 0.0
+    left_r = [
+        (j, b)
+        for j, b in enumerate(entry.tokens)
+        if j not in used_r and entry.weights[j] == 1.0 and len(b) >= WEAK_MIN_LENGTH
+    ]
     pairs: list[tuple[float, int, int]] = []
-    for i, a in enumerate(query.tokens):
-        if i in used_q or query.weights[i] != 1.0 or len(a) < WEAK_MIN_LENGTH:
-            continue
-        for j, b in enumerate(entry.tokens):
-            if j in used_r or entry.weights[j] != 1.0 or len(b) < WEAK_MIN_LENGTH:
-                continue
+    for i, a in left_q:
+        for j, b in left_r:
             if abs(len(a) - len(b)) <= 1:
                 sim = Indel.normalized_similarity(a, b, score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS)
                 if sim:
@@ -685,6 +737,8 @@ def _different_towns(
 ) -> tuple[str, str] | None:
     """Each name keeps an unpaired town name of its own ("… Jette" vs "… Mettet")."""
     towns_known = place_name_words()
+    if towns_known.isdisjoint(query.tokens) or towns_known.isdisjoint(entry.tokens):
+        return None
 
     def towns(profile: NameProfile, used: set[int]) -> list[str]:
         return [t for i, t in enumerate(profile.tokens) if i not in used and t in towns_known]
@@ -775,11 +829,32 @@ def compare_legal_forms(
     return compare_legal_form_values(query.legal_form, entry.legal_form, source=source)
 
 
+#: compare_legal_form_values by the identity of the two forms and the source (the forms are
+#: kept with the answer, so that their ids are not reused while it is remembered).
+_FORM_PAIRS: dict[tuple[int, int, str], tuple[LegalForm, LegalForm, Feature | None]] = {}
+
+
 def compare_legal_form_values(
     a: LegalForm | None, b: LegalForm | None, *, source: str = "the ad"
 ) -> Feature | None:
     """Two legal forms (query's, register's): agree (+), succeeded one another (neutral) or
-    differ (−); None when either is unknown."""
+    differ (−); None when either is unknown. Remembered (forms are few and the matcher asks
+    for every candidate; hashing a form's fields each time would cost more than the
+    comparison)."""
+    if a is None or b is None:
+        return None
+    key = (id(a), id(b), source)
+    hit = _FORM_PAIRS.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:
+        return hit[2]
+    found = _compare_legal_forms(a, b, source)
+    if len(_FORM_PAIRS) >= 4096:
+        _FORM_PAIRS.clear()
+    _FORM_PAIRS[key] = (a, b, found)
+    return found
+
+
+def _compare_legal_forms(a: LegalForm, b: LegalForm, source: str) -> Feature | None:
     relation = legal_form_relation(a, b)
     if relation is None or a is None or b is None:
         return None

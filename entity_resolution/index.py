@@ -13,7 +13,8 @@ that a matcher built once can be forked and read by several workers without copy
   whose frequent strings — legal form, status, municipality… — are stored once);
 - :class:`NameColumn` — each entry's normalised names, rebuilt on demand into the exact
   :class:`~entity_resolution.names.NormalizedName` that ``normalize_name`` gave when the
-  entry was added (tokens point into one shared vocabulary);
+  entry was added, or only into its :class:`~entity_resolution.compare.NameProfile` (what
+  scoring needs; tokens point into one shared vocabulary);
 - :class:`HashIndex` — exact-key postings (enterprise number, phone, e-mail, domain, key):
   sorted 64-bit digests of the keys with the entry numbers, found by binary search.
 
@@ -30,11 +31,12 @@ from array import array
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import fields
 from hashlib import blake2b
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from entity_resolution.compare import NameProfile
+from entity_resolution.compare import NameProfile, token_weight
 from entity_resolution.names import LegalForm, NormalizedName
 from entity_resolution.register import RegisterEntry
 
@@ -83,7 +85,10 @@ class StringColumn:
         return len(self._buf)
 
     def append(self, value: str | None) -> None:
-        self._buf.append(value.encode() if value else b"")
+        buf = self._buf
+        if value:
+            buf._data += value.encode()
+        buf._ends.append(len(buf._data))
 
     def __getitem__(self, i: int) -> str | None:
         raw = self._buf.record(i)
@@ -111,6 +116,25 @@ class _Interned:
         return found
 
 
+class _InternedObjects(_Interned):
+    """:class:`_Interned` for values slow to hash (legal forms: a frozen dataclass hashes all
+    its fields every time). The very objects stored are also found by identity: they stay
+    alive in the table, so no other object can have their id, and a register's forms are a
+    few shared objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_identity: dict[int, int] = {}
+
+    def id_of(self, value: Any) -> int:
+        found = self._by_identity.get(id(value))
+        if found is None:
+            found = super().id_of(value)
+            if self.values[found] is value:
+                self._by_identity[id(value)] = found
+        return found
+
+
 class PickleColumn:
     """One picklable value per entry. A ``RegisterEntry`` is stored as the tuple of its
     fields, its low-variety fields (codes, labels, postcode, town) as numbers into a table."""
@@ -133,6 +157,7 @@ class PickleColumn:
         self._buf = _Buffer()
         self._interned = _Interned()
         self._fields = tuple(f.name for f in fields(RegisterEntry))
+        self._values = attrgetter(*self._fields)
         self._positions = tuple(
             k for k, name in enumerate(self._fields) if name in self.INTERNED_FIELDS
         )
@@ -143,9 +168,11 @@ class PickleColumn:
 
     def append(self, value: Any) -> None:
         if type(value) is RegisterEntry:
-            values = [getattr(value, name) for name in self._fields]
+            values = list(self._values(value))
+            ids, id_of = self._interned.ids, self._interned.id_of
             for k in self._positions:
-                values[k] = self._interned.id_of(values[k])
+                found = ids.get(values[k])
+                values[k] = id_of(values[k]) if found is None else found
             record: Any = tuple(values)
         else:
             record = ("raw", value)
@@ -177,126 +204,126 @@ def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
     return obj
 
 
-_JOINED = -1  # a field equal to the words joined by spaces
-_COMPACT = -2  # a field equal to the words joined without spaces
-
-
 class NameColumn:
-    """Each entry's normalised names (name first, then other names) with their
-    :class:`~entity_resolution.compare.NameProfile`, stored compactly and rebuilt on demand.
+    """Each entry's normalised names (name first, then other names), stored compactly.
 
-    Every field of both dataclasses is stored, whatever they hold: the words as numbers into a
-    shared vocabulary, a string equal to the words joined (with or without spaces) as a code,
-    other strings as they are, and any other value (legal form, weights, totals, None) as a
-    number into a table of distinct values. Rebuilt objects are equal to the originals."""
+    A name is kept as the numbers of its words in a shared vocabulary, the number of its legal
+    form in a table of distinct forms, whether it joins words with "&", and its written forms
+    (original, cleaned, core — the last two only when they are not simply the words joined by
+    spaces). Two views are rebuilt on demand:
+
+    - :meth:`profiles` — the :class:`~entity_resolution.compare.NameProfile` of each name,
+      all the scoring needs (the word weights are computed once per vocabulary word), cheap
+      enough to rebuild for every entry of a shortlist;
+    - :meth:`name` / :meth:`__getitem__` — the :class:`~entity_resolution.names.NormalizedName`
+      itself, only for the few entries whose comparison is explained.
+
+    Rebuilt objects are equal to the originals: ``profiles`` gives exactly
+    ``NameProfile.of(name)``."""
 
     def __init__(self) -> None:
-        self._buf = _Buffer()
+        # per name of an entry: (position, word numbers, form number, joined, compact or None)
+        self._profiles = _Buffer()
+        self._texts = _Buffer()  # per name of an entry: (original, cleaned or None, core or None)
         self._words = _Interned()
-        self._values = _Interned()
+        self._weights: list[float] = []  # token_weight of each vocabulary word
+        self._forms = _InternedObjects()
+        self._forms.id_of(None)
         self._name_setters = _slot_setters(NormalizedName)
         self._profile_setters = _slot_setters(NameProfile)
-        self._name_fields = tuple(f.name for f in fields(NormalizedName))
-        self._profile_fields = tuple(f.name for f in fields(NameProfile))
 
     def __len__(self) -> int:
-        return len(self._buf)
+        return len(self._profiles)
 
-    def _encode(self, obj: Any, names: tuple[str, ...], tokens: tuple[str, ...]) -> tuple:
-        joined, compact = " ".join(tokens), "".join(tokens)
-        out: list[Any] = []
-        for name in names:
-            value = getattr(obj, name)
-            if value is tokens or (name == "tokens" and value == tokens):
-                out.append(tuple(self._words.id_of(t) for t in tokens))
-            elif type(value) is str:
-                out.append(_JOINED if value == joined else _COMPACT if value == compact else value)
-            else:
-                out.append(self._values.id_of(value))
+    def _word_ids(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
+        ids = self._words.ids
+        out = []
+        for token in tokens:
+            found = ids.get(token)
+            if found is None:
+                found = self._words.id_of(token)
+                self._weights.append(token_weight(token))
+            out.append(found)
         return tuple(out)
 
-    def _decode(self, record: tuple, tokens: tuple[str, ...]) -> list[Any]:
-        table = self._values.values
-        out: list[Any] = []
-        for value in record:
-            kind = type(value)
-            if kind is str:
-                out.append(value)
-            elif kind is tuple:
-                out.append(tokens)
-            elif value >= 0:
-                out.append(table[value])
-            elif value == _JOINED:
-                out.append(" ".join(tokens))
-            else:
-                out.append("".join(tokens))
-        return out
-
-    def append(self, names: Iterable[tuple[int, NormalizedName, NameProfile]]) -> None:
-        """Store ``(position among the entry's names, normalised name, its profile)``."""
-        record = []
-        for n, name, profile in names:
-            record.append(
+    def append(self, names: Iterable[tuple[int, NormalizedName]]) -> None:
+        """Store ``(position among the entry's names, normalised name)`` for one entry."""
+        profiles = []
+        texts = []
+        for n, name in names:
+            tokens = name.tokens
+            joined = " ".join(tokens)
+            compact = None if name.compact == "".join(tokens) else name.compact
+            form = self._forms.id_of(name.legal_form)
+            profiles.append((n, self._word_ids(tokens), form, "&" in name.core.split(), compact))
+            texts.append(
                 (
-                    n,
-                    self._encode(name, self._name_fields, name.tokens),
-                    self._encode(profile, self._profile_fields, name.tokens),
+                    name.original,
+                    None if name.cleaned == joined else name.cleaned,
+                    None if name.core == joined else name.core,
                 )
             )
-        self._buf.append(marshal.dumps(tuple(record)))
+        self._profiles.append(marshal.dumps(tuple(profiles)))
+        self._texts.append(marshal.dumps(tuple(texts)))
 
-    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
-        words = self._words.values
+    def profiles(self, i: int) -> list[tuple[int, NameProfile]]:
+        """``(position among the entry's names, its NameProfile)`` for each name of entry ``i``."""
+        words, weights, forms = self._words.values, self._weights, self._forms.values
+        setters = self._profile_setters
         out = []
-        for n, name, profile in marshal.loads(self._buf.record(i)):
-            ids = next(v for v in name if type(v) is tuple)
+        for n, ids, form, joined, compact in marshal.loads(self._profiles.record(i)):
             tokens = tuple([words[t] for t in ids])
-            out.append(
-                (
-                    n,
-                    _build(NormalizedName, self._name_setters, self._decode(name, tokens)),
-                    _build(NameProfile, self._profile_setters, self._decode(profile, tokens)),
-                )
+            w = tuple([weights[t] for t in ids])
+            values = (
+                tokens,
+                w,
+                sum(w),
+                "".join(tokens) if compact is None else compact,
+                forms[form],
+                joined,
             )
+            out.append((n, _build(NameProfile, setters, values)))
         return out
+
+    def _names(self, i: int) -> list[tuple[int, NormalizedName]]:
+        words, forms = self._words.values, self._forms.values
+        out = []
+        records = marshal.loads(self._profiles.record(i))
+        texts = marshal.loads(self._texts.record(i))
+        for (n, ids, form, _joined, compact), (original, cleaned, core) in zip(
+            records, texts, strict=True
+        ):
+            tokens = tuple([words[t] for t in ids])
+            joined = " ".join(tokens)
+            values = (
+                original,
+                joined if cleaned is None else cleaned,
+                joined if core is None else core,
+                forms[form],
+                tokens,
+                "".join(tokens) if compact is None else compact,
+            )
+            out.append((n, _build(NormalizedName, self._name_setters, values)))
+        return out
+
+    def name(self, i: int, n: int) -> NormalizedName:
+        """The name of entry ``i`` at position ``n`` among its names."""
+        return next(name for k, name in self._names(i) if k == n)
 
     def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
-        return [(n, name) for n, name, _profile in self.profiled(i)]
+        return self._names(i)
+
+    def profiled(self, i: int) -> list[tuple[int, NormalizedName, NameProfile]]:
+        """``(position, name, profile)`` for each name of entry ``i``."""
+        profiles = dict(self.profiles(i))
+        return [(n, name, profiles[n]) for n, name in self._names(i)]
 
     def words(self) -> int:
         """Distinct words over all names."""
         return len(self._words.values)
 
     def nbytes(self) -> int:
-        return self._buf.nbytes()
-
-
-class ProfiledNames:
-    """``names[i]``: entry ``i``'s names as the matcher compares them —
-    ``(normalised name, how a reason calls it, its NameProfile)`` — rebuilt from a
-    :class:`NameColumn`. The last few rebuilt are kept (a query looks at an entry twice:
-    to rank it, then to explain its score)."""
-
-    RECENT = 64
-
-    def __init__(self, column: NameColumn) -> None:
-        self.column = column
-        self._recent: dict[int, list[tuple[NormalizedName, str, NameProfile]]] = {}
-
-    def __len__(self) -> int:
-        return len(self.column)
-
-    def __getitem__(self, i: int) -> list[tuple[NormalizedName, str, NameProfile]]:
-        found = self._recent.get(i)
-        if found is None:
-            found = [
-                (name, name_label(n, name.original), profile)
-                for n, name, profile in self.column.profiled(i)
-            ]
-            if len(self._recent) >= self.RECENT:
-                self._recent.clear()
-            self._recent[i] = found
-        return found
+        return self._profiles.nbytes() + self._texts.nbytes()
 
 
 def name_label(n: int, text: str) -> str:
@@ -309,7 +336,7 @@ class FormColumn:
 
     def __init__(self) -> None:
         self._ids = array("H")
-        self._forms = _Interned()
+        self._forms = _InternedObjects()
         self._forms.id_of(None)
 
     def __len__(self) -> int:

@@ -57,10 +57,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from entity_resolution.blocking import NameBlocks
 from entity_resolution.compare import (
+    W_DOMAIN,
+    W_EMAIL,
     W_LEGAL_FORM_SAME,
+    W_NAME,
+    W_PHONE,
     W_POSTCODE_SAME,
     Feature,
     NameProfile,
@@ -93,10 +98,10 @@ from entity_resolution.index import (
     KeyColumn,
     NameColumn,
     PickleColumn,
-    ProfiledNames,
     StringColumn,
+    name_label,
 )
-from entity_resolution.names import NormalizedName, find_legal_form, normalize_name
+from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
 from entity_resolution.parallel import match_in_workers
 from entity_resolution.register import RegisterEntry
 
@@ -138,6 +143,15 @@ class Candidate:
     entry: RegisterEntry | None = None
 
 
+#: A candidate as :meth:`Matcher._match_rows` gives it: (entry number, key, score, outcome,
+#: method, explanation).
+_Row = tuple[int, Hashable, float, str, str, list[Feature]]
+
+#: An entry's best name for a query: its score, its position among the entry's names, its
+#: legal form.
+_NameResult = tuple[NameScore, int, LegalForm | None]
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A query normalised once."""
@@ -154,9 +168,7 @@ class _Prepared:
     websites: list[str]
     postcode: str | None
     place: Place | None
-    name_results: dict[int, tuple[NameScore, NormalizedName, str] | None] = field(
-        default_factory=dict
-    )
+    name_results: dict[int, _NameResult | None] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -198,7 +210,6 @@ class Matcher:
         self._keys = KeyColumn()
         self._entries = PickleColumn()
         self._name_column = NameColumn()
-        self._names = ProfiledNames(self._name_column)
         self._forms = FormColumn()
         self._phones = StringColumn()
         self._emails = StringColumn()
@@ -213,6 +224,7 @@ class Matcher:
         self._name_blocks = NameBlocks(max_block)
         for key, entry in entries:
             self._add(key, entry)
+        _normalized_name.cache_clear()  # its names are stored in the columns now
         self._name_blocks.add_postcode_blocks(self._postcodes)
         for index in (self._by_number, self._by_phone, self._by_email, self._by_domain):
             index.freeze()
@@ -239,61 +251,76 @@ class Matcher:
             raise KeyError(key)
         return self._entries[i]  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _post(index: HashIndex, key: str | None, i: int) -> None:
-        index.add(key, i)
-
     def _add(self, key: Hashable, entry: RegisterEntry) -> None:
         i = len(self._entries)
         self._keys.append(key)
         self._entries.append(entry)
-        variants: list[tuple[int, NormalizedName, NameProfile]] = []
+        variants: list[tuple[int, NormalizedName]] = []
+        names: list[NormalizedName] = []
+        form = None
         for n, text in enumerate(entry.all_names):
-            normalized = normalize_name(text)
+            normalized = _normalized_name(text)
             if normalized.tokens:
-                variants.append((n, normalized, NameProfile.of(normalized)))
+                variants.append((n, normalized))
+                names.append(normalized)
+                form = form or normalized.legal_form
         self._name_column.append(variants)
-        form = next((v.legal_form for _, v, _ in variants if v.legal_form), None)
         if form is None and entry.legal_form:
             form = find_legal_form(entry.legal_form)
         self._forms.append(form)
-        phone = (
-            entry.phone
-            if entry.phone and entry.phone.startswith("+")
-            else normalize_phone(entry.phone)
-        )
-        email = normalize_email(entry.email)
-        mail_domain = email_domain(email)
-        website = normalize_website(entry.website)
+        phone = entry.phone
+        if phone and not phone.startswith("+"):
+            phone = normalize_phone(phone)
+        email = normalize_email(entry.email) if entry.email else None
+        mail_domain = email_domain(email) if email else None
+        website = normalize_website(entry.website) if entry.website else None
         postcode = normalize_postcode(entry.postcode) if entry.country in (None, "", "BE") else None
+        number = normalize_enterprise_number(entry.enterprise_number)
         self._phones.append(phone)
         self._emails.append(email)
         self._email_domains.append(mail_domain)
         self._websites.append(website)
         self._postcodes.append(postcode)
-        number = normalize_enterprise_number(entry.enterprise_number)
         self._numbers.append(number)
-        self._post(self._by_number, number, i)
-        self._post(self._by_phone, phone, i)
-        self._post(self._by_email, email, i)
-        self._post(self._by_domain, mail_domain, i)
-        self._post(self._by_domain, website, i)
-        self._name_blocks.add(i, [v for _, v, _ in variants])
+        if number:
+            self._by_number.add(number, i)
+        if phone:
+            self._by_phone.add(phone, i)
+        if email:
+            self._by_email.add(email, i)
+        if mail_domain:
+            self._by_domain.add(mail_domain, i)
+        if website:
+            self._by_domain.add(website, i)
+        self._name_blocks.add(i, names)
 
     # ------------------------------------------------------------------ querying
 
     def match(self, query: MatchQuery) -> list[Candidate]:
         """Candidates for ``query``, best first (at most ``max_candidates``)."""
+        return [self._candidate(row) for row in self._match_rows(query)]
+
+    def _match_rows(self, query: MatchQuery) -> list[_Row]:
+        """:meth:`match` as plain rows, without the register entries: what a worker process
+        sends back (:mod:`entity_resolution.parallel`), cheap to pickle."""
         prepared = self._prepare(query)
-        scored = [
-            c
-            for c in (self._score(i, prepared) for i in self._worth_scoring(prepared))
-            if c is not None
-        ]
+        scored: list[tuple[int, Candidate]] = []
+        for i in self._worth_scoring(prepared):
+            c = self._score(i, prepared)
+            if c is not None:
+                scored.append((i, c))
         self._apply_cross_rules(scored, prepared)
-        kept = [c for c in scored if c.score >= self.t_possible]
-        kept.sort(key=lambda c: (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key)))
-        return kept[: self.max_candidates]
+        kept = [ic for ic in scored if ic[1].score >= self.t_possible]
+        kept.sort(key=_rank)
+        return [
+            (i, c.key, c.score, c.outcome, c.method, c.explanation)
+            for i, c in kept[: self.max_candidates]
+        ]
+
+    def _candidate(self, row: _Row) -> Candidate:
+        """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
+        i, key, score, outcome, method, explanation = row
+        return Candidate(key, score, outcome, method, explanation, self._entries[i])
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
@@ -377,35 +404,59 @@ class Matcher:
             pool.update(dict.fromkeys(ranked))
         return list(pool)
 
-    def _best_name(self, i: int, p: _Prepared) -> tuple[NameScore, NormalizedName, str] | None:
-        """The entry's name variant closest to the query's name (memoised per query)."""
+    def _best_name(self, i: int, p: _Prepared) -> _NameResult | None:
+        """The score of the entry's name closest to the query's name, that name's position
+        among the entry's names and its legal form (memoised per query)."""
         if i in p.name_results:
             return p.name_results[i]
-        found = None
-        if p.profile is not None and p.profile.tokens and self._names[i]:
-            results = [(score_profiles(p.profile, v[2]), v) for v in self._names[i]]
-            result, best = max(results, key=lambda rv: rv[0].score)
-            found = (result, best[0], best[1])
+        found: _NameResult | None = None
+        if p.profile is not None and p.profile.tokens:
+            for n, profile in self._name_column.profiles(i):
+                result = score_profiles(p.profile, profile)
+                if found is None or result.score > found[0].score:
+                    found = (result, n, profile.form)
         p.name_results[i] = found
         return found
 
     def _worth_scoring(self, p: _Prepared) -> list[int]:
         """Candidates worth a full comparison, most promising first.
 
-        Entries found by an identifier are always compared. The others are bounded by what
-        they could reach: name score plus the best postcode (0.15) and legal-form (0.05)
-        agreement; those that cannot reach ``t_possible`` are dropped, and beyond the best
-        ``max_candidates + 5`` only those that could still be a match are kept (they matter
-        for the ambiguity rule)."""
+        Each is bounded by what it could reach: its name score combined with every clue for
+        it that could still agree — the best postcode (0.15) and legal-form (0.05)
+        agreement when the query gives a postcode and a legal form, and the same phone,
+        e-mail or domain when the entry has the query's. Those whose bound cannot reach
+        ``t_possible`` are dropped (their score would be below it too); entries found by
+        their enterprise number are always compared. Without any identifier in the query,
+        the rest are ranked by the bound with both postcode and legal form (as if the query
+        had them), and beyond the best ``max_candidates + 5`` only those whose rank bound
+        reaches ``t_match`` are kept (they matter for the ambiguity rule)."""
         pool = self._candidates(p)
+        # scores are rounded to 4 decimals: a margin, so that none is lost to the rounding
+        floor = self.t_possible - 1e-3
+        # what the clues for a match that this query can give leave at most: a postcode, a
+        # legal form (each only if the query has one)
+        keep_query = (1.0 - W_POSTCODE_SAME if p.postcode else 1.0) * (
+            1.0 - W_LEGAL_FORM_SAME if p.name is not None and p.name.legal_form else 1.0
+        )
         if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
-            return pool
+            numbers = {n for n, _ in p.numbers}
+            worth: list[int] = []
+            for i in pool:
+                if numbers and self._numbers[i] in numbers:
+                    worth.append(i)
+                    continue
+                found = self._best_name(i, p) if p.name is not None else None
+                left = keep_query * (1.0 - found[0].score if found is not None else 1.0)
+                if 1.0 - left * self._contact_left(i, p) >= floor:
+                    worth.append(i)
+            return worth
         keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
         bounds: list[tuple[float, int]] = []
         for i in pool:
             found = self._best_name(i, p)
-            if found is None:
+            if found is None or 1.0 - (1.0 - found[0].score) * keep_query < floor:
                 continue
+            # ranked by the bound any query could reach (a function of the name score alone)
             bound = 1.0 - (1.0 - found[0].score) * keep
             if bound >= self.t_possible:
                 bounds.append((bound, i))
@@ -413,11 +464,26 @@ class Matcher:
         head = self.max_candidates + 5
         return [i for n, (bound, i) in enumerate(bounds) if n < head or bound >= self.t_match]
 
+    def _contact_left(self, i: int, p: _Prepared) -> float:
+        """``Π (1 − weight)`` over the contact clues of entry ``i`` that equal the query's
+        (same phone, same e-mail, same domain): what the clues for a match leave at most."""
+        left = 1.0
+        if p.phones and self._phones[i] in p.phones:
+            left *= 1.0 - W_PHONE
+        if p.emails and self._emails[i] in p.emails:
+            left *= 1.0 - W_EMAIL
+        if p.email_domains or p.websites:
+            domains = (*p.email_domains, *p.websites)
+            if self._email_domains[i] in domains or self._websites[i] in domains:
+                left *= 1.0 - W_DOMAIN
+        return left
+
     def _score(self, i: int, p: _Prepared) -> Candidate | None:
-        entry = self._entries[i]
+        """The full comparison of entry ``i`` with the query (the candidate's ``entry`` is
+        left out: :meth:`match` reads it back for the candidates it returns)."""
         src = p.query.source
         features: list[Feature] = []
-        number = self._numbers[i]
+        number = self._numbers[i] if p.numbers or p.foreign_vats else None
         identified = False
         if p.numbers and number:
             hit = next(((n, how) for n, how in p.numbers if n == number), None)
@@ -444,13 +510,13 @@ class Matcher:
                 )
             )
         features.extend(self._contact_features(i, p))
-        best_name: NormalizedName | None = None
         found = self._best_name(i, p) if p.name is not None else None
+        name_at = -1
         if p.name is not None and found is not None:
-            result, best_name, label = found
-            features.append(
-                compare_names(p.name, best_name, source=src, entry_label=label, result=result)
-            )
+            # the reason is written only if the candidate is kept (below); the score is that
+            # of compare_names
+            name_at = len(features)
+            features.append(Feature("name", round(found[0].score, 4), W_NAME, ""))
         elif p.name is not None and p.query.name and not p.name.tokens:
             features.append(
                 Feature(
@@ -460,13 +526,13 @@ class Matcher:
                     f"The name '{p.query.name}' in {src} is too short to compare.",
                 )
             )
-        if p.name is not None and best_name is not None:
+        if p.name is not None and found is not None:
             form_feature = compare_legal_form_values(
-                p.name.legal_form, best_name.legal_form or self._forms[i], source=src
+                p.name.legal_form, found[2] or self._forms[i], source=src
             )
             if form_feature is not None:
                 features.append(form_feature)
-        place = compare_places(p.postcode, self._postcodes[i], source=src, query_place=p.place)
+        place = _place_feature(p.postcode, self._postcodes[i], src) if p.postcode else None
         if place is not None:
             features.append(place)
         if identified:
@@ -490,8 +556,15 @@ class Matcher:
         score = round(score, 4)
         if score < self.t_possible and not identified:
             return None
+        if name_at >= 0 and p.name is not None and found is not None:
+            result, n, _form = found
+            best_name = self._name_column.name(i, n)
+            label = name_label(n, best_name.original)
+            features[name_at] = compare_names(
+                p.name, best_name, source=src, entry_label=label, result=result
+            )
         outcome = MATCH if score >= self.t_match else POSSIBLE
-        return Candidate(self._keys[i], score, outcome, method, features, entry)
+        return Candidate(self._keys[i], score, outcome, method, features)
 
     def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
         if not (p.phones or p.emails or p.email_domains or p.websites):
@@ -528,22 +601,20 @@ class Matcher:
                 out.append(differ[0])
         return out
 
-    def _apply_cross_rules(self, scored: list[Candidate], p: _Prepared) -> None:
-        """Rules that look at several candidates: ambiguity, and a number pointing elsewhere."""
+    def _apply_cross_rules(self, scored: list[tuple[int, Candidate]], p: _Prepared) -> None:
+        """Rules that look at several candidates: ambiguity, and a number pointing elsewhere.
+        ``scored`` holds (entry number, candidate) pairs; candidates are replaced in place."""
         by_name = sorted(
-            (c for c in scored if c.method not in IDENTIFIER_METHODS), key=lambda c: -c.score
+            (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
+            key=lambda k: -scored[k][1].score,
         )
-        top = by_name[0].score if by_name else 0.0
-        tied = [c for c in by_name if top - c.score < AMBIGUITY_MARGIN]
+        top = scored[by_name[0]][1].score if by_name else 0.0
+        tied = [k for k in by_name if top - scored[k][1].score < AMBIGUITY_MARGIN]
         if top >= self.t_match and len(tied) >= 2:
-            listing = ", ".join(
-                f"'{c.entry.name if c.entry else c.key}' "
-                f"({format_enterprise_number(c.entry.enterprise_number) if c.entry else '?'})"
-                for c in tied[:4]
-            )
+            listing = ", ".join(self._shown(*scored[k]) for k in tied[:4])
             cap = self.t_match - 0.01
-            for c in tied:
-                index = scored.index(c)
+            for k in tied:
+                i, c = scored[k]
                 note = Feature(
                     "rule_ambiguous",
                     0.0,
@@ -551,48 +622,75 @@ class Matcher:
                     f"{len(tied)} register entries match about equally well "
                     f"({listing}): a person must choose; none of them is declared a match.",
                 )
-                scored[index] = Candidate(
-                    c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note], c.entry
+                scored[k] = (
+                    i,
+                    Candidate(c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note]),
                 )
-        identified = [c for c in scored if c.method in IDENTIFIER_METHODS]
+        identified = [k for k, (_i, c) in enumerate(scored) if c.method in IDENTIFIER_METHODS]
         if not identified:
             return
         strongest = max(
-            (c for c in scored if c.method not in IDENTIFIER_METHODS),
-            key=lambda c: _name_score(c),
+            (ic for ic in scored if ic[1].method not in IDENTIFIER_METHODS),
+            key=lambda ic: _name_score(ic[1]),
             default=None,
         )
-        if strongest is None or _name_score(strongest) < self.t_match:
+        if strongest is None or _name_score(strongest[1]) < self.t_match:
             return
-        for c in identified:
-            if _name_score(c) >= _name_score(strongest):
+        strongest_score = _name_score(strongest[1])
+        for k in identified:
+            i, c = scored[k]
+            if _name_score(c) >= strongest_score:
                 continue
-            other = strongest.entry
-            shown = (
-                f"'{other.name}' ({format_enterprise_number(other.enterprise_number)})"
-                if other
-                else str(strongest.key)
-            )
             note = Feature(
                 "similar_name_elsewhere",
                 0.0,
                 0.0,
-                f"Another register entry, {shown}, has a name "
-                f"{round(_name_score(strongest) * 100)} % similar to the name in "
+                f"Another register entry, {self._shown(*strongest)}, has a name "
+                f"{round(strongest_score * 100)} % similar to the name in "
                 f"{p.query.source}; the number decides, but check that the number is not "
                 "borrowed.",
             )
-            scored[scored.index(c)] = Candidate(
-                c.key, c.score, c.outcome, c.method, [*c.explanation, note], c.entry
-            )
+            scored[k] = (i, Candidate(c.key, c.score, c.outcome, c.method, [*c.explanation, note]))
+
+    def _shown(self, i: int, c: Candidate) -> str:
+        """How a reason names entry ``i``: ``'Name' (0123.456.789)``."""
+        entry = self._entries[i]
+        if not isinstance(entry, RegisterEntry):
+            return f"'{c.key}' (?)"
+        return f"'{entry.name}' ({format_enterprise_number(entry.enterprise_number)})"
+
+
+def _rank(ic: tuple[int, Candidate]) -> tuple[float, bool, str]:
+    """Best first: highest score, then identified by number, then by key."""
+    c = ic[1]
+    return (-c.score, c.method not in IDENTIFIER_METHODS, str(c.key))
 
 
 def _name_score(c: Candidate) -> float:
     return next((f.score for f in c.explanation if f.name == "name"), 0.0)
 
 
+#: normalize_name while the register is read: names repeat in a large register (common
+#: surnames and trades, several establishments), and the objects are immutable.
+_normalized_name = lru_cache(maxsize=65_536)(normalize_name)
+
+_METHODS = {"phone": "phone", "email": "email", "domain": "domain"}
+
+
 def _method(features: Sequence[Feature]) -> str:
-    best = max((f for f in features if f.weight > 0), key=lambda f: f.contribution, default=None)
-    if best is None:
-        return "name"
-    return {"phone": "phone", "email": "email", "domain": "domain"}.get(best.name, "name")
+    """The method of the strongest clue for the match (the first of equals)."""
+    best: Feature | None = None
+    strongest = 0.0
+    for f in features:
+        if f.weight > 0 and (best is None or f.weight * f.score > strongest):
+            best, strongest = f, f.weight * f.score
+    return "name" if best is None else _METHODS.get(best.name, "name")
+
+
+@lru_cache(maxsize=16_384)
+def _place_feature(
+    query_postcode: str | None, entry_postcode: str | None, source: str
+) -> Feature | None:
+    """``compare_places`` remembered (the query's place is looked up from its postcode, as
+    the matcher does): postcodes are few, and their features are immutable."""
+    return compare_places(query_postcode, entry_postcode, source=source)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from entity_resolution import EntityResolutionError
@@ -332,8 +332,10 @@ def _with_text(form: LegalForm, words: list[str]) -> LegalForm:
     return found
 
 
+@lru_cache(maxsize=4096)
 def find_legal_form(text: str) -> LegalForm | None:
-    """The legal form a written form denotes (``"S.P.R.L."`` → SPRL, ELF N5NT), or None."""
+    """The legal form a written form denotes (``"S.P.R.L."`` → SPRL, ELF N5NT), or None.
+    Remembered: a register gives the same few labels ("Société anonyme") for every entry."""
     return _legal_form_index().forms.get("".join(tokenize(text)))
 
 

@@ -5,7 +5,10 @@ kept in flat byte buffers and numpy arrays (:mod:`entity_resolution.index`) — 
 copy-on-write instead of being rebuilt or pickled per worker. Before forking, the garbage
 collector's view of existing objects is frozen (``gc.freeze``) so that collections in the
 workers do not write to, and thereby copy, the parent's pages. Queries go to the workers in
-chunks and results come back in the order of the queries.
+chunks and results come back in the order of the queries, as plain rows (entry number,
+score, reasons…) that the parent turns into candidates with their register entries read
+from its own copy of the index: unpickling dataclasses field by field cost the parent more
+than a fifth of the matching time.
 
 Where ``fork`` is not available (Windows, macOS's default), matching stays in this process.
 """
@@ -17,8 +20,10 @@ import gc
 import multiprocessing
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from functools import partial
 from itertools import islice
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,8 +53,9 @@ def match_in_workers(
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
             gc.unfreeze()
-            for results in pool.imap(partial(_match_chunk, token), _chunks(queries, chunk)):
-                yield from results
+            for rows in pool.imap(partial(_match_chunk, token), _chunks(queries, chunk)):
+                for found in rows:
+                    yield [matcher._candidate(row) for row in found]
     finally:
         gc.unfreeze()
         _SHARED.pop(token, None)
@@ -67,12 +73,20 @@ def _trim_heap() -> None:
     libc.malloc_trim(0)
 
 
-def _chunks(queries: Iterable[MatchQuery], size: int) -> Iterator[list[MatchQuery]]:
+def _chunks(queries: Iterable[MatchQuery], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Queries in lists of ``size``, each query as the tuple of its fields (quick to pickle)."""
+    from entity_resolution.matcher import MatchQuery
+
+    values = attrgetter(*(f.name for f in fields(MatchQuery)))
     it = iter(queries)
     while batch := list(islice(it, max(1, size))):
-        yield batch
+        yield [values(q) for q in batch]
 
 
-def _match_chunk(token: int, queries: list[MatchQuery]) -> list[list[Candidate]]:
+def _match_chunk(token: int, queries: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """In a worker: the rows of each query's candidates (plain tuples, quick to pickle; the
+    parent reads the register entries back from its own copy of the index)."""
+    from entity_resolution.matcher import MatchQuery
+
     matcher = _SHARED[token]
-    return [matcher.match(q) for q in queries]
+    return [matcher._match_rows(MatchQuery(*q)) for q in queries]

@@ -43,7 +43,7 @@ def test_names_come_back_equal_to_a_fresh_normalisation() -> None:
         normalized = normalize_name(text)
         if normalized.tokens:
             kept.append(text)
-            column.append([(0, normalized, NameProfile.of(normalized))])
+            column.append([(0, normalized)])
     assert len(kept) > 300
     for i, text in enumerate(kept):
         [(n, name, profile)] = column.profiled(i)

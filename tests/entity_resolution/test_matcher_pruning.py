@@ -1,0 +1,103 @@
+"""The matcher's shortcuts change nothing: which candidates it skips, and how its results travel
+from worker processes, give the very candidates (scores, reasons, entries) of the plain method.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import pytest
+
+from benchmarks.bench_scale import make_queries
+from benchmarks.filler import ScaleRegister
+from entity_resolution.compare import W_LEGAL_FORM_SAME, W_POSTCODE_SAME, Feature, NameProfile
+from entity_resolution.index import NameColumn
+from entity_resolution.matcher import Matcher, MatchQuery
+from entity_resolution.names import normalize_name
+
+
+class Unpruned(Matcher):
+    """The matcher as it was before its candidates were bounded by the clues the query can
+    give: every candidate of a query with an identifier is compared in full, and the others are
+    bounded as if the query had a postcode and a legal form."""
+
+    def _worth_scoring(self, p):  # type: ignore[no-untyped-def]
+        pool = self._candidates(p)
+        if p.numbers or p.phones or p.emails or p.email_domains or p.websites:
+            return pool
+        keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
+        bounds = []
+        for i in pool:
+            found = self._best_name(i, p)
+            if found is None:
+                continue
+            bound = 1.0 - (1.0 - found[0].score) * keep
+            if bound >= self.t_possible:
+                bounds.append((bound, i))
+        bounds.sort(reverse=True)
+        head = self.max_candidates + 5
+        return [i for n, (bound, i) in enumerate(bounds) if n < head or bound >= self.t_match]
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[list[tuple[str, object]], list[MatchQuery]]:
+    register = ScaleRegister(seed=11)
+    entries = list(register.entries(4_000))
+    rng = random.Random(3)
+    sources = {k: entries[k] for k in rng.sample(range(len(entries)), 500)}
+    queries = [q.query for q in make_queries(register, sources, 600, seed=2)]
+    # contact clues the generated queries lack: an entry's e-mail or its domain as a website,
+    # under the entry's name or another one
+    with_mail = [e for e in entries if e.email][:60]
+    for k, e in enumerate(with_mail):
+        name = e.name if k % 2 else entries[k].name
+        if k % 3:
+            queries.append(MatchQuery(name=name, email=e.email, postcode=e.postcode))
+        else:
+            queries.append(MatchQuery(name=name, website="www." + e.email.split("@")[1]))
+    with_phone = [e for e in entries if e.phone][:40]
+    for k, e in enumerate(with_phone):  # the entry's phone under another entry's name
+        queries.append(MatchQuery(name=entries[-k - 1].name, phone=e.phone))
+    return [(e.enterprise_number, e) for e in entries], queries
+
+
+def test_skipped_candidates_change_no_result(sample) -> None:  # type: ignore[no-untyped-def]
+    entries, queries = sample
+    fast, plain = Matcher(entries), Unpruned(entries)
+    found = [fast.match(q) for q in queries]
+    assert found == [plain.match(q) for q in queries]
+    assert sum(bool(f) for f in found) > 400  # the sample exercises real matches
+    assert sum(len(f) > 1 for f in found) > 50
+    with_phone = [f for f, q in zip(found, queries, strict=True) if q.phone]
+    assert any(c.method == "phone" for f in with_phone for c in f)
+    assert any(x.name == "domain" for f in found for c in f for x in c.explanation)
+
+
+def test_workers_send_rows_that_become_the_same_candidates(sample) -> None:  # type: ignore[no-untyped-def]
+    entries, queries = sample
+    matcher = Matcher(entries)
+    alone = [matcher.match(q) for q in queries[:200]]
+    assert matcher.match_many(queries[:200], workers=2, chunk=16) == alone
+    assert all(c.entry is not None for found in alone for c in found)
+
+
+def test_features_pickle_as_their_values() -> None:
+    feature = Feature("name", 0.9231, 1.0, "Names are 92 % similar ('peeters' vs 'peters').")
+    again = pickle.loads(pickle.dumps(feature))
+    assert again == feature and type(again) is Feature
+    assert len(pickle.dumps(feature)) < 150  # no per-object field names
+    with pytest.raises(AttributeError):
+        again.score = 0.1  # type: ignore[misc]  # still frozen
+
+
+def test_name_column_gives_profiles_and_names_by_position() -> None:
+    column = NameColumn()
+    first = normalize_name("Bouwwerken Peeters B.V.B.A.")
+    other = normalize_name("Peeters & Zonen")
+    column.append([(0, first), (2, other)])
+    column.append([])
+    assert column.profiles(0) == [(0, NameProfile.of(first)), (2, NameProfile.of(other))]
+    assert column.name(0, 2) == other and column.name(0, 0) == first
+    assert column.profiles(0)[1][1].joined  # "&" kept as the joined flag
+    assert column.profiles(1) == [] and column[1] == []
