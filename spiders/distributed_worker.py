@@ -103,7 +103,7 @@ class WorkerExtension:
         queued = self.server.zcard(self.keys.requests)
         others = {w: b for w, b in live_workers(self.server, self.keys).items()
                   if w != self.worker_id}
-        if queued or any(others.values()):
+        if queued or any(others.values()) or self._held_elsewhere():
             self._idle_since = None
         elif self._idle_since is None:
             self._idle_since = now
@@ -113,6 +113,14 @@ class WorkerExtension:
             return
         self._poke_soon()
         raise DontCloseSpider
+
+    def _held_elsewhere(self) -> bool:
+        """Whether another worker, alive or not yet taken as dead, still holds requests: a
+        worker killed mid-page reports nothing more, and what it held only comes back to the
+        queue once its heartbeat is stale — leaving before then would drop those pages."""
+        workers = (w.decode() for w in self.server.zrange(self.keys.workers, 0, -1))
+        return any(self.server.hlen(self.keys.inflight(w))
+                   for w in workers if w != self.worker_id)
 
     def _poke_soon(self) -> None:
         """Look at the queue again in :data:`POLL` s rather than at Scrapy's 5 s heartbeat.

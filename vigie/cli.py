@@ -105,7 +105,7 @@ def crawl(
         markup=False,
     )
     for note in report.get("notes", []):
-        console.print(f"  note: {note}", markup=False)
+        console.print(f"  note: {note}", markup=False, soft_wrap=True)
     for problem in report.get("problems", [])[:20]:
         console.print(
             f"  {problem.get('kind')}: {problem.get('url')} — {problem.get('message')}",

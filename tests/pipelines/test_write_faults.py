@@ -103,16 +103,20 @@ def test_sqlite_locked_mid_crawl_items_retried_spooled_and_replayed(
         data,
         board.url,
         {
-            "VIGIE_WRITE_BATCH": 4,
-            "VIGIE_WRITE_BATCH_MS": 100,
+            "VIGIE_WRITE_BATCH": 1000,
+            "VIGIE_WRITE_BATCH_MS": 1500,
             "VIGIE_DB_BUSY_TIMEOUT": 0.3,
             "VIGIE_DB_RETRY_LIMIT": 1.0,
             "VIGIE_DB_OUTAGE_LIMIT": 60,
         },
-        VIGIE_DOWNLOAD_DELAY="0.03",
+        VIGIE_DOWNLOAD_DELAY="0.05",
         VIGIE_CONCURRENT_PER_DOMAIN="2",
     )
-    wait_for_records(data, 12, proc)
+    # Items are written every 1.5 s: the first batch is seen, then the lock is taken half-way
+    # to the next one, so that a batch is certainly waiting when the database goes away
+    # (whatever the machine's load; pages stop once their capture rows cannot be written).
+    wait_for_records(data, 1, proc)
+    time.sleep(0.7)
     locker = sqlite3.connect(db_path(data), timeout=10, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     locked_at = time.monotonic()
