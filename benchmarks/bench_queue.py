@@ -46,7 +46,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel
 
 from benchmarks.common import BenchResult, progress, traced_peak_mb
-from review.app import create_app
+from review.app import create_app, settle_for_serving
 from review.auth import create_api_token, hash_password
 from storage.db import make_engine
 from storage.models import User, write_signal_sectors
@@ -283,6 +283,7 @@ def run_queue(signals: int, employers: int, repeats: int, tmp_dir: Path | None =
         settings = Settings(data_dir=work, secret_key="benchmark-secret-key-0123456789")
         engine = make_engine(settings.db_url)
         app = create_app(settings, engine)
+        settle_for_serving()  # as `vigie serve` does before serving
         with Session(engine) as s:
             alice = s.get(User, 1)
             _, secret = create_api_token(s, alice, "bench")

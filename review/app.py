@@ -7,6 +7,7 @@ here reads the environment. Anonymous users reach only ``/login``, ``/static/*``
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,14 @@ def _renderer(templates: Jinja2Templates) -> Any:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     return render
+
+
+def settle_for_serving() -> None:
+    """Call once the app is built, before serving: its long-lived objects (modules, templates,
+    routes) are moved out of the cycle collector's reach, so that a full collection no longer
+    adds ~100 ms to whichever request triggers it (measured on the 100,000-signal queue)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings, engine: Engine | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 from pathlib import Path
@@ -264,7 +263,7 @@ def demo(
 def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | None = None) -> None:
     import uvicorn
 
-    from review.app import create_app
+    from review.app import create_app, settle_for_serving
 
     _engine(settings).dispose()
     console.print(f"Review UI on http://{host}:{port}/ (Ctrl+C to stop)")
@@ -273,10 +272,7 @@ def _serve(settings: Settings, host: str, port: int, login: tuple[str, str] | No
     # Off loopback the session cookie must only travel over HTTPS (behind a TLS proxy).
     loopback = host in ("127.0.0.1", "localhost", "::1")
     web = create_app(settings, https_only=not loopback)
-    # The app's long-lived objects (modules, templates, routes) need no cycle collection: moved
-    # out of the collector's reach, a full collection no longer adds ~100 ms to a request.
-    gc.collect()
-    gc.freeze()
+    settle_for_serving()
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
