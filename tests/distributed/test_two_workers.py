@@ -95,7 +95,11 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
         assert run.report["distributed"]["crawl_key"] == key.group(1)
     per_worker = {run.id: sum(1 for c in captures if c.run_id == run.id) for run in worker_runs}
     assert all(n > 0 for n in per_worker.values()), per_worker  # both workers fetched pages
-    assert len({c.url for c in captures}) == len(captures)  # no page archived twice
+    # no page archived twice; robots.txt is fetched by each worker, so it may be archived by
+    # each (two fetches at the same moment, both real; an identical later body is not)
+    pages_archived = [c.url for c in captures if not c.url.endswith("/robots.txt")]
+    assert len(set(pages_archived)) == len(pages_archived)
+    assert 1 <= len(captures) - len(pages_archived) <= 2
     # The last worker out closed the crawl on its launching run.
     assert launch.status == "finished"
     assert launch.report["complete"] is True
