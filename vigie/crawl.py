@@ -365,18 +365,21 @@ def _crawl(
     process = CrawlerProcess(s)
     process.crawl(spider_cls, **launch.args)
     process.start()
+    return finished_run(settings, run_id, "the crawl ended without writing its report")
+
+
+def finished_run(settings: Settings, run_id: int, note: str) -> CrawlRun:
+    """The run as its crawl process left it; one still "running" died before its report was
+    written, and is marked failed with ``note``."""
     engine = make_engine(settings.db_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(CrawlRun, run_id)
             assert run is not None
-            if run.status == "running":  # the crawl died before its report was written
+            if run.status == "running":
                 run.status = "failed"
                 run.finished_at = utcnow()
-                run.report = {
-                    **(run.report or {}),
-                    "notes": ["the crawl ended without writing its report"],
-                }
+                run.report = {**(run.report or {}), "notes": [note]}
                 session.add(run)
                 session.commit()
             return run

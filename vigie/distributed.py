@@ -31,7 +31,7 @@ from pipelines.report import PARTIAL_LIMITS, RunReportExtension, check_expectati
 from spiders import distributed as dist
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Capture, CrawlRun, Record, utcnow
-from vigie.crawl import CrawlError, Launch, Resume, scrapy_settings, start_run
+from vigie.crawl import CrawlError, Launch, Resume, finished_run, scrapy_settings, start_run
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
@@ -283,27 +283,9 @@ def run_worker(
     process = CrawlerProcess(s)
     process.crawl(dist.worker_spider_class(_spider_class(spider)), **args)
     process.start()
-    run = _after_worker(settings, run_id)
+    run = finished_run(settings, run_id, "the worker ended without writing its report")
     close_crawl(settings, server, keys)
     return run
-
-
-def _after_worker(settings: Settings, run_id: int) -> CrawlRun:
-    engine = make_engine(settings.db_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            run = session.get(CrawlRun, run_id)
-            assert run is not None
-            if run.status == "running":  # the crawl died before its report was written
-                run.status = "failed"
-                run.finished_at = utcnow()
-                run.report = {**(run.report or {}),
-                              "notes": ["the worker ended without writing its report"]}
-                session.add(run)
-                session.commit()
-            return run
-    finally:
-        engine.dispose()
 
 
 def close_crawl(settings: Settings, server: Any, keys: dist.CrawlKeys) -> bool:
