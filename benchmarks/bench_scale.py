@@ -318,15 +318,7 @@ def exhaustive_candidates(exhaustive: Exhaustive) -> Any:
     """A ``_candidates`` for the matcher: identifier hits plus :meth:`Exhaustive.pool`."""
 
     def candidates(self: Matcher, p: Any) -> list[int]:
-        pool: dict[int, None] = {}
-        for number, _ in p.numbers:
-            pool.update(dict.fromkeys(self._by_number.get(number, ())))
-        for phone in p.phones:
-            pool.update(dict.fromkeys(self._by_phone.get(phone, ())[: self.max_block]))
-        for email in p.emails:
-            pool.update(dict.fromkeys(self._by_email.get(email, ())[: self.max_block]))
-        for domain in [*p.email_domains, *p.websites]:
-            pool.update(dict.fromkeys(self._by_domain.get(domain, ())[: self.max_block]))
+        pool = self._identifier_pool(p)
         if p.name is not None and p.name.tokens:
             pool.update(dict.fromkeys(exhaustive.pool(p.name).tolist()))
         return list(pool)

@@ -390,6 +390,15 @@ class Matcher:
         )
 
     def _candidates(self, p: _Prepared) -> list[int]:
+        pool = self._identifier_pool(p)
+        if p.name is not None and p.name.tokens:
+            ranked = self._name_blocks.rank(p.name, p.postcode, self.shortlist)
+            pool.update(dict.fromkeys(ranked))
+        return list(pool)
+
+    def _identifier_pool(self, p: _Prepared) -> dict[int, None]:
+        """The entries sharing an identifier with the query (an ordered set), each kind of
+        identifier capped at ``max_block`` but the enterprise number."""
         pool: dict[int, None] = {}
         for number, _ in p.numbers:
             pool.update(dict.fromkeys(self._by_number.get(number, ())))
@@ -399,10 +408,7 @@ class Matcher:
             pool.update(dict.fromkeys(self._by_email.get(email, ())[: self.max_block]))
         for domain in [*p.email_domains, *p.websites]:
             pool.update(dict.fromkeys(self._by_domain.get(domain, ())[: self.max_block]))
-        if p.name is not None and p.name.tokens:
-            ranked = self._name_blocks.rank(p.name, p.postcode, self.shortlist)
-            pool.update(dict.fromkeys(ranked))
-        return list(pool)
+        return pool
 
     def _best_name(self, i: int, p: _Prepared) -> _NameResult | None:
         """The score of the entry's name closest to the query's name, that name's position
