@@ -13,7 +13,7 @@ import itertools
 import random
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -58,6 +58,9 @@ from demo.vocab import (
     STREETS_NL,
 )
 
+MIN_DOMICILED = 12
+"""Firms seated at the demo's letterbox address: above the ``domiciliation`` rule's "many"."""
+
 ONSS_ROLES_FR = ("Administrateur", "Gérant", "Personne déléguée à la gestion journalière")
 
 
@@ -83,6 +86,8 @@ class World:
         self.foreign_firms: list[DemoForeignFirm] = []
         self.unknown_employers: list[DemoUnknownEmployer] = []
         self.carousels: list[DemoCarousel] = []
+        self.letterbox: list[str] = []  # enterprise numbers seated at one domiciliation address
+        self.young: list[str] = []  # enterprise numbers started within a year, posting ads
         self._by_number: dict[str, DemoEmployer] = {}
         self._ad_plan: dict[int, PlanEntry] = {}
         self._listing_plan: dict[int, PlanEntry] = {}
@@ -381,6 +386,34 @@ class _Builder:
         rng.shuffle(order)
         self.world.employers = [self.world.employers[i] for i in order]
 
+    def build_scenarios(self) -> None:
+        """A letterbox address and young firms that hire at once (rules ``domiciliation`` and
+        ``recent_enterprise_many_ads``).
+
+        Drawn from their own random stream and appended after the shuffled register, so every
+        employer, ad and listing the main stream draws stays what it was before they existed.
+        """
+        main_rng, self.rng = self.rng, random.Random(f"vigie-demo-scenarios-{self.world.seed}")
+        try:
+            size, rng = self.world.size, self.rng
+            # One business-centre address: the seat of a dozen active firms, each in its own box.
+            seat = self.new_address(pick_place(rng))
+            n_domiciled = _clamp(size // 25, MIN_DOMICILED, 40)
+            for i in range(n_domiciled):
+                start = _date_between(rng, date(2018, 1, 1), date(2024, 6, 30))
+                employer = self.new_employer("letterbox", start, risky=True)
+                employer.address = replace(seat, box=str(i + 1))
+                employer.website = None  # the company sites stay those of the main register
+                self.world.letterbox.append(employer.enterprise_number)
+            # Firms less than a year old (the demo's today is 2025-09-15) posting several ads.
+            for _ in range(_clamp(size // 100, 2, 50)):
+                start = _date_between(rng, date(2025, 1, 6), date(2025, 6, 30))
+                employer = self.new_employer("young", start, risky=True)
+                employer.website = None
+                self.world.young.append(employer.enterprise_number)
+        finally:
+            self.rng = main_rng
+
     def build_others(self) -> None:
         rng, size = self.rng, self.world.size
         n_foreign = _clamp(size // 40, 4, 500)
@@ -473,6 +506,8 @@ class _Builder:
         for slot, entry in zip(rng.sample(range(w.n_ads), len(ads)), ads, strict=True):
             w._ad_plan[slot] = entry
 
+        self.plan_scenario_ads()
+
         listings: list[PlanEntry] = []
         inactive = [e for e in w.employers
                     if e.profile in ("bankrupt", "stopped", "struck_off", "carousel_old")]
@@ -487,6 +522,19 @@ class _Builder:
                                strict=True):
             w._listing_plan[slot] = entry
 
+    def plan_scenario_ads(self) -> None:
+        """Pin the scenario firms' ads to slots the main plan left free, from their own stream:
+        two domiciled firms advertise twice each, each young firm three or four times."""
+        w = self.world
+        rng = random.Random(f"vigie-demo-scenario-ads-{w.seed}")
+        wanted = [f"E:{n}" for n in w.letterbox[:2] for _ in range(2)]
+        for number in w.young:
+            wanted += [f"E:{number}"] * rng.choice((3, 4))
+        free = [i for i in range(w.n_ads) if i not in w._ad_plan]
+        slots = rng.sample(free, k=min(len(free), len(wanted)))
+        for slot, key in zip(slots, wanted, strict=False):
+            w._ad_plan[slot] = PlanEntry(key, False, None)
+
 
 def build_world(seed: int = 7, size: int = 300) -> World:
     """The demo world for ``seed`` with ``size`` job ads (and ``size // 3`` listings)."""
@@ -496,6 +544,7 @@ def build_world(seed: int = 7, size: int = 300) -> World:
     places_by_region()  # load the postcode list once, before any drawing
     builder.build_register()
     builder.build_others()
+    builder.build_scenarios()
     builder.build_pools()
     builder.build_plans()
     world = builder.world

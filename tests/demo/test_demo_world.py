@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -19,7 +20,7 @@ from demo.pages.jobs import ad_page
 from demo.pages.kbo import enterprise_page
 from demo.places import all_places
 from demo.vocab import EXPLOITATION_PHRASES, HIGH_RISK_KEYS
-from demo.world import World, build_world
+from demo.world import World, _Builder, build_world
 
 
 def _fingerprint(w: World) -> str:
@@ -198,7 +199,8 @@ def test_size_100000_serves_its_last_ad() -> None:
     assert big.n_ads == 100_000 and big.n_listings == 33_333
     assert 'class="job-title"' in html
     assert big.listing(33_332).id == 33_332
-    assert len(big.employers) == 6000
+    assert len(big.employers) - len(big.letterbox) - len(big.young) == 6000
+    assert len(big.letterbox) == 40 and len(big.young) == 50
 
 
 def _peak_kib(build: bool) -> int:
@@ -228,3 +230,45 @@ def test_same_pages_in_another_process(world: World) -> None:
                          check=True, cwd=Path(__file__).parents[2], timeout=60, env=env)
     here = hashlib.sha256("".join(ad_page(world.ad(i)) for i in range(300)).encode())
     assert out.stdout.strip() == here.hexdigest()
+
+
+def test_letterbox_address_and_young_firms_hiring(world: World) -> None:
+    """The scenarios of the ``domiciliation`` and ``recent_enterprise_many_ads`` rules."""
+    domiciled = [world.employer(n) for n in world.letterbox]
+    assert len(domiciled) >= 12
+    seats = {(e.address.street_fr, e.address.house_number, e.address.postcode)
+             for e in domiciled}
+    assert len(seats) == 1  # one seat, each firm in its own box
+    assert len({e.address.box for e in domiciled}) == len(domiciled)
+    assert all(not e.inactive for e in domiciled)
+    posting = {world.ad(i).employer_number for i in range(world.n_ads)} & set(world.letterbox)
+    assert len(posting) == 2
+    today = date(2025, 9, 15)
+    assert len(world.young) >= 2
+    for number in world.young:
+        firm = world.employer(number)
+        assert not firm.inactive and (today - firm.start_date).days < 365
+        ads = [world.ad(i) for i in range(world.n_ads) if world.ad(i).employer_number == number]
+        assert len(ads) >= 3
+        assert all((ad.date_posted - firm.start_date).days < 365 for ad in ads)
+
+
+def test_scenarios_leave_the_rest_of_the_world_unchanged() -> None:
+    """The scenario firms draw from their own stream: every other employer, ad and listing is
+    what the same seed and size give without them."""
+    world = build_world(7, 300)
+    bare = _Builder(7, 300)
+    bare.build_register()
+    bare.build_others()
+    bare.build_pools()
+    bare.build_plans()  # no scenario firms: their ads plan nothing
+    plain = bare.world
+    scenario = set(world.letterbox) | set(world.young)
+    assert not plain.letterbox and not plain.young
+    assert [e for e in world.employers if e.enterprise_number not in scenario] == plain.employers
+    pinned = {i for i in range(world.n_ads) if world.ad(i).employer_number in scenario}
+    assert len(pinned) >= 2 * 2 + 3 * len(world.young)
+    for i in range(world.n_ads):
+        if i not in pinned:
+            assert world.ad(i) == plain.ad(i), i
+    assert all(world.listing(i) == plain.listing(i) for i in range(world.n_listings))

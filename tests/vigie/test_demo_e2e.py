@@ -20,6 +20,8 @@ RULES = {
     "exploitation_wording",
     "carousel",
     "foreign_firm",
+    "domiciliation",
+    "recent_enterprise_many_ads",
 }
 
 
