@@ -30,6 +30,7 @@ appear in the plan and the report as "not covered", with the reason — never as
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,11 +38,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from entity_resolution.compare import is_distinctive
 from entity_resolution.identifiers import (
     normalize_enterprise_number,
     normalize_phone,
     registered_domain,
 )
+from entity_resolution.names import normalize_name
 from vigie.errors import VigieError
 
 MAX_FANOUT = 10
@@ -50,6 +53,8 @@ LIMITS = {"registry": 25, "gazette": 20, "websites": 10}
 """Pages (registry, gazette) or sites (websites) per step; job boards: ``BOARD_LIMIT`` ads."""
 BOARD_LIMIT = 60
 DB = "db"
+_WORD = re.compile(r"\w")
+_EDGE = ".,;:!?()[]\"'«»"
 
 NOT_SEARCHABLE_BY_PERSON = {
     "registry": "the KBO/BCE public search has no search by a natural person's name (only by "
@@ -203,7 +208,7 @@ def plan(target: Target) -> list[Step]:
                           "followed (legal notice, contact, enterprise number)", derive="domains"))
     queries: list[tuple[dict[str, str], str | None, str]] = []
     if target.name:
-        queries.append(({"query": target.name}, None, "ads naming the employer"))
+        queries += [({"query": q}, None, why) for q, why in board_queries(target.name)]
     elif target.number:
         queries.append(({}, "employer_name", "ads of the enterprise, by its register name"))
     if target.phone:
@@ -225,6 +230,43 @@ def plan(target: Target) -> list[Step]:
                       "followed, the phone or the address, their matches and signals",
                       derive="numbers" if follows else None))
     return steps
+
+
+def board_queries(name: str) -> list[tuple[str, str]]:
+    """What a job board's search box is asked for an employer's name, and why.
+
+    A board's search is literal (every word must appear), and ads write a firm's name their own
+    way: with or without its legal form, old or new (SPRL/SRL), dotted, with or without the
+    trade word. So the board is asked for the name without legal form and status words (a
+    search that finds everything the full name finds, and more), and, when the name also has
+    generic or place words, for its distinctive words alone (broader still: the pipeline's
+    matcher, not the board, decides which ads are the employer's). The words keep their
+    written form (accents, case). Misspellings in an ad are not reached by any literal search:
+    Vigie's own records, matched fuzzily, cover those (the last step).
+    """
+    words = [w.strip(_EDGE) for w in name.split() if _WORD.search(w)]
+    tokens = normalize_name(name).tokens
+    if not tokens:
+        return [(name, "ads naming the employer")]
+    core = words
+    for width in range(1, len(words) + 1):  # shortest run of words giving the same name
+        runs = (words[i:i + width] for i in range(len(words) - width + 1))
+        found = next((r for r in runs if normalize_name(" ".join(r)).tokens == tokens), None)
+        if found:
+            core = found
+            break
+    queries = [(" ".join(core), "ads naming the employer (legal form left out)")]
+    distinctive = [w for w in core if _distinctive_word(w)]
+    if distinctive and distinctive != core:
+        queries.append((" ".join(distinctive),
+                        "ads naming the employer's distinctive words (trade and place words "
+                        "left out)"))
+    return queries
+
+
+def _distinctive_word(word: str) -> bool:
+    tokens = normalize_name(word).tokens
+    return len(tokens) == 1 and is_distinctive(tokens[0])
 
 
 def national_phone(e164: str) -> str:

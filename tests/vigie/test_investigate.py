@@ -15,8 +15,9 @@ from rich.console import Console
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from demo.board2 import searchable_texts
 from demo.kbo_export import write_kbo_opendata
-from demo.pages.search import fold
+from demo.pages.search import fold, query_matches
 from demo.server import DemoServer
 from demo.world import build_world
 from spiders import SpiderError
@@ -26,7 +27,7 @@ from storage.audit import verify_chain
 from storage.db import make_engine
 from storage.models import AuditEvent, CrawlRun, Employer, Match, Record
 from vigie.cli import app
-from vigie.investigate import MAX_FANOUT, InvestigationError, Target, plan
+from vigie.investigate import MAX_FANOUT, InvestigationError, Target, board_queries, plan
 from vigie.investigate_findings import verdict
 from vigie.investigate_run import Investigation, Launch, State, run_investigation
 from vigie.register import import_kbo
@@ -268,3 +269,34 @@ def test_blocked_or_unreachable_is_not_covered_never_nothing_found() -> None:
     assert verdict({**run, "pages": 2, "blocked": 0}, crashed=True).startswith("not covered")
     assert verdict({"records": 0, "matched_employers": []}) == (
         "nothing on file in Vigie's database")
+
+
+def test_board_queries_leave_out_the_legal_form_then_generic_words() -> None:
+    assert [q for q, _ in board_queries("Nettoyage Éclair SRL")] == ["Nettoyage Éclair", "Éclair"]
+    assert [q for q, _ in board_queries("SPRL Brasserie De Koninck en liquidation")] == [
+        "Brasserie De Koninck", "Brasserie Koninck"]
+    assert [q for q, _ in board_queries("Bouw Verlaine BVBA")] == ["Bouw Verlaine"]
+    steps = plan(Target.of(name="Nettoyage Éclair SRL"))
+    boards = [(s.source, s.args["query"]) for s in steps if s.source in ("jobs", "board2")]
+    assert sorted(boards) == [("board2", "Nettoyage Éclair"), ("board2", "Éclair"),
+                              ("jobs", "Nettoyage Éclair"), ("jobs", "Éclair")]
+
+
+def test_board_queries_find_ads_the_full_name_misses() -> None:
+    """Against the demo boards' literal search: every ad of a register employer that the full
+    name finds is found again, and ads written without the form or with another are found too."""
+    world = build_world(7, 600)
+    found_full = found_queries = 0
+    for i in range(world.n_ads):
+        ad = world.ad(i)
+        if not ad.employer_number:
+            continue
+        name = world.employer(ad.employer_number).name
+        full = f"{name} {world.employer(ad.employer_number).legal_form}"
+        texts = searchable_texts(ad)
+        by_full = query_matches(full, texts)
+        by_queries = any(query_matches(q, texts) for q, _ in board_queries(full))
+        assert by_queries or not by_full, (full, ad.employer_name)
+        found_full += by_full
+        found_queries += by_queries
+    assert found_queries > found_full * 1.5, (found_full, found_queries)
