@@ -81,6 +81,8 @@ def scrapy_settings(
     s.set("VIGIE_WRITE_BATCH", settings.write_batch, priority="cmdline")
     s.set("VIGIE_DB_RETRY_LIMIT", settings.db_retry_limit, priority="cmdline")
     s.set("VIGIE_DB_OUTAGE_LIMIT", settings.db_outage_limit, priority="cmdline")
+    s.set("VIGIE_CAPTURE_BATCH", settings.capture_batch, priority="cmdline")
+    s.set("VIGIE_CAPTURE_BATCH_MS", settings.capture_batch_ms, priority="cmdline")
     s.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
     s.set("DOWNLOAD_MAXSIZE", settings.download_maxsize, priority="project")
     s.set("DOWNLOAD_WARNSIZE", settings.download_maxsize // 2, priority="project")

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         120.0, gt=0, description="Seconds a crawl pauses on an unavailable database before "
         "archiving stops (captures are never spooled: their rows are the evidence index).",
     )
+    capture_batch: int = Field(
+        64, ge=1, description="Responses archived per WARC fsync and Capture transaction."
+    )
+    capture_batch_ms: int = Field(
+        50, ge=0, description="Longest wait (ms) before a partial batch of responses is "
+        "archived: the latency a response can gain before its items are processed.",
+    )
     download_timeout: int = Field(30, description="Seconds before a request times out.")
     download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
     chromium_path: str | None = Field(

@@ -50,3 +50,16 @@ def test_resume_continues_only_an_interrupted_run(settings, engine) -> None:
     again = prepare_resume(settings, "jobs", third)
     assert again is not None and again.runs == (killed_id, new_id)
     assert again.started_at == resume.started_at
+
+
+def test_write_and_capture_batches_reach_the_crawl(settings) -> None:
+    """The batch knobs are settings (``VIGIE_*`` in the environment), handed to Scrapy."""
+    from vigie.crawl import scrapy_settings
+
+    tuned = settings.model_copy(update={"write_batch": 7, "capture_batch": 3,
+                                        "capture_batch_ms": 0})
+    s = scrapy_settings(tuned, "jobs", 1, progress=False)
+    assert s.getint("VIGIE_WRITE_BATCH") == 7
+    assert s.getint("VIGIE_CAPTURE_BATCH") == 3 and s.getint("VIGIE_CAPTURE_BATCH_MS") == 0
+    defaults = scrapy_settings(settings, "jobs", 1, progress=False)
+    assert defaults.getint("VIGIE_CAPTURE_BATCH") == 64
