@@ -14,7 +14,7 @@ Politeness is not set here (no ``custom_settings``): the runner applies
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin, urlparse
 
 import scrapy
@@ -55,6 +55,16 @@ CONNECTION_ERRORS = (
 )
 
 
+class SharedBudget(Protocol):
+    """The ``limit`` counter of a crawl shared by several processes (Redis workers)."""
+
+    def take(self, limit: int) -> bool:
+        """Count one page; ``False`` (nothing counted for this process) past ``limit``."""
+
+    def used(self) -> int:
+        """Pages counted so far by the whole crawl."""
+
+
 class VigieSpider(scrapy.Spider):
     """Common ground of the Vigie spiders (abstract: no ``name``)."""
 
@@ -83,6 +93,7 @@ class VigieSpider(scrapy.Spider):
         self.case_ref = case_ref
         self.problems: list[dict[str, str]] = []
         self.budget_used = 0
+        self.shared_budget: SharedBudget | None = None  # set by a distributed worker
         host = urlparse(self.base_url).hostname or ""
         if base_url is None and self.spec.allowed_domains:
             self.allowed_domains = list(self.spec.allowed_domains)
@@ -100,13 +111,23 @@ class VigieSpider(scrapy.Spider):
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
     def take_budget(self) -> bool:
-        """Count one detail page against ``limit``; ``False`` once the limit is reached."""
+        """Count one detail page against ``limit``; ``False`` once the limit is reached.
+
+        In a distributed crawl the count is the whole crawl's (:class:`SharedBudget`), so
+        ``limit`` bounds what all workers fetch together, not each of them."""
+        if self.shared_budget is not None and self.limit is not None:
+            if not self.shared_budget.take(self.limit):
+                return False
+            self.budget_used += 1
+            return True
         if self.limit is not None and self.budget_used >= self.limit:
             return False
         self.budget_used += 1
         return True
 
     def budget_left(self) -> bool:
+        if self.shared_budget is not None and self.limit is not None:
+            return self.shared_budget.used() < self.limit
         return self.limit is None or self.budget_used < self.limit
 
     def make_item(self, response: Response, result: dict[str, Any]) -> dict[str, Any]:

@@ -112,6 +112,11 @@ class CrawlKeys:
     def seq(self) -> str:
         return self._k("seq")
 
+    @property
+    def budget(self) -> str:
+        """Detail pages taken against the spider's ``limit`` by the whole crawl."""
+        return self._k("budget")
+
     def inflight(self, worker: str) -> str:
         """Requests ``worker`` popped and has not finished (put back if it dies)."""
         return self._k(f"inflight:{worker}")
@@ -122,7 +127,7 @@ class CrawlKeys:
     def all(self) -> list[str]:
         """Every fixed key of the crawl (throttle keys expire on their own)."""
         return [self.requests, self.seen, self.meta, self.workers, self.busy, self.runs,
-                self.closed, self.seq]
+                self.closed, self.seq, self.budget]
 
 
 def current_key(spider: str) -> str:
@@ -353,7 +358,24 @@ def seed(server: Any, keys: CrawlKeys, spider: Any) -> int:
             continue
         queue.push(out)
         pushed += 1
+    # what start() took of the spider's limit (e.g. register numbers) counts for the crawl
+    server.set(keys.budget, int(getattr(spider, "budget_used", 0)), ex=KEY_TTL)
     return pushed
+
+
+class RedisBudget:
+    """A spider's ``limit`` counted across every worker of one crawl (``INCR``: atomic, so
+    two workers never both take the last page)."""
+
+    def __init__(self, server: Any, key: str) -> None:
+        self.server = server
+        self.key = key
+
+    def take(self, limit: int) -> bool:
+        return int(self.server.incr(self.key)) <= limit
+
+    def used(self) -> int:
+        return int(self.server.get(self.key) or 0)
 
 
 async def _no_start(self: Any) -> Any:

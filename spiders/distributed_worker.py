@@ -29,6 +29,7 @@ from spiders.distributed import (
     WORKER_ID,
     WORKER_IDLE,
     CrawlKeys,
+    RedisBudget,
     RedisFrontier,
     connect,
     live_workers,
@@ -72,9 +73,11 @@ class WorkerExtension:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_opened(self) -> None:
+    def spider_opened(self, spider: Any = None) -> None:
         from twisted.internet import task
 
+        if spider is not None and getattr(spider, "limit", None) is not None:
+            spider.shared_budget = RedisBudget(self.server, self.keys.budget)
         self.heartbeat()
         self._loop = task.LoopingCall(self.heartbeat)
         self._loop.start(HEARTBEAT, now=False)

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -22,6 +23,8 @@ from vigie_crawl import ROOT, crawl_env, run_crawl  # noqa: E402
 
 from demo.server import DemoServer  # noqa: E402
 from demo.world import build_world  # noqa: E402
+from spiders.distributed import CrawlKeys, RedisBudget  # noqa: E402
+from spiders.jobs import JobsSpider  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
 
@@ -114,3 +117,48 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     assert done.returncode == 0, done.stderr[-3000:]
     assert _records(single) == _records(data)
     assert len(_records(data)) == ADS
+
+
+def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: DemoServer,
+                                                        redis_url: str,
+                                                        redis_client: Any) -> None:
+    """``-a limit=N`` is counted in Redis across workers: N ads in all, never N per worker."""
+    limit = 130  # of 150 ads, 20 per search page: both workers parse search pages
+    env = crawl_env(tmp_path / "limited", VIGIE_REDIS_URL=redis_url)
+    board.requests.reset()
+    launched = subprocess.run(
+        _vigie("crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
+               "-a", f"base_url={board.url}", "-a", f"limit={limit}"),
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    key = re.search(r"distributed crawl (jobs-\d+-[0-9a-f]{6}) enqueued", launched.stdout)
+    assert key is not None, launched.stdout
+    workers = [
+        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err[-3000:]
+    ads = {t for t in board.requests.by_target if t.startswith("/jobs/ad/")}
+    assert len(ads) == limit
+    assert len(_records(tmp_path / "limited")) == limit
+    # the workers counted in the crawl's shared counter (the takes refused past the limit too)
+    assert int(redis_client.get(CrawlKeys(key.group(1)).budget)) >= limit
+
+
+def test_workers_share_one_budget(redis_client: Any) -> None:
+    """Two spiders of one crawl (two workers) draw on one counter: the limit is the crawl's."""
+    budget_key = CrawlKeys("jobs-0-budget").budget
+    redis_client.set(budget_key, 2)  # what the launch's start() took
+    first, second = (JobsSpider(base_url="http://127.0.0.1:9", limit=6) for _ in range(2))
+    for spider in (first, second):
+        spider.shared_budget = RedisBudget(redis_client, budget_key)
+    assert [first.take_budget() for _ in range(3)] == [True, True, True]
+    assert second.budget_left()
+    assert [second.take_budget() for _ in range(2)] == [True, False]
+    assert not first.budget_left() and not first.take_budget()
+    assert (first.budget_used, second.budget_used) == (3, 1)
+    alone = JobsSpider(base_url="http://127.0.0.1:9", limit=6)  # not distributed: its own count
+    assert all(alone.take_budget() for _ in range(6)) and not alone.take_budget()
