@@ -28,8 +28,9 @@ to Scrapy 2.19 and to Vigie's crawls:
   are not N times as fast on a site as one crawl would be. Per-domain concurrency and
   AutoThrottle still act per worker.
 
-Requests are pickled into Redis (scrapy-redis's default serializer): the Redis server must be
-reachable by the workers only, as anyone who can write to it can run code in a worker.
+Requests travel through Redis as tagged JSON (:mod:`spiders.redis_codec`), not as pickles
+(scrapy-redis's default): a forged entry cannot run code in a worker. The Redis server should
+still be reachable by the workers only: whoever writes to it can steer what they fetch.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from spiders import SpiderError
+from spiders import SpiderError, redis_codec
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,7 @@ class RedisFrontier(Scheduler):
             queue_cls="scrapy_redis.queue.PriorityQueue",
             dupefilter=RedisDupeFilter(server, keys.seen),
             dupefilter_key=keys.seen,
+            serializer=redis_codec,
         )
         self.keys = keys
         self.worker_id = worker_id or new_worker_id()
@@ -314,7 +316,7 @@ class RedisFrontier(Scheduler):
         if not popped:
             return None
         token, data = popped
-        request = self.queue._decode_request(data)
+        request = redis_codec.bind_spider_methods(self.queue._decode_request(data), self.spider)
         request.meta[INFLIGHT] = int(token)
         if self.stats is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -341,7 +343,7 @@ class RedisFrontier(Scheduler):
 def seed(server: Any, keys: CrawlKeys, spider: Any) -> int:
     """Run ``spider.start()`` (no engine, nothing fetched) and push its requests into the
     crawl's queue through its dupefilter. Returns how many were queued."""
-    queue = PriorityQueue(server, spider, keys.requests)
+    queue = PriorityQueue(server, spider, keys.requests, serializer=redis_codec)
     seen = RedisDupeFilter(server, keys.seen)
 
     async def collect() -> list[Any]:
