@@ -161,6 +161,10 @@ WHOLE_LETTERS_PER_EDIT = 6  # one letter changed, added or dropped per six lette
 CONTAINED_EXTRA_WEIGHT = 0.5  # words only the longer name has, when it holds the shorter
 ACRONYM_ONLY_BELOW = 0.6  # names that compare better are not read as acronyms
 GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
+MISTYPED_LETTERS_PER_EDIT = 5  # a mistyped name: at most one letter in five struck wrong …
+MISTYPED_WORD_SHARE = 0.4  # … and at most two in five of any one word
+MISTYPED_MIN_WORD = 4  # a word with a letter struck wrong has more than four letters (or
+# loses or gains one to or from four)
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
 # lowered by a margin larger than that rounding.
@@ -322,11 +326,12 @@ class NameScore:
     """A name comparison: ``score`` and how it was reached (for the reason)."""
 
     score: float
-    how: str  # identical, same_words, identical_compact, tokens, compact, generic_only,
-    # other_place, empty
+    how: str  # identical, same_words, identical_compact, tokens, compact, whole, contained,
+    # mistyped, garbled, generic_only, other_place, other_trade, empty
     shared: tuple[str, ...] = ()
     places: tuple[str, str] | None = None  # (query's, entry's) town or trade when they differ
     garbled: tuple[str, str, str] | None = None  # (side, word, what it is read as)
+    typos: tuple[int, int] | None = None  # mistyped: (letters struck wrong, letters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +374,11 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
     that each keep a different town or trade word are capped at 0.55. Names written
     together or apart ("vanderhaegen" / "van der haegen") compare as the joined strings, and
     names with a distinctive word in common also written out whole with their legal forms
-    (a typo in "Munray LLC"). Garbled small words and acronyms: see :func:`score_profiles`.
+    (a typo in "Munray LLC"). Names of the same shape — as many words, in the same order,
+    each as long, most letters in place — are read as one name mistyped and scored by the
+    letters struck wrong (:func:`_mistyped`; since vigie-er/1.4: "Mitlhell GrWup" /
+    "Mitchell Group" 92 %, was 84 %). Garbled small words and acronyms: see
+    :func:`score_profiles`.
     """
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
@@ -569,6 +578,11 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         if whole > score and _leftovers_alike(query, entry, used_q, used_r):
             score, how = whole, "whole"
     words = tuple([word for _, word in sorted(shared)])
+    typos = None
+    if score < GARBLED_CAP:
+        mistyped = _mistyped(query, entry)
+        if mistyped is not None and mistyped[0] > score:
+            score, how, typos = mistyped[0], "mistyped", mistyped[1:]
     if score > OTHER_PLACE_CAP:
         towns = _different_towns(query, entry, used_q, used_r)
         if towns is not None:
@@ -582,7 +596,89 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     whole = len(used_q) == len(q) and len(used_r) == len(r)
     if not distinctive and score > GENERIC_ONLY_CAP and not whole:
         return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
-    return NameScore(min(score, 1.0), how, words)
+    return NameScore(min(score, 1.0), how, words, typos=typos)
+
+
+def _mistyped(query: NameProfile, entry: NameProfile) -> tuple[float, int, int] | None:
+    """The two names read as one name mistyped, word for word: ``(score, letters struck
+    wrong, letters)``, or None.
+
+    Typing and OCR noise changes letters, not the shape of a name: the words stay as many,
+    in the same order, each as long (give or take one letter). When two names keep that
+    shape with most letters in place, the changed letters are read as typos ("Mitlhell
+    GrWup" / "Mitchell Group") instead of each word being scored on its own. It needs:
+
+    - at most one letter in five of the whole name struck wrong
+      (``MISTYPED_LETTERS_PER_EDIT``) and, in each word, one in five (the standard of a
+      typo; words of four letters or less never change a letter: "Maes" is not "Maas");
+    - two in five of a word (``MISTYPED_WORD_SHARE``) only where the word is plainly
+      garbled — it mixes digits into letters ("Kessler-4fsco"), or it is no common word
+      and stands where the other name has one ("Ratke GroqX" / "Ratke Group") — or where
+      two other distinctive words agree ("Swzer, Harris and Limtel");
+    - a distinctive word that agrees to within one letter in five (common words alone
+      never make a reading); two different common words are two words, not a typo
+      ("Centrum" / "Centre"); numbers never change;
+    - for a one-word name, the same legal form (or its successor) on both sides, as the
+      agreeing second clue; legal forms of different kinds never.
+
+    The score counts a letter struck wrong as one edit over the letters of both names (not
+    as a letter dropped plus one added), capped at ``GARBLED_CAP``."""
+    q, r = query.tokens, entry.tokens
+    if len(q) != len(r) or not q:
+        return None
+    relation = legal_form_relation(query.form, entry.form)
+    if relation == "different" or (len(q) == 1 and relation not in ("same", "successor")):
+        return None
+    edits = letters = both = anchors = 0
+    loose = 0  # words with more than one letter in five struck wrong
+    for i, (a, b) in enumerate(zip(q, r, strict=True)):
+        longest = max(len(a), len(b))
+        letters += longest
+        both += len(a) + len(b)
+        distinctive = query.weights[i] == 1.0 and entry.weights[i] == 1.0
+        if a == b:
+            anchors += distinctive
+            continue
+        if (
+            abs(len(a) - len(b)) > 1
+            or min(len(a), len(b)) < MISTYPED_MIN_WORD
+            or longest <= MISTYPED_MIN_WORD
+            or a.isdigit()
+            or b.isdigit()
+            or (_known_word(a) and _known_word(b))
+        ):
+            return None
+        d = Levenshtein.distance(a, b, score_cutoff=int(longest * MISTYPED_WORD_SHARE))
+        if d * MISTYPED_LETTERS_PER_EDIT <= longest:
+            anchors += distinctive
+        elif d <= int(longest * MISTYPED_WORD_SHARE) and _garbled_word(a, b):
+            pass
+        elif d <= int(longest * MISTYPED_WORD_SHARE):
+            loose += 1
+        else:
+            return None
+        edits += d
+    if not edits or not anchors or edits * MISTYPED_LETTERS_PER_EDIT > letters:
+        return None
+    if loose and (loose > 1 or anchors < 2):
+        return None
+    return min(GARBLED_CAP, 1.0 - edits / both), edits, letters
+
+
+def _known_word(word: str) -> bool:
+    """A word of the vocabulary of company names (common, place or country word, article)."""
+    return token_weight(word) != 1.0 or word in COUNTRY_WORDS
+
+
+def _garbled_word(a: str, b: str) -> bool:
+    """One of two words is plainly garbled: it mixes digits into letters, or it is no
+    common word and the other is one of five letters or more ("groqx" for "group")."""
+    for x, y in ((a, b), (b, a)):
+        if not x.isalpha() and any(c.isalpha() for c in x):
+            return True
+        if len(y) >= 5 and y in GENERIC_WORDS and not _known_word(x):
+            return True
+    return False
 
 
 def _leftovers_alike(
@@ -802,6 +898,14 @@ def compare_names(
             f"('{query.cleaned}' vs '{entry.cleaned}'): they differ by a few letters only"
             + ("" if entry_label == "the register's name" else f", using {entry_label}")
             + "."
+        )
+    elif result.how == "mistyped" and result.typos is not None:
+        edits, letters = result.typos
+        reason = (
+            f"Names are {_pct(result.score)} similar read as one name mistyped {pair}: the "
+            f"same words in the same order, {edits} of {letters} letters struck wrong (a "
+            f"letter struck wrong counts as one edit; such a reading counts at most "
+            f"{_pct(GARBLED_CAP)})."
         )
     elif result.how == "contained":
         shorter, longer = (
