@@ -119,10 +119,10 @@ def _mistyped(query: NameProfile, entry: NameProfile) -> tuple[float, int, int] 
     The score counts a letter struck wrong as one edit over the letters of both names (not
     as a letter dropped plus one added), capped at ``GARBLED_CAP``."""
     q, r = query.tokens, entry.tokens
-    if len(q) != len(r) or not q:
+    # each word may gain or lose one letter: a cheap test that rejects most pairs
+    if len(q) != len(r) or not q or abs(len(query.compact) - len(entry.compact)) > len(q):
         return None
-    relation = legal_form_relation(query.form, entry.form)
-    if relation == "different" or (len(q) == 1 and relation not in ("same", "successor")):
+    if len(q) == 1 and (query.form is None or entry.form is None):
         return None
     edits = letters = both = anchors = 0
     loose = 0  # words with more than one letter in five struck wrong
@@ -156,6 +156,9 @@ def _mistyped(query: NameProfile, entry: NameProfile) -> tuple[float, int, int] 
     if not edits or not anchors or edits * MISTYPED_LETTERS_PER_EDIT > letters:
         return None
     if loose and (loose > 1 or anchors < 2):
+        return None
+    relation = legal_form_relation(query.form, entry.form)
+    if relation == "different" or (len(q) == 1 and relation not in ("same", "successor")):
         return None
     return min(GARBLED_CAP, 1.0 - edits / both), edits, letters
 
