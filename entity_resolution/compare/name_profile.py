@@ -26,8 +26,7 @@ ACRONYM_ONLY_BELOW = 0.6  # names that compare better are not read as acronyms
 GARBLED_CAP = 0.95  # the most a name read with a garbled word put right can score
 MISTYPED_LETTERS_PER_EDIT = 5  # a mistyped name: at most one letter in five struck wrong …
 MISTYPED_WORD_SHARE = 0.4  # … and at most two in five of any one word
-MISTYPED_MIN_WORD = 4  # a word with a letter struck wrong has more than four letters (or
-# loses or gains one to or from four)
+MISTYPED_MIN_WORD = 4  # a changed word has four letters or more, and five on one side
 # rapidfuzz turns a similarity cutoff into a distance cutoff in floating point: a pair exactly
 # at the cutoff (one letter changed in a five-letter word: 0.8) is lost unless the cutoff is
 # lowered by a margin larger than that rounding.

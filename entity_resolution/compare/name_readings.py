@@ -143,15 +143,14 @@ def _mistyped(query: NameProfile, entry: NameProfile) -> tuple[float, int, int] 
             or (_known_word(a) and _known_word(b))
         ):
             return None
-        d = Levenshtein.distance(a, b, score_cutoff=int(longest * MISTYPED_WORD_SHARE))
-        if d * MISTYPED_LETTERS_PER_EDIT <= longest:
-            anchors += distinctive
-        elif d <= int(longest * MISTYPED_WORD_SHARE) and _garbled_word(a, b):
-            pass
-        elif d <= int(longest * MISTYPED_WORD_SHARE):
-            loose += 1
-        else:
+        limit = int(longest * MISTYPED_WORD_SHARE)
+        d = Levenshtein.distance(a, b, score_cutoff=limit)
+        if d > limit:
             return None
+        if d * MISTYPED_LETTERS_PER_EDIT <= longest:  # a typo: the word agrees
+            anchors += distinctive
+        elif not _garbled_word(a, b):
+            loose += 1
         edits += d
     if not edits or not anchors or edits * MISTYPED_LETTERS_PER_EDIT > letters:
         return None
