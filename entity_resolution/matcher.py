@@ -187,7 +187,7 @@ def combine(features: Sequence[Feature]) -> float:
 class Matcher:
     """Match queries against register entries (see the module docstring for the method)."""
 
-    VERSION = "vigie-er/1.3"
+    VERSION = "vigie-er/1.4"
 
     def __init__(
         self,

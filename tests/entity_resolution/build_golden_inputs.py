@@ -692,6 +692,22 @@ def belgian_pairs() -> list[Pair]:
             ),
             "match",
         ),
+        # names mistyped word for word (vigie-er/1.4), and what must not read as a typo
+        ("mistyped-every-word", {"name": "Claex Smitz"}, _e(61, "Claes Smits BV"), "match"),
+        (
+            "mistyped-hyphenated",
+            {"name": "Boulangerie Dupomt-Lrclercq"},
+            _e(62, "Boulangerie Dupont-Leclercq"),
+            "match",
+        ),
+        ("mistyped-digit", {"name": "Deprez Gr0ep"}, _e(63, "Deprez Groep NV"), "match"),
+        (
+            "mistyped-not-another-surname",
+            {"name": "Fatima Bastin"},
+            _e(64, "Fatima Martin"),
+            "possible",
+        ),
+        ("mistyped-not-a-short-surname", {"name": "Jan Maes"}, _e(65, "Jan Maas BV"), "none"),
     ]
     return [pair(f"be-{pid}", q, e, exp) for pid, q, e, exp in cases]
 

@@ -106,14 +106,15 @@ def test_sets_load_with_expected_counts(
 
 def test_dnb(dnb_dir: Path) -> None:
     r = evaluate_dnb(dnb_dir)
-    # Measured: Vigie P 0.991 R 0.892 F1 0.939 [1.2: 0.991 / 0.888 / 0.937; 1.1: 0.992 /
-    # 0.726 / 0.838]; with possibles P 0.985 R 0.926 F1 0.955; baseline WRatio ≥ 66.5: P 0.948
-    # R 0.946 F1 0.947. Blocking now loses nothing here (see the next test): the rest of the
-    # gap to WRatio is scoring (14 true pairs, every word garbled, score 0.80-0.85: possible).
+    # Measured (vigie-er/1.4): Vigie P 0.991 R 0.912 F1 0.950 [1.3: 0.991 / 0.892 / 0.939;
+    # 1.2: 0.991 / 0.888 / 0.937; 1.1: 0.992 / 0.726 / 0.838]; with possibles P 0.987
+    # R 0.930 F1 0.958; baseline WRatio ≥ 66.5: P 0.948 R 0.946 F1 0.947. Names mistyped word
+    # for word ("Mitlhell GrWup" / "Mitchell Group") now read as one name: 10 more matches.
     assert r.vigie.n_queries == 500
     assert r.vigie.precision >= 0.99
-    assert r.vigie.f1 >= 0.938
-    assert r.reviewed.f1 >= 0.95
+    assert r.vigie.f1 >= 0.949
+    assert r.vigie.f1 >= r.baseline.f1
+    assert r.reviewed.f1 >= 0.955
     assert r.baseline.system == "baseline" and r.baseline.n_queries == 500
     assert r.baseline.threshold_note.startswith("WRatio ≥ 66.5 ")
     assert r.baseline.f1 == pytest.approx(0.947, abs=0.001)
@@ -133,7 +134,7 @@ def test_dnb_blocking_loses_nothing(dnb_dir: Path) -> None:
         if any(c.key == expected for c in exhaustive.match(query)):
             found += 1
             lost += not any(c.key == expected for c in blocked.match(query))
-    assert found == 466  # true entry among the results (outcome match or possible)
+    assert found == 468  # true entry among the results (outcome match or possible; 466 in 1.3)
     assert lost == 0  # 4 with vigie-er/1.2 (one-typo neighbours only)
 
 
