@@ -283,15 +283,27 @@ class NameColumn:
 
     def profiles(self, i: int) -> list[tuple[int, NameProfile]]:
         """``(position among the entry's names, its NameProfile)`` for each name of entry ``i``."""
-        words, weights, forms = self._words.values, self._weights, self._forms.values
-        make = _maker(NameProfile)
-        out = []
-        for n, ids, form, joined, compact in marshal.loads(self._profiles.record(i)):
-            tokens = tuple([words[t] for t in ids])
-            w = tuple([weights[t] for t in ids])
-            compact = "".join(tokens) if compact is None else compact
-            out.append((n, make(tokens, w, sum(w), compact, forms[form], joined)))
-        return out
+        return [(record[0], self.profile(record)) for record in self.records(i)]
+
+    def records(self, i: int) -> tuple[tuple[Any, ...], ...]:
+        """The stored form of each name of entry ``i``: ``(position, word numbers, form
+        number, joined, compact or None)``. Two names with the same record but the position
+        have equal profiles (a scorer may compare them once)."""
+        return marshal.loads(self._profiles.record(i))  # type: ignore[no-any-return]
+
+    def profile(self, record: tuple[Any, ...]) -> NameProfile:
+        """The :class:`~entity_resolution.compare.NameProfile` of a name given as one of
+        :meth:`records`."""
+        words, weights = self._words.values, self._weights
+        _n, ids, form, joined, compact = record
+        tokens = tuple([words[t] for t in ids])
+        w = tuple([weights[t] for t in ids])
+        compact = "".join(tokens) if compact is None else compact
+        return _maker(NameProfile)(tokens, w, sum(w), compact, self._forms.values[form], joined)
+
+    def form(self, record: tuple[Any, ...]) -> LegalForm | None:
+        """The legal form of a name given as one of :meth:`records`."""
+        return self._forms.values[record[2]]  # type: ignore[no-any-return]
 
     def _names(self, i: int, only: int | None = None) -> list[tuple[int, NormalizedName]]:
         """The names of entry ``i`` (only the one at position ``only`` if given)."""
