@@ -348,12 +348,11 @@ class Matcher:
         invalid = None
         if query.number:
             vat = normalize_vat(query.number)
-            plain = normalize_enterprise_number(query.number)
             if vat is not None and vat.country != "BE":
                 foreign.append(vat)
             elif vat is not None and vat.enterprise_number:
                 numbers.append((vat.enterprise_number, "VAT number BE"))
-            elif plain:
+            elif plain := normalize_enterprise_number(query.number):  # only when needed
                 numbers.append((plain, "Enterprise number"))
             else:
                 invalid = query.number
