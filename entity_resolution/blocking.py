@@ -37,7 +37,6 @@ words of the query are also intersected: entries holding both are a block of the
 
 from __future__ import annotations
 
-import heapq
 import math
 import operator
 from array import array
@@ -61,8 +60,14 @@ FAR_TYPOS = 2  # the segment index finds register words up to this many edits aw
 FAR_WEIGHT = 0.35  # … which count as keys of this weight
 FAR_MIN, FAR_MAX = 6, 20  # lengths of the words in the segment index
 MAX_FAR_NEIGHBOURS = 10
+PAIR_CACHE = 8_192  # pairs of common words whose shared entries are remembered
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
+_NO_ENTRIES = np.zeros(0, dtype=np.int32)
+
+
+def _size(item: tuple[str, tuple[int, float, np.ndarray]]) -> int:
+    return item[1][0]
 
 
 def name_keys(name: NormalizedName) -> list[tuple[str, float]]:
@@ -201,6 +206,7 @@ class NameBlocks:
         self._frozen = True
         self._typo_cache: dict[str, tuple[str, ...]] = {}
         self._far_cache: dict[str, tuple[str, ...]] = {}
+        self._pair_cache: dict[tuple[str, str], np.ndarray] = {}
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
@@ -264,6 +270,7 @@ class NameBlocks:
         self._build_local(counts)
         self._typo_cache.clear()
         self._far_cache.clear()
+        self._pair_cache.clear()
         self._frozen = True
 
     def _build_deletions(self) -> None:
@@ -367,7 +374,8 @@ class NameBlocks:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
             return list(totals)
-        return [i for i, _ in heapq.nlargest(shortlist, totals.items(), key=_second)]
+        # sorted() is stable: ties keep the order entries were found in (as heapq.nlargest)
+        return [i for i, _ in sorted(totals.items(), key=_second, reverse=True)[:shortlist]]
 
     def _add_common_pair(
         self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]
@@ -376,12 +384,21 @@ class NameBlocks:
         ("bouw" and "peeters" in a register of a million): together they are a block.
 
         Only registers where several words exceed ``max_block`` get here. The entries found
-        get both words' weights (those already found have them from the pass above)."""
-        (size_a, w_a, a), (size_b, w_b, b) = sorted(common.values(), key=_first)[:2]
-        at = np.searchsorted(b, a)
-        at[at == size_b] = size_b - 1
-        both = a[b[at] == a]
-        if not 0 < len(both) <= self.max_block:
+        get both words' weights (those already found have them from the pass above). The
+        intersection of two large postings is remembered: the same pairs come back often."""
+        (key_a, (size_a, w_a, a)), (key_b, (size_b, w_b, b)) = sorted(common.items(), key=_size)[:2]
+        pair = (key_a, key_b)
+        both = self._pair_cache.get(pair)
+        if both is None:
+            at = np.searchsorted(b, a)
+            at[at == size_b] = size_b - 1
+            both = a[b[at] == a]
+            if not 0 < len(both) <= self.max_block:
+                both = _NO_ENTRIES
+            if len(self._pair_cache) >= PAIR_CACHE:
+                self._pair_cache.clear()
+            self._pair_cache[pair] = both
+        if not len(both):
             return
         w = w_a + w_b
         for i in both.tolist():

@@ -28,8 +28,9 @@ from __future__ import annotations
 import marshal
 import pickle
 from array import array
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import fields
+from functools import cache
 from hashlib import blake2b
 from operator import attrgetter
 from typing import Any
@@ -62,10 +63,11 @@ class _Buffer:
         self._data += record
         self._ends.append(len(self._data))
 
-    def record(self, i: int) -> bytes:
+    def record(self, i: int) -> bytearray:
+        """Record ``i`` (a copy: ``marshal``, ``pickle`` and ``decode`` read it as is)."""
         ends = self._ends
         start = ends[i - 1] if i else 0
-        return bytes(self._data[start : ends[i]])
+        return self._data[start : ends[i]]
 
     def nbytes(self) -> int:
         return len(self._data) + self._ends.itemsize * len(self._ends)
@@ -198,10 +200,25 @@ def _slot_setters(cls: type) -> tuple[Any, ...]:
 
 
 def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
-    obj = object.__new__(cls)
-    for setter, value in zip(setters, values, strict=True):
-        setter(obj, value)
-    return obj
+    return _maker(cls)(*values)
+
+
+@cache
+def _maker(cls: type) -> Callable[..., Any]:
+    """A constructor of a slotted dataclass taking every field in order, that sets the slots
+    directly instead of going through the frozen ``__init__`` (``object.__setattr__`` per
+    field). Generated once per class, as :mod:`dataclasses` generates ``__init__``: a loop
+    over the setters costs as much again, and scoring rebuilds a profile per candidate."""
+    setters = _slot_setters(cls)
+    args = ", ".join(f"v{k}" for k in range(len(setters)))
+    body = "".join(f"    s{k}(obj, v{k})\n" for k in range(len(setters)))
+    source = f"def make({args}):\n    obj = new(cls)\n{body}    return obj\n"
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace.update((f"s{k}", setter) for k, setter in enumerate(setters))
+    exec(source, namespace)  # noqa: S102 — our own source, built from field counts only
+    make: Callable[..., Any] = namespace["make"]
+    make.__qualname__ = f"make_{cls.__name__}"
+    return make
 
 
 class NameColumn:
@@ -229,8 +246,6 @@ class NameColumn:
         self._weights: list[float] = []  # token_weight of each vocabulary word
         self._forms = _InternedObjects()
         self._forms.id_of(None)
-        self._name_setters = _slot_setters(NormalizedName)
-        self._profile_setters = _slot_setters(NameProfile)
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -268,34 +283,43 @@ class NameColumn:
 
     def profiles(self, i: int) -> list[tuple[int, NameProfile]]:
         """``(position among the entry's names, its NameProfile)`` for each name of entry ``i``."""
-        words, weights, forms = self._words.values, self._weights, self._forms.values
-        setters = self._profile_setters
-        out = []
-        for n, ids, form, joined, compact in marshal.loads(self._profiles.record(i)):
-            tokens = tuple([words[t] for t in ids])
-            w = tuple([weights[t] for t in ids])
-            values = (
-                tokens,
-                w,
-                sum(w),
-                "".join(tokens) if compact is None else compact,
-                forms[form],
-                joined,
-            )
-            out.append((n, _build(NameProfile, setters, values)))
-        return out
+        return [(record[0], self.profile(record)) for record in self.records(i)]
 
-    def _names(self, i: int) -> list[tuple[int, NormalizedName]]:
+    def records(self, i: int) -> tuple[tuple[Any, ...], ...]:
+        """The stored form of each name of entry ``i``: ``(position, word numbers, form
+        number, joined, compact or None)``. Two names with the same record but the position
+        have equal profiles (a scorer may compare them once)."""
+        return marshal.loads(self._profiles.record(i))  # type: ignore[no-any-return]
+
+    def profile(self, record: tuple[Any, ...]) -> NameProfile:
+        """The :class:`~entity_resolution.compare.NameProfile` of a name given as one of
+        :meth:`records`."""
+        words, weights = self._words.values, self._weights
+        _n, ids, form, joined, compact = record
+        tokens = tuple([words[t] for t in ids])
+        w = tuple([weights[t] for t in ids])
+        compact = "".join(tokens) if compact is None else compact
+        return _maker(NameProfile)(tokens, w, sum(w), compact, self._forms.values[form], joined)
+
+    def form(self, record: tuple[Any, ...]) -> LegalForm | None:
+        """The legal form of a name given as one of :meth:`records`."""
+        return self._forms.values[record[2]]  # type: ignore[no-any-return]
+
+    def _names(self, i: int, only: int | None = None) -> list[tuple[int, NormalizedName]]:
+        """The names of entry ``i`` (only the one at position ``only`` if given)."""
         words, forms = self._words.values, self._forms.values
+        make = _maker(NormalizedName)
         out = []
         records = marshal.loads(self._profiles.record(i))
         texts = marshal.loads(self._texts.record(i))
         for (n, ids, form, _joined, compact), (original, cleaned, core) in zip(
             records, texts, strict=True
         ):
+            if only is not None and n != only:
+                continue
             tokens = tuple([words[t] for t in ids])
             joined = " ".join(tokens)
-            values = (
+            name = make(
                 original,
                 joined if cleaned is None else cleaned,
                 joined if core is None else core,
@@ -303,12 +327,12 @@ class NameColumn:
                 tokens,
                 "".join(tokens) if compact is None else compact,
             )
-            out.append((n, _build(NormalizedName, self._name_setters, values)))
+            out.append((n, name))
         return out
 
     def name(self, i: int, n: int) -> NormalizedName:
         """The name of entry ``i`` at position ``n`` among its names."""
-        return next(name for k, name in self._names(i) if k == n)
+        return self._names(i, only=n)[0][1]
 
     def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
         return self._names(i)

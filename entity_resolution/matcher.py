@@ -67,6 +67,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from entity_resolution.blocking import NameBlocks
 from entity_resolution.compare import (
@@ -178,6 +179,7 @@ class _Prepared:
     postcode: str | None
     place: Place | None
     name_results: dict[int, _NameResult | None] = field(default_factory=dict)
+    name_scores: dict[tuple[Any, ...], NameScore] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -355,12 +357,11 @@ class Matcher:
         invalid = None
         if query.number:
             vat = normalize_vat(query.number)
-            plain = normalize_enterprise_number(query.number)
             if vat is not None and vat.country != "BE":
                 foreign.append(vat)
             elif vat is not None and vat.enterprise_number:
                 numbers.append((vat.enterprise_number, "VAT number BE"))
-            elif plain:
+            elif plain := normalize_enterprise_number(query.number):  # only when needed
                 numbers.append((plain, "Enterprise number"))
             else:
                 invalid = query.number
@@ -421,15 +422,20 @@ class Matcher:
 
     def _best_name(self, i: int, p: _Prepared) -> _NameResult | None:
         """The score of the entry's name closest to the query's name, that name's position
-        among the entry's names and its legal form (memoised per query)."""
+        among the entry's names and its legal form (memoised per query, per entry and per
+        stored name: many entries of a shortlist bear the very same name)."""
         if i in p.name_results:
             return p.name_results[i]
         found: _NameResult | None = None
         if p.profile is not None and p.profile.tokens:
-            for n, profile in self._name_column.profiles(i):
-                result = score_profiles(p.profile, profile)
+            column, scores = self._name_column, p.name_scores
+            for record in column.records(i):
+                same = record[1:]  # the name but its position: what its profile is made of
+                result = scores.get(same)
+                if result is None:
+                    result = scores[same] = score_profiles(p.profile, column.profile(record))
                 if found is None or result.score > found[0].score:
-                    found = (result, n, profile.form)
+                    found = (result, record[0], column.form(record))
         p.name_results[i] = found
         return found
 

@@ -11,7 +11,13 @@ import pytest
 
 from benchmarks.bench_scale import make_queries
 from benchmarks.filler import ScaleRegister
-from entity_resolution.compare import W_LEGAL_FORM_SAME, W_POSTCODE_SAME, Feature, NameProfile
+from entity_resolution.compare import (
+    W_LEGAL_FORM_SAME,
+    W_POSTCODE_SAME,
+    Feature,
+    NameProfile,
+    score_profiles,
+)
 from entity_resolution.index import NameColumn
 from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.names import normalize_name
@@ -38,6 +44,23 @@ class Unpruned(Matcher):
         bounds.sort(reverse=True)
         head = self.max_candidates + 5
         return [i for n, (bound, i) in enumerate(bounds) if n < head or bound >= self.t_match]
+
+
+class PlainNames(Matcher):
+    """The matcher scoring every name of every entry of the shortlist, even when several
+    entries store the very same name (the matcher scores such a name once per query)."""
+
+    def _best_name(self, i, p):  # type: ignore[no-untyped-def]
+        if i in p.name_results:
+            return p.name_results[i]
+        found = None
+        if p.profile is not None and p.profile.tokens:
+            for n, profile in self._name_column.profiles(i):
+                result = score_profiles(p.profile, profile)
+                if found is None or result.score > found[0].score:
+                    found = (result, n, profile.form)
+        p.name_results[i] = found
+        return found
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +95,22 @@ def test_skipped_candidates_change_no_result(sample) -> None:  # type: ignore[no
     with_phone = [f for f, q in zip(found, queries, strict=True) if q.phone]
     assert any(c.method == "phone" for f in with_phone for c in f)
     assert any(x.name == "domain" for f in found for c in f for x in c.explanation)
+
+
+def test_a_name_shared_by_entries_is_scored_once_with_the_same_result(sample) -> None:  # type: ignore[no-untyped-def]
+    entries, queries = sample
+    fast, plain = Matcher(entries), PlainNames(entries)
+    found = [fast.match(q) for q in queries]
+    assert found == [plain.match(q) for q in queries]
+    # the sample has shortlists where several entries bear the same name
+    shared = 0
+    for q in queries[:200]:
+        p = fast._prepare(q)
+        pool = fast._candidates(p)
+        fast._worth_scoring(p)
+        names = sum(len(fast._name_column.records(i)) for i in pool)
+        shared += names > len(p.name_scores)
+    assert shared > 10
 
 
 def test_workers_send_rows_that_become_the_same_candidates(sample) -> None:  # type: ignore[no-untyped-def]
