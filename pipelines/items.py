@@ -33,6 +33,7 @@ from pipelines import (
 )
 from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
+from pipelines.matcher_cache import MatcherLoader
 from pipelines.normalize import normalize_item
 from pipelines.outage import (
     DatabaseUnavailable,
@@ -41,7 +42,7 @@ from pipelines.outage import (
     is_unavailable,
     retry_unavailable,
 )
-from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
+from pipelines.register_sync import query_for_record, upsert_employer_from_page
 from signals import SignalsError
 from signals.base import Finding, RecordContext
 from signals.engine import detect_network, evaluate_record, finding_key, upsert_signals
@@ -192,9 +193,14 @@ class PersistPipeline(_DbComponent):
         replay: Sequence[Spool] = (),
         retry: RetryPolicy | None = None,
         in_thread: bool = True,
+        matcher_cache: Path | None = None,
     ) -> None:
         super().__init__(engine, crawler)
-        self.matcher: Matcher | None = None
+        # The register matcher: built at open, or loaded from ``matcher_cache`` / built in a
+        # child process for a large register (:mod:`pipelines.matcher_cache`).
+        self._matcher_loader: MatcherLoader | None = None
+        self._matcher: Matcher | None = None
+        self.matcher_cache = matcher_cache
         self.since = since  # start of this crawl: a record seen before it is seen again now
         self.spool = spool
         self.replay_spools = list(replay)
@@ -238,11 +244,19 @@ class PersistPipeline(_DbComponent):
             replay=replay,
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
             in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
+            matcher_cache=Path(s.get(EVIDENCE_DIR) or ".").parent / "cache" / "matcher",
         )
 
+    @property
+    def matcher(self) -> Matcher | None:
+        """The register matcher (waits for a build in progress); None before ``open_spider``."""
+        if self._matcher is None and self._matcher_loader is not None:
+            self._matcher = self._matcher_loader.get()
+        return self._matcher
+
     def open_spider(self) -> None:
-        with Session(self.engine) as session:
-            self.matcher = build_matcher(session)
+        self._matcher_loader = MatcherLoader(self.engine, self.matcher_cache)
+        self._matcher_loader.start()
         for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
             self._replay(spool)
 
