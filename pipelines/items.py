@@ -52,7 +52,7 @@ from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 log = logging.getLogger(__name__)
 
 KINDS = {"job_ad", "listing", "register_entry", "website", "gazette"}
-MATCH_CACHE_SIZE = 20_000  # distinct employer queries remembered by a crawl (bounded memory)
+MATCH_CACHE_SIZE = 5_000  # distinct employer queries a crawl remembers (a few KB each)
 
 
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
