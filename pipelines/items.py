@@ -33,7 +33,7 @@ from pipelines import (
 )
 from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
-from pipelines.matcher_cache import MatcherLoader
+from pipelines.matcher_cache import MatcherLoader, cache_folder
 from pipelines.normalize import normalize_item
 from pipelines.outage import (
     DatabaseUnavailable,
@@ -244,7 +244,7 @@ class PersistPipeline(_DbComponent):
             replay=replay,
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
             in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
-            matcher_cache=Path(s.get(EVIDENCE_DIR) or ".").parent / "cache" / "matcher",
+            matcher_cache=cache_folder(Path(s.get(EVIDENCE_DIR) or ".").parent),
         )
 
     @property

@@ -143,15 +143,40 @@ class MatcherLoader:
         return self._matcher
 
 
+def cache_folder(data_dir: Path) -> Path:
+    """Where the crawls of the data folder ``data_dir`` keep their matcher."""
+    return data_dir / "cache" / "matcher"
+
+
+def warm(engine: Engine, folder: Path) -> Path:
+    """Build the matcher of the register as it is now into ``folder`` (what a crawl would
+    build at its start), unless it is there already; its path."""
+    path = folder / f"{register_fingerprint(engine)}.pickle"
+    if not path.exists():
+        for old in folder.glob("*.pickle"):
+            old.unlink(missing_ok=True)
+        write_matcher(engine, path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipelines.matcher_cache DB_URL OUT``: build the matcher, write it to OUT."""
+    """``python -m pipelines.matcher_cache DB_URL OUT``: build the matcher, write it to the
+    file OUT; with ``--warm DB_URL DATA_DIR``: into that data folder's cache, where the next
+    crawl finds it (after a register import, so that crawls do not build it)."""
     args = sys.argv[1:] if argv is None else argv
+    warming = bool(args) and args[0] == "--warm"
+    if warming:
+        args = args[1:]
     if len(args) != 2:
-        print("usage: python -m pipelines.matcher_cache DB_URL OUT", file=sys.stderr)
+        print("usage: python -m pipelines.matcher_cache [--warm] DB_URL OUT|DATA_DIR",
+              file=sys.stderr)
         return 2
     engine = make_engine(args[0])
     try:
-        write_matcher(engine, Path(args[1]))
+        if warming:
+            print(warm(engine, cache_folder(Path(args[1]))))
+        else:
+            write_matcher(engine, Path(args[1]))
     finally:
         engine.dispose()
     return 0
