@@ -1,8 +1,9 @@
 """Crawl throughput on the demo job board: ``vigie crawl jobs`` against a bare Scrapy spider.
 
-Vigie: the full pipeline as an operator runs it — ``vigie register import kbo`` of the demo
-world's KBO Open Data export into a fresh data folder, then ``vigie crawl jobs`` (capture to
-WARC with fsync, Capture rows, validate → normalise → store → match → detect, run report).
+Vigie: the full pipeline as an operator runs it — ``vigie register import kbo`` of a KBO Open
+Data dump (the demo world's register padded with KBO-like filler to ``--register`` employers,
+100,000 by default as issue 6 asks) into a fresh data folder, then ``vigie crawl jobs`` (capture
+to WARC with fsync, Capture rows, validate → normalise → store → match → detect, run report).
 Baseline: :mod:`benchmarks.bare_spider`, same pages, same parser, same Scrapy settings, no
 Vigie components. Both run in their own process with ``VIGIE_DOWNLOAD_DELAY=0``,
 ``VIGIE_CONCURRENT_PER_DOMAIN=16``, ``VIGIE_AUTOTHROTTLE=false``, robots.txt obeyed, each
@@ -19,6 +20,10 @@ bigger boards from this module's own command line, e.g. the 10,000-ad throughput
 
     python -m benchmarks.bench_crawl --ads 10000 --repeats 1 --out crawl-10k.json
     python -m benchmarks.bench_crawl --ads 100000 --repeats 1 --out crawl-100k.json
+
+The Vigie crawl also reports its RSS along the way (``rss_by_pages``: the crawl process's
+resident memory, sampled every 2 s from ``/proc``, at each 1,000 pages), so memory growth with
+pages shows on a 10,000-page run already.
 """
 
 from __future__ import annotations
@@ -27,19 +32,24 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks import BenchmarkError
-from benchmarks.common import BenchResult, ChildRun, progress, run_child
+from benchmarks.common import REPO_ROOT, BenchResult, ChildRun, progress, run_child
 from benchmarks.demo_web import DemoWebProcess
+from benchmarks.filler import filler_entries
+from benchmarks.kbo_dump import pad_dump
 from demo.kbo_export import write_kbo_opendata
 from demo.world import build_world
 
-QUICK = {"size": 300, "repeats": 1}
-DEFAULT = {"size": 2_000, "repeats": 3}
+QUICK = {"size": 300, "repeats": 1, "register": 5_000}
+DEFAULT = {"size": 2_000, "repeats": 3, "register": 100_000}
 CONCURRENCY = 16
 MEMORY_TARGET_MB = 500  # issue 6 §7: peak of a 100,000-page crawl
 
@@ -47,6 +57,17 @@ MEMORY_TARGET_MB = 500  # issue 6 §7: peak of a 100,000-page crawl
 def _timeout(size: int) -> float:
     """Seconds a crawl of ``size`` ads may take (at 10 pages/s on a slow, busy machine)."""
     return max(1200.0, size / 10)
+
+
+def write_register(seed: int, size: int, register: int, directory: Path) -> int:
+    """The KBO dump the Vigie side imports: the demo world's register (the employers of the
+    board's ads) padded with filler entries to ``register`` enterprises; how many."""
+    world = build_world(seed, size)
+    counts = write_kbo_opendata(world, directory)
+    demo = counts["enterprise"]
+    if register > demo:
+        pad_dump(directory, filler_entries(register - demo, world, seed=seed))
+    return max(register, demo)
 
 
 def crawl_env(data_dir: Path) -> dict[str, str]:
@@ -70,8 +91,85 @@ def _check(run: ChildRun, what: str, ok: tuple[int, ...] = (0,)) -> None:
         raise BenchmarkError(f"{what} exited with {run.returncode}:\n{tail}")
 
 
-def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
-    """Import the register, then crawl the board with the full pipeline; its figures."""
+class RssSampler:
+    """Resident memory of a running crawl against the pages it has captured so far: every
+    ``every`` seconds, ``VmRSS`` from ``/proc/<pid>/status`` and the number of Capture rows
+    (a read of the crawl's SQLite file, which WAL mode allows beside the writer)."""
+
+    def __init__(self, db: Path, every: float = 2.0) -> None:
+        self.db = db
+        self.every = every
+        self.samples: list[tuple[int, float]] = []  # (pages, RSS MB)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, pid: int) -> None:
+        self._thread = threading.Thread(target=self._run, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self, pid: int) -> None:
+        status = Path(f"/proc/{pid}/status")
+        while not self._stop.wait(self.every):
+            try:
+                line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS"))
+            except (OSError, StopIteration):
+                return  # the process is gone
+            rss_mb = int(line.split()[1]) / 1024
+            try:
+                with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=1) as db:
+                    pages = int(db.execute("SELECT count(*) FROM capture").fetchone()[0])
+            except sqlite3.Error:
+                continue  # locked or not created yet: next time
+            self.samples.append((pages, round(rss_mb, 1)))
+
+    def by_thousand(self) -> dict[int, float]:
+        """The largest RSS seen up to each 1,000 pages (the last sample too)."""
+        out: dict[int, float] = {}
+        peak = 0.0
+        for pages, rss in self.samples:
+            peak = max(peak, rss)
+            out[pages // 1000 * 1000] = peak
+        return out
+
+
+def run_sampled(args: list[str], env: dict[str, str], timeout: float,
+                sampler: RssSampler) -> ChildRun:
+    """:func:`benchmarks.common.run_child` with an :class:`RssSampler` on the child."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err, cwd=REPO_ROOT)
+        sampler.start(proc.pid)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > start + timeout:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    raise BenchmarkError(f"{' '.join(args[:4])} … ran over {timeout:.0f} s")
+                time.sleep(0.02)
+        finally:
+            sampler.stop()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(args, proc.returncode, time.perf_counter() - start,
+                        usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+                        out.read().decode("utf-8", "replace"),
+                        err.read().decode("utf-8", "replace"))
+
+
+def vigie_crawl(
+    work: Path, kbo_dir: Path, seed: int, size: int, tag: str, warm: bool = True
+) -> dict[str, Any]:
+    """Import the register, prepare its matcher (``warm``: as after any register import,
+    timed apart), then crawl the board with the full pipeline; its figures."""
     data_dir = work / f"vigie-{tag}"
     env = crawl_env(data_dir)
     imported = run_child(
@@ -80,8 +178,18 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
         timeout=_timeout(size),
         )
     _check(imported, "vigie register import kbo")
+    warmed_seconds = None
+    if warm:
+        warmed = run_child(
+            [sys.executable, "-m", "pipelines.matcher_cache", "--warm",
+             f"sqlite:///{data_dir / 'vigie.sqlite3'}", str(data_dir)],
+            env=env, timeout=_timeout(size),
+        )
+        _check(warmed, "python -m pipelines.matcher_cache --warm")
+        warmed_seconds = round(warmed.seconds, 2)
+    sampler = RssSampler(data_dir / "vigie.sqlite3")
     with DemoWebProcess(seed, size) as web:
-        crawl = run_child(
+        crawl = run_sampled(
             [
                 sys.executable,
                 "-m",
@@ -94,8 +202,9 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
                 "-a",
                 f"base_url={web.url}",
             ],
-            env=env,
-            timeout=_timeout(size),
+            env,
+            _timeout(size),
+            sampler,
         )
     _check(crawl, "vigie crawl jobs")
     with sqlite3.connect(data_dir / "vigie.sqlite3") as db:
@@ -117,6 +226,8 @@ def vigie_crawl(work: Path, kbo_dir: Path, seed: int, size: int, tag: str) -> di
         "stored": counts,
         "register_import_seconds": round(imported.seconds, 2),
         "register_import_peak_rss_mb": round(imported.peak_rss_mb, 1),
+        "matcher_prepared_seconds": warmed_seconds,
+        "rss_by_pages": sampler.by_thousand(),
     }
 
 
@@ -168,8 +279,12 @@ def _figures(stats: dict[str, Any], crawl: ChildRun, web: DemoWebProcess) -> dic
 
 
 def run_crawl_benchmark(
-    size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False
+    size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False, register: int = 5_000,
+    warm: bool = True,
 ) -> BenchResult:
+    from pipelines.matcher_cache import BACKGROUND_MIN
+
+    warm = warm and register >= BACKGROUND_MIN  # a smaller register is built by the crawl
     result = BenchResult(
         "crawl",
         "Crawl throughput, demo job board",
@@ -177,6 +292,8 @@ def run_crawl_benchmark(
         params={
             "world_seed": seed,
             "ads": size,
+            "register_employers": register,
+            "matcher_prepared_before_crawl": warm,
             "repeats": repeats,
             "concurrent_per_domain": CONCURRENCY,
             "download_delay": 0,
@@ -187,14 +304,15 @@ def run_crawl_benchmark(
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-crawl-"))
     try:
         kbo_dir = work / "kbo"
-        write_kbo_opendata(build_world(seed, size), kbo_dir)
+        employers = write_register(seed, size, register, kbo_dir)
+        progress("crawl", f"register of {employers} employers written")
         vigie_runs: list[dict[str, Any]] = []
         bare_runs: list[dict[str, Any]] = []
         for rep in range(repeats):
             order = ("vigie", "bare") if rep % 2 == 0 else ("bare", "vigie")
             for side in order:
                 if side == "vigie":
-                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep)))
+                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep), warm))
                     done = vigie_runs[-1]
                 else:
                     bare_runs.append(bare_crawl(work, seed, size, str(rep)))
@@ -239,6 +357,19 @@ def run_crawl_benchmark(
         f"(issue 6 target for a 100,000-page crawl: ≤ {MEMORY_TARGET_MB} MiB "
         f"= {MEMORY_TARGET_MB * 1.048576:.0f} MB)"
     )
+    growth = best_v.get("rss_by_pages") or {}
+    if growth:
+        result.notes.append(
+            "RSS of the Vigie crawl process by pages captured: "
+            + ", ".join(f"{pages}: {mb:.0f} MB" for pages, mb in sorted(growth.items()))
+        )
+    result.notes.append(f"register: {register} employers (demo world + KBO-like filler)")
+    if warm:
+        result.notes.append(
+            "matcher prepared after the import (python -m pipelines.matcher_cache --warm, "
+            f"{best_v['matcher_prepared_seconds']} s, not in the crawl's time), as a "
+            "scheduled crawl finds it; --cold: the crawl builds it in a child process"
+        )
     result.figures = {"vigie_runs": vigie_runs, "bare_runs": bare_runs}
     if best_v["pages"] != best_b["pages"]:
         result.notes.append(
@@ -272,9 +403,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ads", type=int, default=DEFAULT["size"], help="ads on the board")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--register", type=int, default=DEFAULT["register"],
+                        help="employers in the register (demo world + KBO-like filler)")
     parser.add_argument("--out", type=Path, help="write the result here as JSON")
+    parser.add_argument("--cold", action="store_true",
+                        help="do not prepare the matcher after the import: the crawl builds it")
     args = parser.parse_args(argv)
-    result = run_crawl_benchmark(args.ads, args.repeats, args.seed)
+    result = run_crawl_benchmark(args.ads, args.repeats, args.seed, register=args.register,
+                                 warm=not args.cold)
     for row in result.comparisons:
         print(f"{row.measure}: Vigie {row.vigie:.3f}, bare {row.baseline:.3f}, "
               f"ratio {row.ratio:.3f} {row.unit}")

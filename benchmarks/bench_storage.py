@@ -408,8 +408,9 @@ def _batched_backends(
                      f"{signals / out['signals_vigie_s']:.0f}/s")
             figures[backend] = out
     result.notes.append(
-        "batched: Vigie = upsert_record / upsert_signal (look-up, insert, flush; signals in a "
-        "savepoint with their evidence link), one transaction per batch; baseline = "
+        "batched: Vigie = the crawl's batch path: records looked up once per batch, then "
+        "upsert_record (insert, flush) each; the batch's signals by upsert_signals (one look-up "
+        "of signals and links, inserts, one flush); one transaction per batch; baseline = "
         "executemany + commit per batch (sqlite3 / psycopg), no look-ups; PostgreSQL is a "
         "throwaway local server with fsync off"
     )

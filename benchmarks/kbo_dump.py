@@ -14,9 +14,11 @@ enterprises take well under a minute.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 from entity_resolution.geo import lookup_postcode
+from entity_resolution.register import RegisterEntry
 
 _POSTCODES = (
     "1000",
@@ -161,3 +163,66 @@ def write_dump(
         for f in files.values():
             f.close()
     return directory
+
+
+# --------------------------------------------------------------------------- padding a dump
+_PAD_NACE = ("41201", "43299", "45203", "47111", "49410", "56101", "81210", "96021", "62010")
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _sort_key(line: str) -> str:
+    """A data line's entity number, digits only (enterprise 0xxx…, establishment 2.xxx…)."""
+    first = line.split(",", 1)[0].strip('"')
+    return "".join(ch for ch in first if ch.isdigit())
+
+
+def pad_dump(directory: Path, entries: Iterable[RegisterEntry]) -> int:
+    """Add ``entries`` (e.g. :func:`benchmarks.filler.filler_entries`) to the KBO Open Data
+    dump in ``directory`` (written by :func:`demo.kbo_export.write_kbo_opendata`), in the same
+    format, every file kept sorted by entity number as the reader expects. Returns how many.
+
+    Per entry: the enterprise (status, juridical situation, legal form code, a start date),
+    its name, its seat (postcode and municipality), its phone and e-mail if any, one NACE
+    activity in group 006 (ONSS employer) or 001 (VAT only)."""
+    from demo.numbers import dotted, kbo_phone
+    from demo.vocab import LEGAL_FORMS
+
+    form_codes = {form.label_fr: form.code for form in LEGAL_FORMS.values()}
+    rows: dict[str, list[str]] = {k: [] for k in ("enterprise", "denomination", "address",
+                                                   "contact", "activity")}
+    count = 0
+    for i, e in enumerate(entries):
+        num = _quoted(dotted(e.enterprise_number))
+        form = form_codes.get(e.legal_form or "", "610")
+        start = f"{1 + i % 28:02d}-{1 + i % 12:02d}-{1960 + i % 64}"
+        rows["enterprise"].append(
+            f'{num},"{e.status or "AC"}","{e.juridical_situation or "000"}","2","{form}",,'
+            f"{start}\n"
+        )
+        rows["denomination"].append(f'{num},"1","001",{_quoted(e.name)}\n')
+        town = _quoted(e.municipality or "")
+        street = _quoted(e.street or "")
+        rows["address"].append(
+            f'{num},"REGO",,,"{e.postcode or ""}",{town},{town},{street},{street},"","","",\n'
+        )
+        if e.phone:
+            rows["contact"].append(f'{num},"ENT","TEL",{_quoted(kbo_phone(e.phone))}\n')
+        if e.email:
+            rows["contact"].append(f'{num},"ENT","EMAIL",{_quoted(e.email)}\n')
+        group = "006" if e.onss_employer else "001"
+        nace = _PAD_NACE[i % len(_PAD_NACE)]
+        rows["activity"].append(f'{num},"{group}","2025","{nace}","MAIN"\n')
+        count += 1
+    for name, added in rows.items():
+        path = directory / f"{name}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            header, *lines = fh.readlines()
+        lines += added
+        lines.sort(key=_sort_key)  # stable: an entity's own rows keep their order
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(header)
+            fh.writelines(lines)
+    return count

@@ -2,9 +2,11 @@
 on PostgreSQL, against the plainest driver-level equivalent (part of ``bench_storage``).
 
 Vigie: what :class:`pipelines.items.PersistPipeline` does per batch — one transaction per
-``BATCH`` items, :func:`pipelines.items.upsert_record` per record (look-up by fingerprint,
-insert, flush) and :func:`signals.engine.upsert_signal` per finding (look-up by key, insert
-in a savepoint, evidence link). Baseline: the same rows through the driver alone,
+``BATCH`` items; the batch's known records fetched in one query, then
+:func:`pipelines.items.upsert_record` per record (insert, flush: the record's id is needed by
+its match and its signals); the batch's findings stored together by
+:func:`signals.engine.upsert_signals` (one look-up of the signals and one of their evidence
+links for the batch, inserts, one flush). Baseline: the same rows through the driver alone,
 ``executemany`` + commit per batch (``sqlite3`` / ``psycopg``), no look-ups. PostgreSQL is a
 throwaway server started here by ``scripts/pg-test-server.sh`` on its own port (fsync off,
 as the test server is configured: the figures compare code paths, not disks).
@@ -24,13 +26,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import col, select
+
 from benchmarks import BenchmarkError
 from benchmarks.common import REPO_ROOT, timed
-from pipelines.items import upsert_record
+from pipelines.items import fingerprint, upsert_record
 from signals.base import Finding
-from signals.engine import signal_key, upsert_signal
+from signals.engine import signal_key, upsert_signals
 from storage.db import make_engine, session_scope, upgrade
-from storage.models import Capture
+from storage.models import Capture, Record
 
 BATCH = 100  # the crawl's default VIGIE_WRITE_BATCH
 PG_PORT = "54351"
@@ -96,9 +100,15 @@ def records_vigie(url: str, rows: Sequence[dict[str, Any]]) -> int:
     engine = make_engine(url)
     try:
         for batch in _batches(rows):
+            items = [_item(row) for row in batch]
             with session_scope(engine) as session:
-                for row in batch:
-                    upsert_record(session, _item(row))
+                fps = sorted({fingerprint(item) for item in items})  # as PersistPipeline does
+                known = {
+                    (r.kind, r.fingerprint): r
+                    for r in session.exec(select(Record).where(col(Record.fingerprint).in_(fps)))
+                }
+                for item in items:
+                    upsert_record(session, item, known=known)
     finally:
         engine.dispose()
     return len(rows)
@@ -136,8 +146,7 @@ def signals_vigie(url: str, found: Sequence[Finding]) -> int:
     try:
         for batch in _batches(found):
             with session_scope(engine) as session:
-                for finding in batch:
-                    upsert_signal(session, finding)
+                upsert_signals(session, batch)
     finally:
         engine.dispose()
     return len(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from entity_resolution.matcher import Matcher
+from entity_resolution.matcher import Candidate, Matcher, MatchQuery
 from pipelines import (
     CRAWL_STARTED_AT,
     DB_URL,
@@ -33,6 +33,7 @@ from pipelines import (
 )
 from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
+from pipelines.matcher_cache import MatcherLoader, cache_folder
 from pipelines.normalize import normalize_item
 from pipelines.outage import (
     DatabaseUnavailable,
@@ -41,15 +42,17 @@ from pipelines.outage import (
     is_unavailable,
     retry_unavailable,
 )
-from pipelines.register_sync import build_matcher, query_for_record, upsert_employer_from_page
-from signals.base import RecordContext
-from signals.engine import detect_network, detect_record
+from pipelines.register_sync import query_for_record, upsert_employer_from_page
+from signals import SignalsError
+from signals.base import Finding, RecordContext
+from signals.engine import detect_network, evaluate_record, finding_key, upsert_signals
 from storage.db import make_engine, session_scope
 from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 
 log = logging.getLogger(__name__)
 
 KINDS = {"job_ad", "listing", "register_entry", "website", "gazette"}
+MATCH_CACHE_SIZE = 5_000  # distinct employer queries a crawl remembers (a few KB each)
 
 
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
@@ -190,9 +193,14 @@ class PersistPipeline(_DbComponent):
         replay: Sequence[Spool] = (),
         retry: RetryPolicy | None = None,
         in_thread: bool = True,
+        matcher_cache: Path | None = None,
     ) -> None:
         super().__init__(engine, crawler)
-        self.matcher: Matcher | None = None
+        # The register matcher: built at open, or loaded from ``matcher_cache`` / built in a
+        # child process for a large register (:mod:`pipelines.matcher_cache`).
+        self._matcher_loader: MatcherLoader | None = None
+        self._matcher: Matcher | None = None
+        self.matcher_cache = matcher_cache
         self.since = since  # start of this crawl: a record seen before it is seen again now
         self.spool = spool
         self.replay_spools = list(replay)
@@ -203,10 +211,18 @@ class PersistPipeline(_DbComponent):
                 self._write_batch, batch_size, batch_wait, in_thread=in_thread
             )
         self._judged: set[str] | None = None  # fingerprints with a human verdict
-        # Per batch (worker thread): the batch's records and matches, fetched up front.
+        # Per batch (worker thread): the batch's records, matches, captures and candidate
+        # employers, fetched up front (held here: the session's identity map is weak), and
+        # the batch's findings, stored together once every item is written.
         self._records: dict[tuple[str, str], Record] | None = None
         self._matches: dict[tuple[int, int], Match] | None = None
+        self._captures: dict[int, Capture] = {}
+        self._employers: dict[int, Employer] = {}
+        self._findings: list[Finding] | None = None
         self._tx_counts: Counter[str] | None = None
+        # The matcher is built once per crawl and never changes during it: the same query
+        # (employer name, number, phone, postcode as written) gets the same candidates.
+        self._match_cache: OrderedDict[MatchQuery, list[Candidate]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
@@ -228,11 +244,19 @@ class PersistPipeline(_DbComponent):
             replay=replay,
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
             in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
+            matcher_cache=cache_folder(Path(s.get(EVIDENCE_DIR) or ".").parent),
         )
 
+    @property
+    def matcher(self) -> Matcher | None:
+        """The register matcher (waits for a build in progress); None before ``open_spider``."""
+        if self._matcher is None and self._matcher_loader is not None:
+            self._matcher = self._matcher_loader.get()
+        return self._matcher
+
     def open_spider(self) -> None:
-        with Session(self.engine) as session:
-            self.matcher = build_matcher(session)
+        self._matcher_loader = MatcherLoader(self.engine, self.matcher_cache)
+        self._matcher_loader.start()
         for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
             self._replay(spool)
 
@@ -252,19 +276,19 @@ class PersistPipeline(_DbComponent):
         return item
 
     def _persist(self, session: Session, item: dict[str, Any]) -> int:
-        """Store, match and detect one item in ``session``; the number of signals."""
+        """Store, match and detect one item in ``session``; the number of signals (distinct
+        keys). In a batch, the findings wait in ``_findings`` for :meth:`_store_findings`."""
         record = self.store(session, item)
         match, employer = self.match(session, item, record)
-        found = detect_record(
-            session,
-            RecordContext(
-                record=record,
-                employer=employer,
-                match=match,
-                capture=session.get(Capture, item["capture_id"]),
-            ),
-        )
-        return len(found)
+        capture_id = int(item["capture_id"])
+        capture = self._captures.get(capture_id) or session.get(Capture, capture_id)
+        ctx = RecordContext(record=record, employer=employer, match=match, capture=capture)
+        findings = evaluate_record(session, ctx, judged=self._judged)
+        if self._findings is not None:
+            self._findings.extend(findings)
+        else:
+            upsert_signals(session, findings)
+        return len({finding_key(f) for f in findings})
 
     # -- batched writes (worker thread) -------------------------------------------------------
     def _write_batch(self, items: list[dict[str, Any]]) -> list[Any]:
@@ -293,10 +317,13 @@ class PersistPipeline(_DbComponent):
         is left out and the batch is written again without it."""
         outcomes: list[Any] = list(items)
         todo = list(range(len(items)))
+        together = True  # the batch's findings stored at once (one by one after a failure)
         while True:
             counts: Counter[str] = Counter()
             failed: tuple[int, BaseException] | None = None
+            redo = False
             self._tx_counts = counts  # stats of a batch count only once it is committed
+            self._findings = [] if together else None
             try:
                 with session_scope(self.engine) as session:
                     self._refresh_judged(session)
@@ -309,13 +336,20 @@ class PersistPipeline(_DbComponent):
                                 raise
                             failed = (index, exc)
                         except (PipelineError, ValueError, KeyError, TypeError,
-                                SQLAlchemyError) as exc:
+                                SQLAlchemyError, SignalsError) as exc:
                             failed = (index, exc)
                         if failed is not None:
                             session.rollback()
                             break
+                    if failed is None and not self._store_findings(session):
+                        session.rollback()
+                        redo, together = True, False
             finally:
                 self._tx_counts = None
+                self._findings = None
+                self._captures, self._employers = {}, {}
+            if redo:
+                continue
             if failed is None:
                 self._counts(counts)
                 self._count("vigie/writes/batches")
@@ -324,9 +358,32 @@ class PersistPipeline(_DbComponent):
             outcomes[failed[0]] = failed[1]
             todo.remove(failed[0])
 
+    def _store_findings(self, session: Session) -> bool:
+        """Store the batch's findings together (:func:`signals.engine.upsert_signals`: the
+        same rows as one by one). False if that failed for another reason than an unavailable
+        database: the caller writes the batch again, finding by finding, so that the item at
+        fault is the one left out."""
+        findings = self._findings or []
+        if not findings:
+            return True
+        try:
+            upsert_signals(session, findings)
+        except (OperationalError, InterfaceError, DBAPIError) as exc:
+            if is_unavailable(exc):
+                raise
+            log.warning("batch of %d findings not stored together (%r): one by one",
+                        len(findings), exc)
+            return False
+        except (SignalsError, SQLAlchemyError, ValueError, TypeError) as exc:
+            log.warning("batch of %d findings not stored together (%r): one by one",
+                        len(findings), exc)
+            return False
+        return True
+
     def _prefetch(self, session: Session, items: list[dict[str, Any]]) -> None:
-        """Three queries per batch instead of three per item: the batch's known records, their
-        matches, and its captures (the last land in the session's identity map)."""
+        """Four queries per batch instead of four per item: the batch's known records, their
+        matches, its captures and the employers its ads may match (the matcher runs here;
+        its answers are cached)."""
         fps = sorted({fingerprint(item) for item in items})
         records = session.exec(select(Record).where(col(Record.fingerprint).in_(fps))).all()
         self._records = {(r.kind, r.fingerprint): r for r in records}
@@ -336,7 +393,47 @@ class PersistPipeline(_DbComponent):
         )
         self._matches = {(m.record_id, m.employer_id): m for m in matches}
         captures = sorted({int(item["capture_id"]) for item in items})
-        session.exec(select(Capture).where(col(Capture.id).in_(captures))).all()
+        self._captures = {
+            c.id: c  # type: ignore[misc]
+            for c in session.exec(select(Capture).where(col(Capture.id).in_(captures)))
+        }
+        keys: set[int] = set()
+        if self.matcher is not None:
+            for item in items:
+                if item.get("kind") in ("register_entry", "gazette") or not isinstance(
+                    item.get("normalized"), dict
+                ):
+                    continue
+                try:
+                    query = query_for_record(item["normalized"], item.get("fields") or {})
+                    found = self._candidates(query)
+                except (ValueError, KeyError, TypeError):
+                    continue  # raised again by match() for this very item, which is left out
+                keys.update(int(c.key) for c in found)  # type: ignore[call-overload]
+        self._employers = (
+            {
+                e.id: e  # type: ignore[misc]
+                for e in session.exec(select(Employer).where(col(Employer.id).in_(sorted(keys))))
+            }
+            if keys
+            else {}
+        )
+
+    def _candidates(self, query: MatchQuery) -> list[Candidate]:
+        """The matcher's candidates for ``query``, remembered (LRU, ``MATCH_CACHE_SIZE``)."""
+        assert self.matcher is not None
+        found = self._match_cache.get(query)
+        if found is not None:
+            self._match_cache.move_to_end(query)
+            return found
+        found = self.matcher.match(query)
+        self._match_cache[query] = found
+        if len(self._match_cache) > MATCH_CACHE_SIZE:
+            self._match_cache.popitem(last=False)
+        return found
+
+    def _employer(self, session: Session, employer_id: int) -> Employer | None:
+        return self._employers.get(employer_id) or session.get(Employer, employer_id)
 
     def _to_spool(self, items: list[dict[str, Any]]) -> list[Any]:
         assert self.spool is not None
@@ -445,7 +542,7 @@ class PersistPipeline(_DbComponent):
             return None, session.get(Employer, employer_id) if employer_id else None
         if self.matcher is None:
             return None, None
-        candidates = self.matcher.match(query_for_record(item["normalized"], item["fields"]))
+        candidates = self._candidates(query_for_record(item["normalized"], item["fields"]))
         judged = self._judged
         verdicts = (
             judgements_for(session, record.fingerprint)
@@ -477,7 +574,7 @@ class PersistPipeline(_DbComponent):
         item["match_id"] = match.id
         item["employer_id"] = best.key
         self._count(f"vigie/matches/{best.outcome}")
-        return match, session.get(Employer, best.key)
+        return match, self._employer(session, best.key)
 
     def _confirmed(
         self, session: Session, item: dict[str, Any], record: Record, employer_id: int
@@ -503,7 +600,7 @@ class PersistPipeline(_DbComponent):
         self._keep_match(match)
         item["match_id"] = match.id
         item["employer_id"] = employer_id
-        return match, session.get(Employer, employer_id)
+        return match, self._employer(session, employer_id)
 
 
 def judgements_for(session: Session, fingerprint: str) -> dict[int, str]:

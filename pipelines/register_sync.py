@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from entity_resolution.geo import lookup_postcode
@@ -40,10 +41,46 @@ def entry_from_employer(employer: Employer) -> RegisterEntry:
     )
 
 
+ENTRY_COLUMNS = (
+    "enterprise_number", "name", "other_names", "legal_form", "status", "juridical_situation",
+    "start_date", "onss_employer", "street", "postcode", "municipality", "phone", "email",
+    "website", "nace_codes", "juridical_situation_label", "country",
+)
+
+
 def build_matcher(session: Session) -> Matcher:
-    """A matcher over every employer of the register, keyed by ``Employer.id``."""
-    employers = session.exec(select(Employer)).all()
-    return Matcher((e.id, entry_from_employer(e)) for e in employers)
+    """A matcher over every employer of the register, keyed by ``Employer.id``.
+
+    The rows are read as plain tuples of the columns a register entry needs (no ORM objects:
+    a 100,000-employer register loads several times faster), in the table's order."""
+    table = Employer.__table__  # type: ignore[attr-defined]
+    columns = [table.c.id, *(table.c[name] for name in ENTRY_COLUMNS)]
+    rows = session.connection().execute(sa_select(*columns)).all()
+    return Matcher((row[0], _entry_from_row(row[1:])) for row in rows)
+
+
+def _entry_from_row(row: Any) -> RegisterEntry:
+    """:func:`entry_from_employer` of a row of ``ENTRY_COLUMNS``."""
+    values = dict(zip(ENTRY_COLUMNS, row, strict=True))
+    return RegisterEntry(
+        enterprise_number=values["enterprise_number"] or "",
+        name=values["name"],
+        other_names=tuple(values["other_names"] or []),
+        legal_form=values["legal_form"],
+        status=values["status"],
+        juridical_situation=values["juridical_situation"],
+        start_date=values["start_date"],
+        onss_employer=values["onss_employer"],
+        street=values["street"],
+        postcode=values["postcode"],
+        municipality=values["municipality"],
+        phone=values["phone"],
+        email=values["email"],
+        website=values["website"],
+        nace_codes=tuple(values["nace_codes"] or []),
+        juridical_situation_label=values["juridical_situation_label"],
+        country=values["country"],
+    )
 
 
 def query_for_record(normalized: dict[str, Any], fields: dict[str, Any]) -> MatchQuery:

@@ -9,6 +9,8 @@ whatever the machine's score. Among machine matches, ``match`` outcomes come bef
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from sqlmodel import Session, col, select
 
 from signals.base import RecordContext
@@ -99,17 +101,22 @@ def _has_judgement(session: Session, record: Record) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
-def complete_context(session: Session, ctx: RecordContext) -> RecordContext:
+def complete_context(
+    session: Session, ctx: RecordContext, judged: Container[str] | None = None
+) -> RecordContext:
     """Fill the parts of a caller-built context that were left empty (capture, register page),
     and apply human judgements: if any exists for the record, the employer and match are
     re-chosen by :func:`best_match`, whatever the caller passed. The session is handed to the
-    rules that need to look further in the register (``ctx.session``)."""
+    rules that need to look further in the register (``ctx.session``). ``judged``: the
+    fingerprints of the records that have a judgement, if the caller read them already (a
+    write batch does, once); a record not in it is not looked up."""
     ctx.session = session
     if ctx.capture is None:
         capture_id = ctx.record.last_capture_id or ctx.record.capture_id
         if capture_id is not None:
             ctx.capture = session.get(Capture, capture_id)
-    if ctx.record.id is not None and _has_judgement(session, ctx.record):
+    maybe_judged = judged is None or ctx.record.fingerprint in judged
+    if ctx.record.id is not None and maybe_judged and _has_judgement(session, ctx.record):
         ctx.match, ctx.employer = best_match(session, ctx.record)  # humans win
         ctx.employer_capture, ctx.employer_record_id = None, None
     if ctx.employer is not None:

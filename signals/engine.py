@@ -18,12 +18,20 @@ same finding always lands on the same row. Seeing it again (:func:`upsert_signal
 Only the ORM is used, so the same code runs on SQLite and PostgreSQL. A concurrent insert of the
 same key by another process is absorbed: the insert runs in a savepoint and, on a unique-key
 conflict, the existing row is updated instead.
+
+:func:`upsert_signals` applies many findings at once (a crawl's write batch, a network run):
+one look-up of the signals and one of their evidence links for the whole batch, the findings
+folded in memory in their order, then one flush. The rows it leaves are those
+:func:`upsert_signal` leaves when called on each finding in turn (same ids, same links, same
+occurrences and dates; only ``changed_seq`` moves once per signal and batch instead of once per
+finding). A unique-key conflict with another writer rolls the batch back to its savepoint and
+applies the findings one by one instead.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
 
@@ -149,8 +157,8 @@ def upsert_signal(session: Session, finding: Finding) -> Signal:
     return signal
 
 
-def _insert(session: Session, key: str, finding: Finding, seen_at: datetime) -> Signal | None:
-    signal = Signal(
+def _new_signal(key: str, finding: Finding, seen_at: datetime) -> Signal:
+    return Signal(
         key=key,
         rule=finding.rule,
         severity=finding.severity,
@@ -166,6 +174,10 @@ def _insert(session: Session, key: str, finding: Finding, seen_at: datetime) -> 
         last_seen=seen_at,
         occurrences=1,
     )
+
+
+def _insert(session: Session, key: str, finding: Finding, seen_at: datetime) -> Signal | None:
+    signal = _new_signal(key, finding, seen_at)
     savepoint = session.begin_nested()
     try:
         session.add(signal)
@@ -177,25 +189,128 @@ def _insert(session: Session, key: str, finding: Finding, seen_at: datetime) -> 
     return signal
 
 
+# -- many findings at once --------------------------------------------------------------------
+LOOKUP_CHUNK = 500  # keys / ids per IN (...) look-up (SQLite's bound-parameter limit is far)
+
+
+def _chunks(values: Sequence[object], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[object]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def finding_key(finding: Finding) -> str:
+    """The signal key ``finding`` lands on."""
+    return signal_key(finding.rule, finding.subject_type, finding.subject_key,
+                      finding.discriminator)
+
+
+def upsert_signals(session: Session, findings: Sequence[Finding]) -> list[Signal]:
+    """:func:`upsert_signal` for each finding, in order, with one look-up and one flush for
+    the lot; the signal of each finding (a signal found twice is returned twice).
+
+    Runs in a savepoint: if another writer inserted one of the new keys meanwhile, the batch
+    is rolled back to it and the findings are applied one by one (each absorbing the
+    conflict as :func:`upsert_signal` does)."""
+    if not findings:
+        return []
+    savepoint = session.begin_nested()
+    try:
+        signals = _apply_batch(session, findings)
+    except IntegrityError:
+        savepoint.rollback()
+        return [upsert_signal(session, finding) for finding in findings]
+    savepoint.commit()
+    return signals
+
+
+def _apply_batch(session: Session, findings: Sequence[Finding]) -> list[Signal]:
+    keys = [finding_key(f) for f in findings]
+    by_key: dict[str, Signal] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for signal in session.exec(select(Signal).where(col(Signal.key).in_(chunk))):
+            by_key[signal.key] = signal
+    linked: dict[str, set[EvidenceRef]] = {key: set() for key in by_key}
+    ids = {signal.id: signal.key for signal in by_key.values()}
+    for chunk in _chunks(sorted(ids)):  # type: ignore[arg-type]
+        rows = session.exec(
+            select(SignalEvidence.signal_id, SignalEvidence.record_id,
+                   SignalEvidence.capture_id).where(col(SignalEvidence.signal_id).in_(chunk))
+        )
+        for signal_id, record_id, capture_id in rows:
+            linked[ids[signal_id]].add((record_id, capture_id))
+    new: list[Signal] = []
+    links: list[tuple[Signal, EvidenceRef]] = []  # in the order upsert_signal would add them
+
+    def link(key: str, refs: Iterable[EvidenceRef]) -> int:
+        known, added = linked[key], 0
+        for ref in refs:
+            if ref in known or ref == (None, None):
+                continue
+            known.add(ref)
+            links.append((by_key[key], ref))
+            added += 1
+        return added
+
+    out: list[Signal] = []
+    for key, finding in zip(keys, findings, strict=True):
+        seen_at = as_utc(finding.seen_at) if finding.seen_at is not None else utcnow()
+        signal = by_key.get(key)
+        if signal is None:
+            signal = by_key[key] = _new_signal(key, finding, seen_at)
+            linked[key] = set()
+            new.append(signal)
+            link(key, [*finding.evidence, *finding.support])
+        else:
+            if link(key, finding.evidence):
+                signal.occurrences += 1
+            link(key, finding.support)
+            _refresh(signal, finding)
+            if seen_at > as_utc(signal.last_seen):
+                signal.last_seen = seen_at
+            if seen_at < as_utc(signal.first_seen):
+                signal.first_seen = seen_at
+        out.append(signal)
+    if new:
+        session.add_all(new)
+        session.flush()  # the new signals' ids, in finding order
+    session.add_all(
+        SignalEvidence(signal_id=signal.id, record_id=ref[0], capture_id=ref[1])
+        for signal, ref in links
+    )
+    session.flush()
+    return out
+
+
 def _run(session: Session, findings: Sequence[Finding]) -> list[Signal]:
     signals: dict[int | None, Signal] = {}
-    for finding in findings:
-        signal = upsert_signal(session, finding)
+    for signal in upsert_signals(session, findings):
         signals.setdefault(signal.id, signal)
     return list(signals.values())
+
+
+def evaluate_record(
+    session: Session,
+    ctx: RecordContext,
+    rules: Sequence[ModuleType] | None = None,
+    judged: Container[str] | None = None,
+) -> list[Finding]:
+    """The findings of the record rules on one record, nothing stored (see
+    :func:`upsert_signals`). ``judged``: the fingerprints of every record with a human
+    judgement, when the caller knows them (saves a query per record)."""
+    if ctx.record.id is None:
+        raise SignalsError("detect_record needs a stored record (flush it first)")
+    ctx = complete_context(session, ctx, judged)
+    findings: list[Finding] = []
+    for rule in rules or RECORD_RULES:
+        findings.extend(rule.evaluate(ctx))
+    return findings
 
 
 def detect_record(
     session: Session, ctx: RecordContext, rules: Sequence[ModuleType] | None = None
 ) -> list[Signal]:
     """Run the record rules on one record; return the signals created or updated."""
-    if ctx.record.id is None:
-        raise SignalsError("detect_record needs a stored record (flush it first)")
-    ctx = complete_context(session, ctx)
-    findings: list[Finding] = []
-    for rule in rules or RECORD_RULES:
-        findings.extend(rule.evaluate(ctx))
-    return _run(session, findings)
+    return _run(session, evaluate_record(session, ctx, rules))
 
 
 def detect_record_id(session: Session, record_id: int) -> list[Signal]:

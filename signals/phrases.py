@@ -38,19 +38,43 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"}
 
 
+def _fold_char(char: str) -> str:
+    char = _APOSTROPHES.get(char, char)
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_FOLDED: dict[str, str] = {}  # character → its folded form (a bounded alphabet)
+_LAST_FOLD: dict[str, tuple[str, list[int]]] = {}  # the last few texts (rules share a text)
+
+
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` (casefold, strip accents, plain apostrophes) and map every folded character
-    back to the index of the original character it came from."""
-    out: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        char = _APOSTROPHES.get(char, char)
-        decomposed = unicodedata.normalize("NFKD", char)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-        for piece in folded:
-            out.append(piece)
-            origin.append(index)
-    return "".join(out), origin
+    back to the index of the original character it came from. (Do not change the list.)"""
+    done = _LAST_FOLD.get(text)
+    if done is not None:
+        return done
+    if text.isascii():  # folding is lower-casing, one character for one
+        folded = text.lower().replace("`", "'")
+        result = (folded, list(range(len(text))))
+    else:
+        out: list[str] = []
+        origin: list[int] = []
+        for index, char in enumerate(text):
+            piece = _FOLDED.get(char)
+            if piece is None:
+                piece = _FOLDED[char] = _fold_char(char)
+            if len(piece) == 1:
+                out.append(piece)
+                origin.append(index)
+            else:
+                out.extend(piece)
+                origin.extend([index] * len(piece))
+        result = ("".join(out), origin)
+    if len(_LAST_FOLD) >= 8:
+        _LAST_FOLD.pop(next(iter(_LAST_FOLD)))
+    _LAST_FOLD[text] = result
+    return result
 
 
 def compile_phrase(pattern: str) -> re.Pattern[str]:
