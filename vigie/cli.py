@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -344,10 +345,16 @@ def register_import(
         bool,
         typer.Option(help="kbo: apply an extract even if already applied or out of sequence."),
     ] = False,
+    prepare_matcher: Annotated[
+        bool,
+        typer.Option(help="Build the crawls' matcher of a large register (20,000 employers "
+                     "or more) now, so that the next crawl starts at once."),
+    ] = True,
 ) -> None:
     """Import or refresh the employer register (KBO Open Data full or update extract, or any
     employer CSV)."""
     from vigie.register import import_csv, import_kbo
+    from vigie.register import prepare_matcher as prepare
 
     settings = _settings()
     if kind == "kbo":
@@ -361,6 +368,12 @@ def register_import(
     else:
         raise VigieError(f"unknown register format {kind!r} (supported: kbo, csv)")
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if prepare_matcher:
+        with console.status("preparing the crawls' matcher of the register…"):
+            started = time.monotonic()
+            ready = prepare(settings)
+        if ready is not None:
+            console.print(f"crawls' matcher ready in {time.monotonic() - started:.0f} s: {ready}")
 
 
 @app.command("match")

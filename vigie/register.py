@@ -135,3 +135,26 @@ def import_csv(
         if len(reader.problems) > 200:
             console.print(f"… and {len(reader.problems) - 200} more problems")
     return counts
+
+
+def prepare_matcher(settings: Settings, minimum: int | None = None) -> Path | None:
+    """Build the crawls' matcher of the register as it now is, into the folder where crawls
+    look for it (:mod:`pipelines.matcher_cache`), so the next crawl does not build it; only
+    for a register of at least ``minimum`` employers (smaller ones build in a second at crawl
+    start). Returns the file, or ``None`` when the register is too small to need it."""
+    from sqlmodel import func, select
+
+    from pipelines.matcher_cache import BACKGROUND_MIN, cache_folder, warm
+    from storage.models import Employer
+
+    engine = make_engine(settings.db_url)
+    try:
+        with Session(engine) as session:
+            size = int(session.exec(select(func.count()).select_from(Employer)).one())
+        if size < (BACKGROUND_MIN if minimum is None else minimum):
+            return None
+        folder = cache_folder(settings.evidence_dir.parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        return warm(engine, folder)
+    finally:
+        engine.dispose()

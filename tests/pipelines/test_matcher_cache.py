@@ -72,3 +72,22 @@ def test_a_small_register_is_built_in_the_crawl_process(engine: Engine, tmp_path
     loader.start()
     assert loader.source == "built" and len(loader.get()) == 3
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_register_import_prepares_the_matcher_the_next_crawl_loads(
+    settings, engine: Engine
+) -> None:
+    from vigie.register import prepare_matcher
+
+    with Session(engine) as session:
+        import_entries(session, REGISTER)
+    assert prepare_matcher(settings) is None  # 3 employers: crawls build it in a moment
+    ready = prepare_matcher(settings, minimum=1)
+    assert ready is not None and ready.name == f"{register_fingerprint(engine)}.pickle"
+    loader = MatcherLoader(engine, ready.parent, background_min=1)
+    loader.start()
+    assert loader.source == "cache"
+    with Session(engine) as session:
+        reference = build_matcher(session)
+    assert [c.key for c in loader.get().match(QUERIES[1])] == [
+        c.key for c in reference.match(QUERIES[1])]
