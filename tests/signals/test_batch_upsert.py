@@ -159,3 +159,40 @@ def test_a_conflicting_insert_falls_back_to_one_by_one(engine: Engine, world, mo
     assert session.exec(select(func.count()).select_from(Signal)).one() == 5
     foreign = session.exec(select(Signal).where(Signal.key == finding_key(batch[6]))).one()
     assert foreign.occurrences == 1
+
+
+def test_a_flush_of_many_signals_reserves_its_change_sequence_at_once(engine: Engine) -> None:
+    """The change feed's counter is taken once per flush, not per signal; values stay unique
+    and increasing across flushes, and an update moves a signal past every earlier one."""
+    from sqlalchemy import event
+
+    counter_updates: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CHANGESEQUENCE"):
+            counter_updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with Session(engine) as session:
+            first = [_finding("foreign_firm", f"F{i}", [], i) for i in range(40)]
+            upsert_signals(session, first)
+            session.commit()
+            assert len(counter_updates) == 1
+            seqs = [s.changed_seq for s in session.exec(select(Signal).order_by(col(Signal.id)))]
+            assert seqs == list(range(seqs[0], seqs[0] + 40))
+            counter_updates.clear()
+            upsert_signals(session, [_finding("foreign_firm", f"G{i}", [], 50 + i)
+                                     for i in range(5)])
+            session.commit()
+            moved = session.exec(select(Signal).order_by(col(Signal.id))).first()
+            assert moved is not None
+            moved.assignee = "rita"
+            session.add(moved)
+            session.commit()
+            assert len(counter_updates) == 2
+            after = [s.changed_seq for s in session.exec(select(Signal).order_by(col(Signal.id)))]
+            assert len(set(after)) == 45 and after[0] == max(after)
+            assert after[40:] == list(range(seqs[-1] + 1, seqs[-1] + 6))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
