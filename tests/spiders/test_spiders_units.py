@@ -208,3 +208,24 @@ def test_search_arguments_are_checked() -> None:
     assert "postcod1=1332&postgemeente1=Rixensart&straatgemeente1=Rue+du+Cerf&huisnummer=200" in (
         request.url
     )
+
+
+def test_ads_are_queued_ahead_of_the_next_search_page() -> None:
+    """A search page's ads outrank the board's next page in the queue, so a crawl holds about
+    one page of ads at a time, not the whole board (memory of a 100,000-ad crawl)."""
+    from scrapy.http import HtmlResponse, Request
+
+    from demo.pages.jobs import search_page
+    from demo.world import build_world
+    from spiders.jobs import JobsSpider
+
+    world = build_world(7, 60)
+    html = search_page([world.ad(i) for i in range(20)], 1, 3, faults=False)
+    spider = JobsSpider(base_url="http://127.0.0.1:9")
+    url = "http://127.0.0.1:9/jobs/search?page=1"
+    response = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url))
+    out = list(spider.parse_search(response))
+    ads = [r for r in out if r.callback == spider.parse_ad]
+    pages = [r for r in out if r.callback == spider.parse_search]
+    assert len(ads) == 20 and len(pages) == 1
+    assert min(r.priority for r in ads) > pages[0].priority
