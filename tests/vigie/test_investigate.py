@@ -152,10 +152,11 @@ E2E = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
-def investigation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def investigation(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("investigate")
     settings = Settings(data_dir=root / "var", secret_key="test-secret-key-0123456789abcdef",
-                        download_delay=0, concurrent_per_domain=8, autothrottle=False)
+                        download_delay=0, concurrent_per_domain=8, autothrottle=False,
+                        database_url=databases.url(root / "var", migrate=False))
     settings.ensure_dirs()
     world = build_world(seed=7, size=120)
     write_kbo_opendata(world, root / "kbo")

@@ -21,9 +21,9 @@ def test_policies_come_from_the_sources() -> None:
     assert found["jobs"] == load_source("jobs").retention_days >= 1
 
 
-def test_cli_dry_run_and_purge(tmp_path: Path) -> None:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
+def test_cli_dry_run_and_purge(tmp_path: Path, databases) -> None:  # noqa: ANN001
+    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": databases.url(tmp_path / "var", migrate=False)}
     for args in (["--dry-run"], ["--user", "ops"]):
         done = subprocess.run([sys.executable, "-m", "vigie", "retention", "purge", *args],
                               capture_output=True, text=True, env=env, timeout=120)
