@@ -57,19 +57,65 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("db_backend", BACKENDS, scope="module")
 
 
+# Files whose module-scoped fixtures run whole crawls or the demo: started first, so that the
+# processes (pytest-xdist) finish together instead of waiting on one long file at the end.
+# Only the order depends on this list; a stale entry costs nothing.
+SLOW_FIRST = (
+    "tests/vigie/test_demo_e2e.py",
+    "tests/vigie/test_five_kills.py",
+    "tests/vigie/test_investigate.py",
+    "tests/pipelines/test_write_faults.py",
+    "tests/distributed/test_two_workers.py",
+    "tests/vigie/test_resume.py",
+    "tests/distributed/test_worker_killed.py",
+    "tests/spiders/test_faults_crawl.py",
+    "tests/pipelines/test_incremental.py",
+    "tests/scheduler/test_robustness.py",
+    "tests/review/test_browser_triage.py",
+    "tests/review/test_browser_dossier.py",
+    "tests/review/test_network_browser.py",
+    "tests/review/test_browser.py",
+    "tests/spiders/test_listings_demo_crawl.py",
+    "tests/spiders/test_spiders_boards_crawl.py",
+    "tests/spiders/test_website_crawl.py",
+    "tests/spiders/test_gazette_crawl.py",
+    "tests/spiders/test_spiders_crawl.py",
+    "tests/pipelines/test_website_persist.py",
+    "tests/pipelines/test_register_update.py",
+)
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("db_backend") if callspec is not None else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without SQLite among the backends, keep only the tests that run on PostgreSQL: running
-    pure parser tests again proves nothing about a database."""
-    if "sqlite" in BACKENDS:
-        return
-    keep, drop = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_pg = callspec is not None and callspec.params.get("db_backend") == "postgresql"
-        (keep if on_pg else drop).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    """Keep, order and group the tests.
+
+    Without SQLite among the backends, keep only the tests that run on PostgreSQL: running
+    pure parser tests again proves nothing about a database. Then the slow files first. With
+    ``--dist loadgroup``, a test file's tests on one backend are one unit of work (its module
+    fixtures are made once), and its two backends may run in two processes at once."""
+    if "sqlite" not in BACKENDS:
+        keep = [item for item in items if _backend_of(item) == "postgresql"]
+        drop = [item for item in items if _backend_of(item) != "postgresql"]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    root = config.rootpath
+
+    def file_of(item: pytest.Item) -> str:
+        return item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+
+    items.sort(key=lambda item: rank.get(file_of(item), len(rank)))  # stable: file order kept
+    if config.getoption("dist", "no") == "loadgroup":
+        for item in items:
+            group = file_of(item) or item.nodeid.split("::", 1)[0]
+            backend = _backend_of(item)
+            item.add_marker(pytest.mark.xdist_group(f"{group}:{backend}" if backend else group))
 
 
 @pytest.fixture(scope="module")

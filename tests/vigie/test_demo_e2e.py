@@ -15,6 +15,10 @@ from sqlmodel import Session, select
 from storage.db import make_engine
 from storage.models import Capture, CrawlRun, Match, Record, Signal, SignalEvidence
 
+# The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
+# timeout: more than the default on a busy machine.
+pytestmark = pytest.mark.timeout(600)
+
 RULES = {
     "unregistered_employer",
     "inactive_enterprise",
