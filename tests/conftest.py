@@ -90,14 +90,11 @@ def _backend_of(item: pytest.Item) -> str | None:
     return callspec.params.get("db_backend") if callspec is not None else None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep, order and group the tests.
+    """Keep and order the tests.
 
     Without SQLite among the backends, keep only the tests that run on PostgreSQL: running
-    pure parser tests again proves nothing about a database. Then the slow files first. With
-    ``--dist loadgroup``, a test file's tests on one backend are one unit of work (its module
-    fixtures are made once), and its two backends may run in two processes at once."""
+    pure parser tests again proves nothing about a database. Then the slow files first."""
     if "sqlite" not in BACKENDS:
         keep = [item for item in items if _backend_of(item) == "postgresql"]
         drop = [item for item in items if _backend_of(item) != "postgresql"]
@@ -111,11 +108,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
 
     items.sort(key=lambda item: rank.get(file_of(item), len(rank)))  # stable: file order kept
-    if config.getoption("dist", "no") == "loadgroup":
-        for item in items:
-            group = file_of(item) or item.nodeid.split("::", 1)[0]
-            backend = _backend_of(item)
-            item.add_marker(pytest.mark.xdist_group(f"{group}:{backend}" if backend else group))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` with one test file on one backend as the unit of work: its module
+    fixtures (a shared crawl) are made once per backend, and the two backends of a slow file
+    can run in two processes at once. (pytest-xdist's own ``loadgroup`` cannot do this here:
+    it renames test ids through an attribute pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileAndBackend(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            params = nodeid[nodeid.find("[") + 1:-1].split("-") if nodeid.endswith("]") else []
+            return f"{scope}[postgresql]" if "postgresql" in params else scope
+
+    return FileAndBackend(config, log)
 
 
 @pytest.fixture(scope="module")
