@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import text
@@ -14,13 +13,13 @@ from sqlmodel import Session
 
 from storage.audit import append_event
 from storage.db import make_engine
+from tests.vigie_cli import run_vigie
 
 
 def _vigie(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200",
            "VIGIE_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return run_vigie(list(args), env)
 
 
 def test_audit_verify_detects_edits_and_removed_newest_rows(tmp_path: Path, databases) -> None:  # noqa: ANN001
