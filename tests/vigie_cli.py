@@ -13,9 +13,28 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from unittest import mock
+
+
+@contextmanager
+def _console_width(width: int) -> Iterator[None]:
+    """The CLI's Rich consoles were made at import, with the width of that moment's terminal
+    (or COLUMNS): give them the command's COLUMNS, as a new process would have."""
+    from rich.console import Console
+
+    consoles = {id(c): c for name, module in list(sys.modules.items())
+                if name == "vigie" or name.startswith("vigie.")
+                for c in vars(module).values() if isinstance(c, Console)}
+    saved = {key: (c._width, c._height) for key, c in consoles.items()}
+    try:
+        for c in consoles.values():
+            c.width = width
+        yield
+    finally:
+        for key, c in consoles.items():
+            c._width, c._height = saved[key]
 
 
 def run_vigie(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
@@ -26,6 +45,7 @@ def run_vigie(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedPr
     code: int | str | None = 0
     with (mock.patch.dict(os.environ, dict(env), clear=True),
           mock.patch.object(sys, "argv", ["vigie", *args]),
+          _console_width(int(env.get("COLUMNS", "80"))),
           redirect_stdout(out), redirect_stderr(err)):
         try:
             main()

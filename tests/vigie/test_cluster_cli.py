@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from storage.models import Capture, ClusterMember, EntityCluster, Record
+from tests.vigie_cli import run_vigie
 from vigie.settings import Settings
 
 
 def _vigie(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200",
            "VIGIE_DATABASE_URL": settings.db_url}
-    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return run_vigie(list(args), env)
 
 
 def test_cluster_command_prints_the_clusters_and_shared_lines(

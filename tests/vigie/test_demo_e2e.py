@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from storage.db import make_engine
 from storage.models import Capture, CrawlRun, Match, Record, Signal, SignalEvidence
+from tests.vigie_cli import run_vigie
 
 # The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
 # timeout: more than the default on a busy machine.
@@ -32,6 +33,8 @@ def _vigie(data_dir: Path, url: str, *args: str,
            timeout: int = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200",
            "VIGIE_DATABASE_URL": url}
+    if args[0] != "demo":  # the commands that read the demo's results: in this process
+        return run_vigie(list(args), env)
     return subprocess.run(
         [sys.executable, "-m", "vigie", *args],
         capture_output=True,

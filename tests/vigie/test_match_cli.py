@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.vigie_cli import run_vigie
 
 KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo_opendata_rows_2025"
 
@@ -17,8 +18,7 @@ def _vigie(data_dir: Path, *args: str, url: str | None = None) -> subprocess.Com
     env.pop("VIGIE_DATABASE_URL", None)
     if url:
         env["VIGIE_DATABASE_URL"] = url
-    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return run_vigie(list(args), env)
 
 
 def test_import_kbo_then_match_a_list(tmp_path, databases):
