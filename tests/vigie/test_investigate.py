@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from spiders.jobs import JobsSpider
 from storage.audit import verify_chain
 from storage.db import make_engine
 from storage.models import AuditEvent, CrawlRun, Employer, Match, Record
+from tests.vigie_cli import run_vigie
 from vigie.cli import app
 from vigie.investigate import MAX_FANOUT, InvestigationError, Target, plan
 from vigie.investigate_findings import verdict
@@ -135,9 +134,7 @@ def test_purpose_is_mandatory(settings: Settings) -> None:
 def test_cli_refuses_a_blank_purpose_and_fetches_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var")}
     env.pop("VIGIE_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "vigie", "investigate", "--number", NUMBER, "--purpose", " "],
-        capture_output=True, text=True, env=env, timeout=120)
+    done = run_vigie(["investigate", "--number", NUMBER, "--purpose", " "], env)
     assert done.returncode == 1
     assert "purpose" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "var" / "logs").exists()  # no crawl was started
