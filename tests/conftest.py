@@ -119,6 +119,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    # Keep the collection's order (slow files first, above) instead of xdist's default of
+    # files with the most tests first: a 300-test parser file is quick, a 4-test crawl is not.
+    config.option.loadscopereorder = False
+
     class FileAndBackend(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
