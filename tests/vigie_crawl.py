@@ -19,9 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment of a test crawl: its own data folder, no delay, no AutoThrottle."""
+    """Environment of a test crawl: its own data folder, no delay, no AutoThrottle. The
+    database is the folder's SQLite file (migrated here) unless ``VIGIE_DATABASE_URL`` is
+    given (the ``databases`` fixture's URL: migrated already)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+    if "VIGIE_DATABASE_URL" not in extra:
+        upgrade(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
     env = dict(os.environ)
     env.update(
         VIGIE_DATA_DIR=str(data_dir),

@@ -41,8 +41,8 @@ def _vigie(*args: str) -> list[str]:
     return [sys.executable, "-m", "vigie", *args]
 
 
-def _records(data_dir: Path) -> set[tuple[str, str, str]]:
-    engine = make_engine(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+def _records(url: str) -> set[tuple[str, str, str]]:
+    engine = make_engine(url)
     with Session(engine) as session:
         rows = {(r.url, r.kind, r.fingerprint) for r in session.exec(select(Record)).all()}
     engine.dispose()
@@ -50,9 +50,11 @@ def _records(data_dir: Path) -> set[tuple[str, str, str]]:
 
 
 def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
-                                           redis_url: str, redis_client: object) -> None:
+                                           redis_url: str, redis_client: object,
+                                           databases: Any) -> None:
     data = tmp_path / "distributed"
-    env = crawl_env(data, VIGIE_REDIS_URL=redis_url)
+    url = databases.url(data)
+    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
     launched = subprocess.run(
         _vigie("crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
@@ -83,7 +85,7 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     assert not twice, f"fetched more than once: {sorted(twice.items())[:10]}"
     assert fetched["/robots.txt"] == 2  # each worker reads robots.txt itself
 
-    engine = make_engine(f"sqlite:///{(data / 'vigie.sqlite3').resolve()}")
+    engine = make_engine(url)
     with Session(engine) as session:
         runs = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
         captures = session.exec(select(Capture)).all()
@@ -113,18 +115,21 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     # Same records as one process crawling the same board.
     single = tmp_path / "single"
     board.requests.reset()
-    done = run_crawl(single, board.url)
+    single_url = databases.url(single)
+    done = run_crawl(single, board.url, VIGIE_DATABASE_URL=single_url)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert _records(single) == _records(data)
-    assert len(_records(data)) == ADS
+    assert _records(single_url) == _records(url)
+    assert len(_records(url)) == ADS
 
 
 def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: DemoServer,
                                                         redis_url: str,
-                                                        redis_client: Any) -> None:
+                                                        redis_client: Any,
+                                                        databases: Any) -> None:
     """``-a limit=N`` is counted in Redis across workers: N ads in all, never N per worker."""
     limit = 130  # of 150 ads, 20 per search page: both workers parse search pages
-    env = crawl_env(tmp_path / "limited", VIGIE_REDIS_URL=redis_url)
+    url = databases.url(tmp_path / "limited")
+    env = crawl_env(tmp_path / "limited", VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
     launched = subprocess.run(
         _vigie("crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
@@ -143,7 +148,7 @@ def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: D
         assert worker.returncode == 0, err[-3000:]
     ads = {t for t in board.requests.by_target if t.startswith("/jobs/ad/")}
     assert len(ads) == limit
-    assert len(_records(tmp_path / "limited")) == limit
+    assert len(_records(url)) == limit
     # the workers counted in the crawl's shared counter (the takes refused past the limit too)
     assert int(redis_client.get(CrawlKeys(key.group(1)).budget)) >= limit
 

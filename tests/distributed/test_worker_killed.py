@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -32,19 +34,19 @@ def board() -> Iterator[DemoServer]:
         yield server
 
 
-def _captures(db: Path, run_id: int) -> int:
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db, timeout=30) as conn:
-        return int(conn.execute("SELECT count(*) FROM capture WHERE run_id = ?",
-                                (run_id,)).fetchone()[0])
+def _captures(engine: Engine, run_id: int) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM capture WHERE run_id = :run"),
+                                {"run": run_id}).scalar_one())
 
 
 def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_url: str,
-                                       redis_client: object) -> None:
+                                       redis_client: object, databases: Any) -> None:
     data = tmp_path / "data"
+    url = databases.url(data)
     # A small shared delay keeps the crawl going long enough to kill a worker in the middle.
-    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DOWNLOAD_DELAY="0.05")
+    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DOWNLOAD_DELAY="0.05",
+                    VIGIE_DATABASE_URL=url)
     vigie = [sys.executable, "-m", "vigie"]
     launched = subprocess.run(
         [*vigie, "crawl", "jobs", "--purpose", "kill test", "--enqueue",
@@ -54,21 +56,22 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_
 
     doomed = subprocess.Popen([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db = data / "vigie.sqlite3"
+    engine = make_engine(url)
     deadline = time.monotonic() + 120
-    while _captures(db, 2) < 10:  # run 1 launched the crawl, run 2 is this worker
+    while _captures(engine, 2) < 10:  # run 1 launched the crawl, run 2 is this worker
         assert doomed.poll() is None, "the worker ended before it could be killed"
         assert time.monotonic() < deadline, "the worker captured nothing in 120 s"
         time.sleep(0.1)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
-    assert _captures(db, 2) < ADS  # killed in the middle of the crawl
+    assert _captures(engine, 2) < ADS  # killed in the middle of the crawl
+    engine.dispose()
 
     survivor = subprocess.run([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
                               cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert survivor.returncode == 0, survivor.stderr[-3000:]
 
-    engine = make_engine(f"sqlite:///{db.resolve()}")
+    engine = make_engine(url)
     with Session(engine) as session:
         launch, killed, rest = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
         records = session.exec(select(Record)).all()

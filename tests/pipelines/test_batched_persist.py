@@ -6,8 +6,6 @@ judgement, and a second batch that finds signals already stored."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,15 +13,13 @@ from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
-from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
 from entity_resolution.register import RegisterEntry
 from pipelines.items import NormalizePipeline, PersistPipeline, ValidatePipeline, fingerprint
 from pipelines.register_sync import import_entries
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import make_engine, session_scope
 from storage.models import Capture, Judgement, Match, Record, Signal, SignalEvidence
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -41,28 +37,11 @@ REGISTER = [
 
 
 @pytest.fixture
-def second_engine(tmp_path: Path, engine: Engine) -> Iterator[Engine]:
+def second_engine(tmp_path: Path, engine: Engine, databases: Any) -> Iterator[Engine]:
     """Another fresh, migrated database on the same backend as ``engine``."""
-    pg_url = os.environ.get("VIGIE_TEST_DATABASE_URL")
-    if not pg_url:
-        url = f"sqlite:///{tmp_path / 'second.sqlite3'}"
-        upgrade(url)
-        other = make_engine(url)
-        yield other
-        other.dispose()
-        return
-    name = f"vigie_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    other = make_engine(url)
+    other = make_engine(databases.url(tmp_path / "second", migrate=True))
     yield other
     other.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _prepare(engine: Engine, captures: int) -> None:

@@ -43,8 +43,8 @@ def _warc_records(evidence: Path) -> int:
     return count
 
 
-def _state(data_dir: Path) -> dict[str, Any]:
-    engine = make_engine(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+def _state(data_dir: Path, url: str) -> dict[str, Any]:
+    engine = make_engine(url)
     with Session(engine) as session:
         runs = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()  # type: ignore[arg-type]
         state = {
@@ -58,16 +58,19 @@ def _state(data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+def crawls(
+    tmp_path_factory: pytest.TempPathFactory, databases: Any
+) -> Iterator[list[dict[str, Any]]]:
     data_dir = tmp_path_factory.mktemp("incremental")
+    url = databases.url(data_dir)
     states = []
     with DemoServer(build_world(7, 30)) as server:
 
         def crawl(keys: list[str]) -> None:
             start = f"{server.url}/trap/search?" + "&".join(f"t=ad:{k}" for k in keys)
-            done = run_crawl(data_dir, server.url, start)
+            done = run_crawl(data_dir, server.url, start, VIGIE_DATABASE_URL=url)
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-            states.append(_state(data_dir))
+            states.append(_state(data_dir, url))
 
         crawl(KEYS)
         server.site.traps.titles["a01"] = "Carwash – nouveau titre"

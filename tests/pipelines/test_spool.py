@@ -34,6 +34,8 @@ def _insert_one(engine) -> None:  # type: ignore[no-untyped-def]
         session.execute(text("INSERT INTO probe (k) VALUES ('one')"))
 
 
+@pytest.mark.sqlite_only("holds SQLite's file lock (BEGIN EXCLUSIVE); PostgreSQL's outage is "
+                        "a restart: tests/pipelines/test_write_faults.py")
 def test_locked_database_is_unavailable_and_retried_until_it_answers(settings) -> None:
     engine = make_engine(settings.db_url, busy_timeout=0.05)
     with session_scope(engine) as session:

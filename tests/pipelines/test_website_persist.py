@@ -131,7 +131,7 @@ def test_site_without_pages_is_refused(settings, engine) -> None:  # type: ignor
         raise AssertionError("a site item without pages was accepted")
 
 
-def test_vigie_crawl_websites_end_to_end(tmp_path: Path) -> None:
+def test_vigie_crawl_websites_end_to_end(tmp_path: Path, databases) -> None:  # noqa: ANN001
     world = build_world(7, 300)
     sites = company_sites(world)
     chosen = [next(s for s in sites if s.variant == v) for v in
@@ -139,9 +139,7 @@ def test_vigie_crawl_websites_end_to_end(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_DOWNLOAD_DELAY": "0",
            "VIGIE_AUTOTHROTTLE": "false", "VIGIE_CONCURRENT_PER_DOMAIN": "8",
-           "PYTHONPATH": str(REPO)}
-    env.pop("VIGIE_DATABASE_URL", None)
-    env.pop("VIGIE_DB_URL", None)
+           "PYTHONPATH": str(REPO), "VIGIE_DATABASE_URL": databases.url(data_dir)}
     with DemoServer(world) as server:
         domains = ",".join(f"/sites/{s.slug}/" for s in chosen)
         done = subprocess.run(
@@ -150,7 +148,7 @@ def test_vigie_crawl_websites_end_to_end(tmp_path: Path) -> None:
              "-a", f"domains={domains}"],
             capture_output=True, text=True, env=env, timeout=180, cwd=REPO)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    engine = make_engine(f"sqlite:///{data_dir / 'vigie.sqlite3'}")
+    engine = make_engine(env["VIGIE_DATABASE_URL"])
     try:
         with Session(engine) as session:
             run = session.exec(select(CrawlRun)).one()

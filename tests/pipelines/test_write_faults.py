@@ -69,8 +69,9 @@ def wait_for_records(data_dir: Path, count: int, proc: subprocess.Popen[str]) ->
     raise AssertionError("the crawl ended (or stalled) before the fault could be injected")
 
 
-def state(data_dir: Path) -> dict[str, Any]:
-    engine = make_engine(f"sqlite:///{db_path(data_dir)}")
+def state(data_dir: Path, url: str | None = None) -> dict[str, Any]:
+    """What the crawl stored in ``url`` (default: the folder's SQLite file)."""
+    engine = make_engine(url or f"sqlite:///{db_path(data_dir)}")
     try:
         with Session(engine) as session:
             records = session.exec(select(Record)).all()
@@ -92,6 +93,11 @@ def state(data_dir: Path) -> dict[str, Any]:
 EXPECTED_RECORDS = sorted(str(i) for i in range(ADS))
 
 
+SQLITE_LOCK = ("holds SQLite's file lock (BEGIN EXCLUSIVE); PostgreSQL's outage is a restart: "
+               "test_postgres_restarted_mid_crawl")
+
+
+@pytest.mark.sqlite_only(SQLITE_LOCK)
 def test_sqlite_locked_mid_crawl_items_retried_spooled_and_replayed(
     board: DemoServer, tmp_path: Path
 ) -> None:
@@ -153,16 +159,17 @@ def small_disk(tmp_path: Path) -> Any:
 
 
 def test_full_evidence_disk_stops_cleanly_and_resume_goes_on(
-    board: DemoServer, small_disk: Path
+    board: DemoServer, small_disk: Path, databases: Any
 ) -> None:
     data = small_disk.parent
-    proc = crawl(data, board.url, {}, VIGIE_CONCURRENT_PER_DOMAIN="4")
+    url = databases.url(data)
+    proc = crawl(data, board.url, {}, VIGIE_CONCURRENT_PER_DOMAIN="4", VIGIE_DATABASE_URL=url)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 3, out[-2000:] + err[-2000:]
     # A clear message: the folder and its free space.
     assert f"evidence folder {small_disk} is full (" in " ".join(out.split()).replace("\n", "")
     assert "bytes free" in out
-    stopped = state(data)
+    stopped = state(data, url)
     ((status, report),) = stopped["runs"]
     assert status == "failed" and report["close_reason"].startswith("evidence_error")
     assert 0 < len(stopped["captures"]) and stopped["records"] < len(EXPECTED_RECORDS)
@@ -176,10 +183,11 @@ def test_full_evidence_disk_stops_cleanly_and_resume_goes_on(
 
     # Room again: the resumed crawl replays what was archived and fetches the rest.
     subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
-    again = crawl(data, board.url, {}, "--resume", VIGIE_CONCURRENT_PER_DOMAIN="4")
+    again = crawl(data, board.url, {}, "--resume", VIGIE_CONCURRENT_PER_DOMAIN="4",
+                  VIGIE_DATABASE_URL=url)
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, out[-2000:] + err[-2000:]
-    done = state(data)
+    done = state(data, url)
     assert done["record_urls"] == EXPECTED_RECORDS
     assert done["problems"] == [] and done["verified"] == len(done["captures"])
     urls = [(url, status) for url, status, *_ in done["captures"] if status == 200]
@@ -187,6 +195,7 @@ def test_full_evidence_disk_stops_cleanly_and_resume_goes_on(
     assert done["runs"][1][1]["resumed_from"] == [1]
 
 
+@pytest.mark.sqlite_only(SQLITE_LOCK)
 def test_lock_released_at_once_is_only_a_delay(board: DemoServer, tmp_path: Path) -> None:
     """A lock shorter than the retry limit delays the writes; nothing is spooled."""
     data = tmp_path / "short"

@@ -7,7 +7,6 @@ import gzip
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from storage.evidence import EvidenceStore, sha256_hex
 from storage.models import AuditEvent, Person
 from storage.queries import NotFoundError
 from tests.review.conftest import XSS_FLAG, XSS_IMG, XSS_SCRIPT
+from tests.vigie_cli import run_vigie
 from vigie.verify import verify_bundle
 
 
@@ -192,8 +192,7 @@ def test_cli_builds_exports_and_verifies_a_bundle(engine, settings, world, tmp_p
            "VIGIE_DATABASE_URL": settings.db_url}  # SQLite file or the test's PostgreSQL db
 
     def vigie(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                              text=True, env=env, timeout=120)
+        return run_vigie(list(args), env)
 
     made = vigie("dossier", "create", "Carousel Brussels", "--case", "PV-7", "--user", "rita")
     assert made.returncode == 0, made.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +16,7 @@ from review.target_export import render
 from signals.targets import TargetListError, build_target_list
 from storage.models import AuditEvent, Employer, Signal
 from tests.review.conftest import XSS_IMG, csrf_from
+from tests.vigie_cli import run_vigie
 
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"x\")"
 
@@ -114,14 +113,11 @@ def test_cli_writes_the_list(engine, settings, world, tmp_path) -> None:
     env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200",
            "VIGIE_DATABASE_URL": settings.db_url}  # SQLite file or the test's PostgreSQL db
     out = tmp_path / "t.csv"
-    done = subprocess.run([sys.executable, "-m", "vigie", "targets", "--month", "2024-05",
-                           "--format", "csv", "--out", str(out)], capture_output=True, text=True,
-                          env=env, timeout=120)
+    done = run_vigie(["targets", "--month", "2024-05", "--format", "csv", "--out", str(out)],
+                     env)
     assert done.returncode == 0, done.stderr
     assert "3 addresses" in done.stdout and "Rue Haute 12" in out.read_text(encoding="utf-8-sig")
-    table = subprocess.run([sys.executable, "-m", "vigie", "targets", "--month", "2024-05"],
-                           capture_output=True, text=True, env=env, timeout=120)
+    table = run_vigie(["targets", "--month", "2024-05"], env)
     assert table.returncode == 0 and "Rue Haute 12" in table.stdout
-    bad = subprocess.run([sys.executable, "-m", "vigie", "targets", "--month", "May"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    bad = run_vigie(["targets", "--month", "May"], env)
     assert bad.returncode != 0 and "YYYY-MM" in bad.stderr

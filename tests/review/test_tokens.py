@@ -78,6 +78,7 @@ def test_cli_creates_a_token(settings, engine, password_hash, monkeypatch) -> No
         s.add(User(username="dora", password_hash=password_hash, role="reviewer"))
         s.commit()
     monkeypatch.setenv("VIGIE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("VIGIE_DATABASE_URL", settings.db_url)
     result = CliRunner().invoke(cli_app, ["users", "token", "dora", "--label", "etl"])
     assert result.exit_code == 0, result.output
     secret = [line for line in result.stdout.splitlines() if line.startswith("vigie_")][0]

@@ -39,8 +39,8 @@ TRAPS = (
 )
 
 
-def _read(data_dir: Path) -> dict[str, Any]:
-    engine = make_engine(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
+def _read(url: str) -> dict[str, Any]:
+    engine = make_engine(url)
     with Session(engine) as session:
         run = session.exec(select(CrawlRun)).one()
         records = session.exec(select(Record)).all()
@@ -57,27 +57,33 @@ def _read(data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def crawled(
+    tmp_path_factory: pytest.TempPathFactory, databases: Any
+) -> Iterator[dict[str, Any]]:
     with DemoServer(build_world(7, 30)) as server:
         traps_dir = tmp_path_factory.mktemp("traps")
+        traps_db = databases.url(traps_dir)
         query = "&".join(f"t={t}" for t in TRAPS)
-        done = run_crawl(traps_dir, server.url, f"{server.url}/trap/search?{query}")
+        done = run_crawl(traps_dir, server.url, f"{server.url}/trap/search?{query}",
+                         VIGIE_DATABASE_URL=traps_db)
         assert "Traceback" not in done.stderr, done.stderr[-3000:]
         requests_traps = server.requests.snapshot()
         calendar_dir = tmp_path_factory.mktemp("calendar")
+        calendar_db = databases.url(calendar_dir)
         # The same crawl meets a page slower than its DOWNLOAD_TIMEOUT (1 s here).
         cal = run_crawl(
             calendar_dir,
             server.url,
             f"{server.url}/trap/search?t=calendar&t=slow-timeout",
             VIGIE_DOWNLOAD_TIMEOUT="1",
+            VIGIE_DATABASE_URL=calendar_db,
         )
         assert "Traceback" not in cal.stderr, cal.stderr[-3000:]
         requests_all = server.requests.snapshot()
         targets = server.requests.by_target
         yield {
-            "traps": _read(traps_dir),
-            "calendar": _read(calendar_dir),
+            "traps": _read(traps_db),
+            "calendar": _read(calendar_db),
             "requests": requests_traps,
             "calendar_requests": requests_all["/trap/calendar"],
             "calendar_months": sorted(t for t in targets if t.startswith("/trap/calendar?")),

@@ -30,19 +30,19 @@ def test_sqlite_runs_in_wal_mode(engine):
     assert "capture" in inspect(engine).get_table_names()
 
 
-def test_0007_files_existing_signals_under_their_employers_sectors(tmp_path):
+def test_0007_files_existing_signals_under_their_employers_sectors(tmp_path, databases):
     """Signals written before the sector table existed are backfilled by the migration."""
     from sqlalchemy import create_engine, text
 
     from storage.db import upgrade
 
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = databases.url(tmp_path / "old", migrate=False)
     upgrade(url, "0006")
     old = create_engine(url)
     with old.begin() as conn:
         conn.execute(text(
             "INSERT INTO employer (id, name, country, origin, onss_employer, other_names,"
-            " nace_codes, updated_at) VALUES (1, 'Bouw NV', 'BE', 'kbo', 0, '[]',"
+            " nace_codes, updated_at) VALUES (1, 'Bouw NV', 'BE', 'kbo', false, '[]',"
             " '[\"41.201\", \"81.210\"]', '2026-01-01 00:00:00')"))
         conn.execute(text(
             "INSERT INTO signal (id, key, rule, severity, title, rationale, subject_type,"

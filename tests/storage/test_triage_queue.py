@@ -221,6 +221,7 @@ def test_sector_rows_follow_writes_and_the_backfill_rebuilds_them(queue) -> None
         assert _sectors(s) == kept
 
 
+@pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans by statistics")
 def test_page_queries_walk_an_index_in_order(tmp_path) -> None:
     """EXPLAIN QUERY PLAN on SQLite: each page query of the common sorts and filters reads an
     index in the page's order (no temporary B-tree sorting every matching row)."""

@@ -10,5 +10,6 @@ from vigie.settings import Settings
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    upgrade(settings.db_url)
+    if settings.db_url.startswith("sqlite"):  # a PostgreSQL test database is migrated already
+        upgrade(settings.db_url)
     return settings

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from storage.models import Capture, ClusterMember, EntityCluster, Record
+from tests.vigie_cli import run_vigie
 from vigie.settings import Settings
 
 
-def _vigie(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+def _vigie(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": settings.db_url}
+    return run_vigie(list(args), env)
 
 
 def test_cluster_command_prints_the_clusters_and_shared_lines(
@@ -41,12 +39,12 @@ def test_cluster_command_prints_the_clusters_and_shared_lines(
                          fingerprint=f"fp{n}", title="Nettoyage", employer_name=name,
                          phone=phone))
         s.commit()
-    done = _vigie(settings.data_dir, "cluster")
+    done = _vigie(settings, "cluster")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "listing:1" in out and "same provider" in out
     assert "[bold]Ménage Top[/bold] (+1 other name)" in out
     assert "phone +32 2 555 00 00 is shared by 12 different names (more than 10)" in out
     assert "1 same-provider clusters (2 of 14 listings)" in out
-    again = _vigie(settings.data_dir, "cluster")
+    again = _vigie(settings, "cluster")
     assert "0 new, 0 changed, 0 removed, 1 unchanged" in again.stdout

@@ -7,12 +7,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
 from storage.db import make_engine
 from storage.models import Capture, CrawlRun, Match, Record, Signal, SignalEvidence
+from tests.vigie_cli import run_vigie
+
+# The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
+# timeout: more than the default on a busy machine.
+pytestmark = pytest.mark.timeout(600)
 
 RULES = {
     "unregistered_employer",
@@ -25,9 +31,12 @@ RULES = {
 }
 
 
-def _vigie(data_dir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
+def _vigie(data_dir: Path, url: str, *args: str,
+           timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": url}
+    if args[0] != "demo":  # the commands that read the demo's results: in this process
+        return run_vigie(list(args), env)
     return subprocess.run(
         [sys.executable, "-m", "vigie", *args],
         capture_output=True,
@@ -38,17 +47,24 @@ def _vigie(data_dir: Path, *args: str, timeout: int = 600) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_dir(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Path:
     data_dir = tmp_path_factory.mktemp("demo") / "var"
-    done = _vigie(data_dir, "demo", "--no-serve", "--size", "90")
+    done = _vigie(data_dir, databases.url(data_dir, migrate=False), "demo", "--no-serve",
+                  "--size", "90")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "signals by type" in done.stdout
     return data_dir
 
 
 @pytest.fixture(scope="module")
-def session(demo_dir: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{demo_dir / 'vigie.sqlite3'}")
+def demo_url(demo_dir: Path, databases: Any) -> str:
+    """The demo's database (the same URL the demo run was given)."""
+    return databases.url(demo_dir)
+
+
+@pytest.fixture(scope="module")
+def session(demo_url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(demo_url)
     with Session(engine) as s:
         yield s
     engine.dispose()
@@ -102,21 +118,21 @@ def test_faults_are_reported_not_crashed(session: Session) -> None:
     assert run.report["coverage"]["covered"] is True
 
 
-def test_signals_list_formats(demo_dir: Path) -> None:
-    done = _vigie(demo_dir, "signals", "list", "--format", "json")
+def test_signals_list_formats(demo_dir: Path, demo_url: str) -> None:
+    done = _vigie(demo_dir, demo_url, "signals", "list", "--format", "json")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert RULES <= {row["rule"] for row in rows}
-    done = _vigie(demo_dir, "signals", "list", "--format", "csv", "--rule", "carousel")
+    done = _vigie(demo_dir, demo_url, "signals", "list", "--format", "csv", "--rule", "carousel")
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("id,rule,severity")
     assert len(lines) > 1 and all(",carousel," in line for line in lines[1:])
 
 
 def test_evidence_verify_passes_then_names_a_tampered_capture(
-    demo_dir: Path, session: Session
+    demo_dir: Path, demo_url: str, session: Session
 ) -> None:
-    done = _vigie(demo_dir, "evidence", "verify")
+    done = _vigie(demo_dir, demo_url, "evidence", "verify")
     assert done.returncode == 0, done.stderr
     assert "all hashes match" in done.stdout
     # Tamper with one archived byte of one capture's WARC record.
@@ -129,13 +145,15 @@ def test_evidence_verify_passes_then_names_a_tampered_capture(
     middle = capture.warc_offset + capture.warc_length // 2
     data[middle] ^= 0xFF
     path.write_bytes(bytes(data))
-    done = _vigie(demo_dir, "evidence", "verify")
+    done = _vigie(demo_dir, demo_url, "evidence", "verify")
     assert done.returncode == 1
     assert f"capture {capture.id} " in done.stderr
     assert "FAILED verification" in done.stderr
 
 
-def test_review_api_and_pages_serve_every_demo_signal(demo_dir: Path, session: Session) -> None:
+def test_review_api_and_pages_serve_every_demo_signal(
+    demo_dir: Path, demo_url: str, session: Session
+) -> None:
     import re
 
     from fastapi.testclient import TestClient
@@ -145,7 +163,8 @@ def test_review_api_and_pages_serve_every_demo_signal(demo_dir: Path, session: S
     from storage.db import session_scope
     from vigie.settings import Settings
 
-    settings = Settings(data_dir=demo_dir, secret_key="e2e-secret-key-0123456789abcdef")
+    settings = Settings(data_dir=demo_dir, secret_key="e2e-secret-key-0123456789abcdef",
+                        database_url=demo_url)
     engine = make_engine(settings.db_url)
     with session_scope(engine) as s:
         create_user(s, "e2e", "e2e-password-long", "reviewer")
@@ -169,14 +188,16 @@ def test_review_api_and_pages_serve_every_demo_signal(demo_dir: Path, session: S
     engine.dispose()
 
 
-def test_runs_are_listed_and_launches_audited(demo_dir: Path, session: Session) -> None:
+def test_runs_are_listed_and_launches_audited(
+    demo_dir: Path, demo_url: str, session: Session
+) -> None:
     from storage.audit import verify_chain
     from storage.models import AuditEvent
 
-    done = _vigie(demo_dir, "runs", "list")
+    done = _vigie(demo_dir, demo_url, "runs", "list")
     assert done.returncode == 0 and "registry" in done.stdout and "listings" in done.stdout
     run = session.exec(select(CrawlRun).where(CrawlRun.spider == "jobs")).one()
-    shown = json.loads(_vigie(demo_dir, "runs", "show", str(run.id)).stdout)
+    shown = json.loads(_vigie(demo_dir, demo_url, "runs", "show", str(run.id)).stdout)
     assert shown["purpose"] == run.purpose and shown["report"]["problems"]
     launches = session.exec(select(AuditEvent).where(AuditEvent.action == "crawl.launch")).all()
     from vigie.demo_run import SPIDERS

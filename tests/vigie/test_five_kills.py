@@ -46,10 +46,6 @@ AIMED = (1, 3)  # these kills wait for a moment inside a page's write
 ADS = 30
 
 
-def _db(data_dir: Path) -> str:
-    return f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}"
-
-
 def _newest_run(engine: Any) -> int | None:
     with Session(engine) as session:
         return session.exec(select(func.max(CrawlRun.id))).one()
@@ -112,8 +108,8 @@ def _kill_one(proc: subprocess.Popen[bytes], before: int, engine: Any, evidence:
     return moment
 
 
-def _state(data_dir: Path) -> dict[str, Any]:
-    engine = make_engine(_db(data_dir))
+def _state(url: str) -> dict[str, Any]:
+    engine = make_engine(url)
     try:
         with Session(engine) as session:
             records = session.exec(select(Record)).all()
@@ -134,18 +130,20 @@ def _state(data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def crawls(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Iterator[dict[str, Any]]:
     rng = random.Random(SEED)
     with DemoServer(build_world(5, ADS)) as server:
         whole = tmp_path_factory.mktemp("whole")
-        done = run_crawl(whole, server.url)
+        whole_db = databases.url(whole)
+        done = run_crawl(whole, server.url, VIGIE_DATABASE_URL=whole_db)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
         killed = tmp_path_factory.mktemp("killed")
+        killed_db = databases.url(killed)
         # paced (a page every 50 ms) so that each process is still crawling when its kill
         # comes: captures are committed in batches, and an unpaced 30-ad crawl outruns the test
-        env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.05")
-        engine = make_engine(_db(killed))
+        env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.05", VIGIE_DATABASE_URL=killed_db)
+        engine = make_engine(killed_db)
         moments = []
         try:
             for kill in range(KILLS):
@@ -165,15 +163,15 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                         proc.wait(timeout=30)
         finally:
             engine.dispose()
-        last = run_crawl(killed, server.url, None, "--resume")
+        last = run_crawl(killed, server.url, None, "--resume", VIGIE_DATABASE_URL=killed_db)
         assert last.returncode == 0, last.stdout[-2000:] + last.stderr[-2000:]
         verify = subprocess.run(
             [sys.executable, "-m", "vigie", "evidence", "verify"], env=env, cwd=ROOT,
             capture_output=True, text=True, timeout=120,
         )
         yield {
-            "whole": _state(whole),
-            "resumed": _state(killed),
+            "whole": _state(whole_db),
+            "resumed": _state(killed_db),
             "moments": moments,
             "warc_files": sorted((killed / "evidence" / "warc").glob("*.warc.gz")),
             "verify": verify,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from spiders.jobs import JobsSpider
 from storage.audit import verify_chain
 from storage.db import make_engine
 from storage.models import AuditEvent, CrawlRun, Employer, Match, Record
+from tests.vigie_cli import run_vigie
 from vigie.cli import app
 from vigie.investigate import MAX_FANOUT, InvestigationError, Target, board_queries, plan
 from vigie.investigate_findings import verdict
@@ -136,9 +135,7 @@ def test_purpose_is_mandatory(settings: Settings) -> None:
 def test_cli_refuses_a_blank_purpose_and_fetches_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var")}
     env.pop("VIGIE_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "vigie", "investigate", "--number", NUMBER, "--purpose", " "],
-        capture_output=True, text=True, env=env, timeout=120)
+    done = run_vigie(["investigate", "--number", NUMBER, "--purpose", " "], env)
     assert done.returncode == 1
     assert "purpose" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "var" / "logs").exists()  # no crawl was started
@@ -153,10 +150,11 @@ E2E = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
-def investigation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def investigation(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("investigate")
     settings = Settings(data_dir=root / "var", secret_key="test-secret-key-0123456789abcdef",
-                        download_delay=0, concurrent_per_domain=8, autothrottle=False)
+                        download_delay=0, concurrent_per_domain=8, autothrottle=False,
+                        database_url=databases.url(root / "var", migrate=False))
     settings.ensure_dirs()
     world = build_world(seed=7, size=120)
     write_kbo_opendata(world, root / "kbo")

@@ -5,22 +5,26 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.vigie_cli import run_vigie
 
 KBO = Path(__file__).parents[1] / "fixtures" / "realworld" / "kbo_opendata_rows_2025"
 
 
-def _vigie(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _vigie(data_dir: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``vigie ARGS`` on the database ``url`` (default: the data folder's SQLite file)."""
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     env.pop("VIGIE_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    if url:
+        env["VIGIE_DATABASE_URL"] = url
+    return run_vigie(list(args), env)
 
 
-def test_import_kbo_then_match_a_list(tmp_path):
+def test_import_kbo_then_match_a_list(tmp_path, databases):
     data = tmp_path / "var"
-    done = _vigie(data, "register", "import", "kbo", str(KBO))
+    url = databases.url(data, migrate=False)
+    done = _vigie(data, "register", "import", "kbo", str(KBO), url=url)
     assert done.returncode == 0, done.stderr
     assert "new" in done.stdout
     source = tmp_path / "list.csv"
@@ -28,7 +32,7 @@ def test_import_kbo_then_match_a_list(tmp_path):
                       encoding="cp1252")
     out = tmp_path / "out.csv"
     done = _vigie(data, "match", str(source), "--out", str(out), "--name", "firm",
-                  "--number", "nr")
+                  "--number", "nr", url=url)
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))

@@ -34,12 +34,8 @@ from storage.models import Capture, CrawlRun, Record  # noqa: E402
 from vigie.verify import verify_evidence  # noqa: E402
 
 
-def _db(data_dir: Path) -> str:
-    return f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}"
-
-
-def _count_records(data_dir: Path) -> int:
-    engine = make_engine(_db(data_dir))
+def _count_records(url: str) -> int:
+    engine = make_engine(url)
     try:
         with Session(engine) as session:
             return int(session.exec(select(func.count()).select_from(Record)).one())
@@ -47,8 +43,8 @@ def _count_records(data_dir: Path) -> int:
         engine.dispose()
 
 
-def _state(data_dir: Path) -> dict[str, Any]:
-    engine = make_engine(_db(data_dir))
+def _state(data_dir: Path, url: str) -> dict[str, Any]:
+    engine = make_engine(url)
     with Session(engine) as session:
         records = session.exec(select(Record)).all()
         captures = session.exec(select(Capture)).all()
@@ -68,14 +64,17 @@ def _state(data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def crawls(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Iterator[dict[str, Any]]:
     with DemoServer(build_world(11, 63)) as server:
         whole = tmp_path_factory.mktemp("whole")
-        done = run_crawl(whole, server.url)
+        whole_db = databases.url(whole)
+        done = run_crawl(whole, server.url, VIGIE_DATABASE_URL=whole_db)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
         killed = tmp_path_factory.mktemp("killed")
-        env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.15", VIGIE_CONCURRENT_PER_DOMAIN="1")
+        killed_db = databases.url(killed)
+        env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.15", VIGIE_CONCURRENT_PER_DOMAIN="1",
+                        VIGIE_DATABASE_URL=killed_db)
         proc = subprocess.Popen(
             crawl_command(server.url),
             env=env,
@@ -87,26 +86,26 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         deadline = time.monotonic() + 90
         stored = 0
         while time.monotonic() < deadline and proc.poll() is None:
-            stored = _count_records(killed)
+            stored = _count_records(killed_db)
             if stored >= 15:
                 break
             time.sleep(0.1)
         assert proc.poll() is None, "the crawl ended before it could be killed"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        before = _state(killed)
+        before = _state(killed, killed_db)
         # What a kill in the middle of a write leaves: half a gzip member at the file's end.
         (warc,) = sorted((killed / "evidence" / "warc").glob("*.warc.gz"))
         data = warc.read_bytes()
         with open(warc, "ab") as fh:
             fh.write(data[: len(data) // 3])
         torn_before = scan_warc(warc).torn_bytes  # the appended third ends mid-record
-        resumed = run_crawl(killed, server.url, None, "--resume")
+        resumed = run_crawl(killed, server.url, None, "--resume", VIGIE_DATABASE_URL=killed_db)
         assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
         yield {
-            "whole": _state(whole),
+            "whole": _state(whole, whole_db),
             "killed": before,
-            "resumed": _state(killed),
+            "resumed": _state(killed, killed_db),
             "stored_at_kill": stored,
             "warc_files": sorted((killed / "evidence" / "warc").glob("*.warc.gz")),
             "torn": warc,

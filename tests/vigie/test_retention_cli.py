@@ -4,14 +4,13 @@ daily job to its persistent store."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.service import RETENTION_JOB, add_retention_job
 from spiders.source import list_sources, load_source
+from tests.vigie_cli import run_vigie
 from vigie.retention import policies
 
 
@@ -21,12 +20,11 @@ def test_policies_come_from_the_sources() -> None:
     assert found["jobs"] == load_source("jobs").retention_days >= 1
 
 
-def test_cli_dry_run_and_purge(tmp_path: Path) -> None:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
-    env.pop("VIGIE_DATABASE_URL", None)
+def test_cli_dry_run_and_purge(tmp_path: Path, databases) -> None:  # noqa: ANN001
+    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200",
+           "VIGIE_DATABASE_URL": databases.url(tmp_path / "var", migrate=False)}
     for args in (["--dry-run"], ["--user", "ops"]):
-        done = subprocess.run([sys.executable, "-m", "vigie", "retention", "purge", *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        done = run_vigie(["retention", "purge", *args], env)
         assert done.returncode == 0, done.stderr
         assert "jobs" in done.stdout and "kept because cited: 0 records" in done.stdout
 
