@@ -19,8 +19,9 @@ def test_matching_benchmark_result_structure() -> None:
     result = run_matching(world_size=60, filler=200, variants=1, measure_memory=False)
 
     assert result.name == "matching"
-    assert result.params["register_entries"] == 40 + 200  # the smallest demo register: 40
-    assert result.params["queries"] == 60 + 40  # every ad, one variant per employer
+    # the smallest demo register: 40 firms, plus 12 at the letterbox address and 2 young firms
+    assert result.params["register_entries"] == 40 + 12 + 2 + 200
+    assert result.params["queries"] == 60 + 40 + 14  # every ad, one variant per employer
     measures = {c.measure: c for c in result.comparisons}
     assert {
         "queries/s (name only)",

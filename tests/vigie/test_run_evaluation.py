@@ -16,9 +16,11 @@ from vigie.evaluate import EvaluationError, load_demo, run_evaluation
 
 def test_demo_set_counts() -> None:
     demo = load_demo()
-    assert len(demo.entries) == 2075  # the world's employers + 2,000 filler entries
-    assert len(demo.queries) == 450
-    assert sum(expected is None for _, expected in demo.queries) == 80  # unknown / foreign
+    # the world's 75 employers, 12 at its letterbox address, 3 young firms + 2,000 filler entries
+    assert len(demo.entries) == 75 + 12 + 3 + 2000
+    assert len(demo.queries) == 300 + 2 * (75 + 12 + 3)  # every ad, two variants per employer
+    # unknown / foreign posters (two of the 80 free slots now hold the scenario firms' ads)
+    assert sum(expected is None for _, expected in demo.queries) == 78
 
 
 def test_run_evaluation_prints_every_set() -> None:
