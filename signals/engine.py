@@ -148,13 +148,18 @@ def upsert_signal(session: Session, finding: Finding) -> Signal:
     if new_sightings:
         signal.occurrences += 1
     _refresh(signal, finding)
+    _widen(signal, seen_at)
+    session.add(signal)
+    session.flush()
+    return signal
+
+
+def _widen(signal: Signal, seen_at: datetime) -> None:
+    """Stretch the signal's first/last seen to include a sighting at ``seen_at``."""
     if seen_at > as_utc(signal.last_seen):
         signal.last_seen = seen_at
     if seen_at < as_utc(signal.first_seen):
         signal.first_seen = seen_at
-    session.add(signal)
-    session.flush()
-    return signal
 
 
 def _new_signal(key: str, finding: Finding, seen_at: datetime) -> Signal:
@@ -265,10 +270,7 @@ def _apply_batch(session: Session, findings: Sequence[Finding]) -> list[Signal]:
                 signal.occurrences += 1
             link(key, finding.support)
             _refresh(signal, finding)
-            if seen_at > as_utc(signal.last_seen):
-                signal.last_seen = seen_at
-            if seen_at < as_utc(signal.first_seen):
-                signal.first_seen = seen_at
+            _widen(signal, seen_at)
         out.append(signal)
     if new:
         session.add_all(new)
