@@ -338,18 +338,21 @@ def _read_in_child(path: str, queue: Any, batch: int) -> None:
 def prepared_dump(
     path: str | Path, report: ImportReport, in_child: bool = True, batch: int = 2000
 ) -> Iterator[Prepared]:
-    """:func:`prepare` over the KBO dump at ``path``, read in a forked child process.
+    """:func:`prepare` over the KBO dump at ``path``, read in a child process.
 
     CSV parsing and normalisation take more CPU than the database writes; a second process
     does them while this one writes, so the import uses both cores. The child's
-    :class:`ImportReport` is copied into ``report`` at the end. The child is forked; where fork is
-    not available, or with ``in_child=False``, everything runs here. The child starts at
+    :class:`ImportReport` is copied into ``report`` at the end. The child comes from a
+    ``forkserver`` (a clean single-threaded process), never from a plain fork of this one: a
+    fork copies a process whose other threads (a web server, a database driver) may hold
+    locks, and the copy can then crash. Where forkserver is not available, or with
+    ``in_child=False``, everything runs here. The child starts at
     once; iterate the result to its end (or close it). Raises :class:`EntityResolutionError`
     (while iterating) if the dump cannot be read.
     """
-    if not in_child or "fork" not in mp.get_all_start_methods():
+    if not in_child or "forkserver" not in mp.get_all_start_methods():
         return prepare(read_kbo_opendata(path, report))
-    context = mp.get_context("fork")
+    context = mp.get_context("forkserver")
     # Bounded: the child runs ahead (while this process loads what is stored) but not far.
     queue = context.Queue(maxsize=40)
     child = context.Process(target=_read_in_child, args=(str(path), queue, batch), daemon=True)
