@@ -65,6 +65,15 @@ class SharedBudget(Protocol):
         """Pages counted so far by the whole crawl."""
 
 
+class SharedDomainPages(Protocol):
+    """The per-domain page cap (``VIGIE_MAX_PAGES_PER_DOMAIN``) counted across every process
+    of one crawl (Redis workers), so N workers do not fetch N times the cap from one site."""
+
+    def take(self, host: str, url: str, cap: int) -> bool:
+        """Count ``url`` on ``host`` (once, however often it is offered); ``False`` if it is
+        new and ``host`` already has ``cap`` pages."""
+
+
 class VigieSpider(scrapy.Spider):
     """Common ground of the Vigie spiders (abstract: no ``name``)."""
 
@@ -94,6 +103,7 @@ class VigieSpider(scrapy.Spider):
         self.problems: list[dict[str, str]] = []
         self.budget_used = 0
         self.shared_budget: SharedBudget | None = None  # set by a distributed worker
+        self.shared_domain_pages: SharedDomainPages | None = None  # likewise
         host = urlparse(self.base_url).hostname or ""
         if base_url is None and self.spec.allowed_domains:
             self.allowed_domains = list(self.spec.allowed_domains)

@@ -36,6 +36,7 @@ still be reachable by the workers only: whoever writes to it can steer what they
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
@@ -43,6 +44,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -52,6 +54,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from spiders import SpiderError, redis_codec
+from spiders.middlewares import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,10 @@ class CrawlKeys:
         """Detail pages taken against the spider's ``limit`` by the whole crawl."""
         return self._k("budget")
 
+    def domain_pages(self, host: str) -> str:
+        """Pages of ``host`` counted against the per-domain cap by the whole crawl."""
+        return self._k(f"pages:{host}")
+
     def inflight(self, worker: str) -> str:
         """Requests ``worker`` popped and has not finished (put back if it dies)."""
         return self._k(f"inflight:{worker}")
@@ -126,7 +133,7 @@ class CrawlKeys:
         return self._k(f"next:{domain}")
 
     def all(self) -> list[str]:
-        """Every fixed key of the crawl (throttle keys expire on their own)."""
+        """Every fixed key of the crawl (throttle and domain-page keys expire on their own)."""
         return [self.requests, self.seen, self.meta, self.workers, self.busy, self.runs,
                 self.closed, self.seq, self.budget]
 
@@ -156,7 +163,7 @@ def connect(url: str) -> Any:
 
 def redact(url: str) -> str:
     """``url`` without its password (for messages and reports)."""
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import urlunsplit
 
     parts = urlsplit(url)
     if parts.password:
@@ -349,6 +356,9 @@ def seed(server: Any, keys: CrawlKeys, spider: Any) -> int:
     async def collect() -> list[Any]:
         return [out async for out in spider.start()]
 
+    spec = getattr(spider, "spec", None)
+    cap = spec.limits.max_pages_per_domain if spec is not None else 0
+    pages = RedisDomainPages(server, keys)
     pushed = 0
     for out in asyncio.run(collect()):
         if not isinstance(out, Request):
@@ -358,6 +368,9 @@ def seed(server: Any, keys: CrawlKeys, spider: Any) -> int:
             )
         if not out.dont_filter and seen.request_seen(out):
             continue
+        url = canonical_url(out.url)
+        if cap and not pages.take(urlsplit(url).hostname or "", url, cap):
+            continue  # as the trap guard of a single-process crawl drops it
         queue.push(out)
         pushed += 1
     # what start() took of the spider's limit (e.g. register numbers) counts for the crawl
@@ -378,6 +391,33 @@ class RedisBudget:
 
     def used(self) -> int:
         return int(self.server.get(self.key) or 0)
+
+
+# KEYS[1]: the domain's set of page digests; ARGV: digest, cap, ttl. 1 if the page counts
+# (already counted or room left), 0 if the domain is full. A script, so that two workers
+# never both take the last place.
+_TAKE_PAGE = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
+
+
+class RedisDomainPages:
+    """The per-domain page cap counted across every worker of one crawl: a Redis set per
+    domain of 16-byte digests of the pages taken (the cap bounds its size)."""
+
+    def __init__(self, server: Any, keys: CrawlKeys, ttl: int = KEY_TTL) -> None:
+        self.keys = keys
+        self.ttl = ttl
+        self._script = server.register_script(_TAKE_PAGE)
+
+    def take(self, host: str, url: str, cap: int) -> bool:
+        digest = hashlib.blake2b(url.encode("utf-8"), digest_size=16).digest()
+        return bool(self._script(keys=[self.keys.domain_pages(host)],
+                                 args=[digest, cap, self.ttl]))
 
 
 async def _no_start(self: Any) -> Any:

@@ -30,6 +30,7 @@ from spiders.distributed import (
     WORKER_IDLE,
     CrawlKeys,
     RedisBudget,
+    RedisDomainPages,
     RedisFrontier,
     connect,
     live_workers,
@@ -78,6 +79,8 @@ class WorkerExtension:
 
         if spider is not None and getattr(spider, "limit", None) is not None:
             spider.shared_budget = RedisBudget(self.server, self.keys.budget)
+        if spider is not None and hasattr(spider, "shared_domain_pages"):
+            spider.shared_domain_pages = RedisDomainPages(self.server, self.keys)
         self.heartbeat()
         self._loop = task.LoopingCall(self.heartbeat)
         self._loop.start(HEARTBEAT, now=False)

@@ -382,17 +382,30 @@ class TrapGuardMiddleware(BaseSpiderMiddleware):
                 )
             return None
         request.meta["vigie_chain"] = chain
-        if self.max_pages_per_domain:
-            host = urlsplit(url).hostname or ""
-            seen = self._per_domain.setdefault(host, set())
-            if url not in seen:
-                if len(seen) >= self.max_pages_per_domain:
-                    self._report(
-                        url,
-                        "domain_cap",
-                        f"more than {self.max_pages_per_domain} pages on {host} "
-                        "(VIGIE_MAX_PAGES_PER_DOMAIN): not followed",
-                    )
-                    return None
-                seen.add(url)
+        if self.max_pages_per_domain and not self._domain_page(url):
+            return None
         return request
+
+    def _domain_page(self, url: str) -> bool:
+        """Count ``url`` against its domain's page cap; ``False`` (reported) past the cap.
+
+        In a distributed crawl the worker's spider carries the crawl's shared count
+        (``shared_domain_pages``), so the cap bounds all workers together."""
+        host = urlsplit(url).hostname or ""
+        spider = getattr(self.crawler, "spider", None)
+        shared = getattr(spider, "shared_domain_pages", None)
+        if shared is not None:
+            allowed = shared.take(host, url, self.max_pages_per_domain)
+        else:
+            seen = self._per_domain.setdefault(host, set())
+            allowed = url in seen or len(seen) < self.max_pages_per_domain
+            if allowed:
+                seen.add(url)
+        if not allowed:
+            self._report(
+                url,
+                "domain_cap",
+                f"more than {self.max_pages_per_domain} pages on {host} "
+                "(VIGIE_MAX_PAGES_PER_DOMAIN): not followed",
+            )
+        return allowed
