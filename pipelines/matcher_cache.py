@@ -116,10 +116,16 @@ class MatcherLoader:
             old.unlink(missing_ok=True)
         self.source = "child"
         url = self.engine.url.render_as_string(hide_password=False)
+        # The URL (it may hold a password) goes through a pipe, not the command line,
+        # which every user of the machine can read in ``ps``.
         child = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.matcher_cache", url, str(path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "pipelines.matcher_cache", "-", str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
+        assert child.stdin is not None
+        child.stdin.write(url.encode("utf-8") + b"\n")
+        child.stdin.close()
+        child.stdin = None  # communicate() must not touch the closed pipe
         log.info("matcher of %d employers being built in process %d", size, child.pid)
         threading.Thread(target=self._wait, args=(child, path), daemon=True).start()
 
@@ -162,7 +168,8 @@ def warm(engine: Engine, folder: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipelines.matcher_cache DB_URL OUT``: build the matcher, write it to the
     file OUT; with ``--warm DB_URL DATA_DIR``: into that data folder's cache, where the next
-    crawl finds it (after a register import, so that crawls do not build it)."""
+    crawl finds it (after a register import, so that crawls do not build it). ``DB_URL`` ``-``:
+    read it from the first line of standard input (keeps a password off the command line)."""
     args = sys.argv[1:] if argv is None else argv
     warming = bool(args) and args[0] == "--warm"
     if warming:
@@ -171,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m pipelines.matcher_cache [--warm] DB_URL OUT|DATA_DIR",
               file=sys.stderr)
         return 2
-    engine = make_engine(args[0])
+    url = sys.stdin.readline().strip() if args[0] == "-" else args[0]
+    engine = make_engine(url)
     try:
         if warming:
             print(warm(engine, cache_folder(Path(args[1]))))
