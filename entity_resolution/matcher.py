@@ -180,6 +180,10 @@ class _Prepared:
     place: Place | None
     name_results: dict[int, _NameResult | None] = field(default_factory=dict)
     name_scores: dict[tuple[Any, ...], NameScore] = field(default_factory=dict)
+    # how the register's words pair with the query's (compare.score_profiles' ``rows``)
+    word_rows: dict[str, Any] = field(default_factory=dict)
+    # entry number → where its name feature, still without a reason, is in its explanation
+    unexplained: dict[int, int] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -323,10 +327,11 @@ class Matcher:
         self._apply_cross_rules(scored, prepared)
         kept = [ic for ic in scored if ic[1].score >= self.t_possible]
         kept.sort(key=_rank)
-        return [
-            (i, c.key, c.score, c.outcome, c.method, c.explanation)
-            for i, c in kept[: self.max_candidates]
-        ]
+        rows = []
+        for i, c in kept[: self.max_candidates]:
+            self._explain_name(i, c, prepared)
+            rows.append((i, c.key, c.score, c.outcome, c.method, c.explanation))
+        return rows
 
     def _candidate(self, row: _Row) -> Candidate:
         """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
@@ -433,7 +438,9 @@ class Matcher:
                 same = record[1:]  # the name but its position: what its profile is made of
                 result = scores.get(same)
                 if result is None:
-                    result = scores[same] = score_profiles(p.profile, column.profile(record))
+                    result = scores[same] = score_profiles(
+                        p.profile, column.profile(record), p.word_rows
+                    )
                 if found is None or result.score > found[0].score:
                     found = (result, record[0], column.form(record))
         p.name_results[i] = found
@@ -577,15 +584,28 @@ class Matcher:
         score = round(score, 4)
         if score < self.t_possible and not identified:
             return None
-        if name_at >= 0 and p.name is not None and found is not None:
-            result, n, _form = found
-            best_name = self._name_column.name(i, n)
-            label = name_label(n, best_name.original)
-            features[name_at] = compare_names(
-                p.name, best_name, source=src, entry_label=label, result=result
-            )
+        if name_at >= 0:
+            # its reason is written by _explain_name, only for the candidates returned
+            p.unexplained[i] = name_at
         outcome = MATCH if score >= self.t_match else POSSIBLE
         return Candidate(self._keys[i], score, outcome, method, features)
+
+    def _explain_name(self, i: int, c: Candidate, p: _Prepared) -> None:
+        """Write the reason of candidate ``c``'s name feature (entry ``i``), which
+        :meth:`_score` left empty: reading the entry's name back and wording the reason cost
+        as much as the rest of its comparison, and most candidates compared are not returned.
+        The feature's score is already that of ``compare_names``; rules appended features
+        after it, never before."""
+        name_at = p.unexplained.get(i)
+        found = p.name_results.get(i)
+        if name_at is None or p.name is None or found is None:
+            return
+        result, n, _form = found
+        best_name = self._name_column.name(i, n)
+        label = name_label(n, best_name.original)
+        c.explanation[name_at] = compare_names(
+            p.name, best_name, source=p.query.source, entry_label=label, result=result
+        )
 
     def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
         if not (p.phones or p.emails or p.email_domains or p.websites):

@@ -71,7 +71,9 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
 
-def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
+def score_profiles(
+    query: NameProfile, entry: NameProfile, rows: dict[str, PairRow] | None = None
+) -> NameScore:
     """:func:`score_names` on prepared names (the matcher prepares register names once).
 
     A name may also be read otherwise, and the better reading counts (at most
@@ -79,8 +81,12 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     name as that acronym ("International Business Machine Corp." / "IBM Corp."); a last word
     one typo from the other name's legal form as that legal form ("Emard Hnc" / "Emard
     Inc", "Roberts L5C" / "Roberts LLC"); a middle word one letter from "and" as the
-    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons")."""
-    plain = _score_profiles(query, entry)
+    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons").
+
+    ``rows``, if given, is a dict kept for one query profile across the entries it is scored
+    against (how the entry's words pair with the query's, remembered): the same score,
+    cheaper. Never share it between two query profiles."""
+    plain = _score_profiles(query, entry, rows)
     if plain.score >= GARBLED_CAP:  # no reading can do better
         return plain
     best = plain
@@ -131,7 +137,28 @@ def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
     return 0.0, towns, INITIAL_SIMILARITY if initial else 0.0
 
 
-def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
+#: How one word of an entry pairs with the words of a query: ``(i, alike, towns, initial)``
+#: of :func:`_word_pair` for each query word ``i`` it pairs with in some way (most pair with
+#: none: an empty row).
+PairRow = tuple[tuple[int, float, bool, float], ...]
+
+
+def _pair_row(q: tuple[str, ...], b: str) -> PairRow:
+    """The :data:`PairRow` of entry word ``b`` against the query's words ``q``."""
+    out = []
+    for i, a in enumerate(q):
+        alike, towns, initial = _word_pair(a, b)
+        if alike or towns or initial:
+            out.append((i, alike, towns, initial))
+    return tuple(out)
+
+
+def _score_profiles(
+    query: NameProfile, entry: NameProfile, rows: dict[str, PairRow] | None = None
+) -> NameScore:
+    """The name score before other readings. ``rows`` remembers, for this very ``query``,
+    the :data:`PairRow` of each entry word met (a matcher scores one query against the many
+    entries of its shortlist, whose words repeat: the query's own words, common surnames)."""
     q, r = query.tokens, entry.tokens
     if not q or not r:
         return NameScore(0.0, "empty")
@@ -143,16 +170,20 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         return NameScore(1.0, "same_words", q)
     similarity = Indel.normalized_similarity
     pairs: list[tuple[float, int, int]] = []
-    for i, a in enumerate(q):
-        for j, b in enumerate(r):
-            alike, towns, initial = _word_pair(a, b)
+    for j, b in enumerate(r):
+        row = rows.get(b) if rows is not None else None
+        if row is None:
+            row = _pair_row(q, b)
+            if rows is not None:
+                rows[b] = row
+        for i, alike, towns, initial in row:
             if alike:
                 pairs.append((alike, i, j))
             elif towns and _same_town(q, i, r, j):
                 pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
             elif initial:
                 pairs.append((initial, i, j))
-    pairs.sort(reverse=True)
+    pairs.sort(reverse=True)  # (similarity, i, j) are distinct: the order is that of the pairs
     used_q: set[int] = set()
     used_r: set[int] = set()
     matched = 0.0
