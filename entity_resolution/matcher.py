@@ -180,8 +180,6 @@ class _Prepared:
     place: Place | None
     name_results: dict[int, _NameResult | None] = field(default_factory=dict)
     name_scores: dict[tuple[Any, ...], NameScore] = field(default_factory=dict)
-    # how the register's words pair with the query's (compare.score_profiles' ``rows``)
-    word_rows: dict[str, Any] = field(default_factory=dict)
     # entry number → where its name feature, still without a reason, is in its explanation
     unexplained: dict[int, int] = field(default_factory=dict)
 
@@ -438,9 +436,7 @@ class Matcher:
                 same = record[1:]  # the name but its position: what its profile is made of
                 result = scores.get(same)
                 if result is None:
-                    result = scores[same] = score_profiles(
-                        p.profile, column.profile(record), p.word_rows
-                    )
+                    result = scores[same] = score_profiles(p.profile, column.profile(record))
                 if found is None or result.score > found[0].score:
                     found = (result, record[0], column.form(record))
         p.name_results[i] = found

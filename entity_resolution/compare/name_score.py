@@ -43,6 +43,7 @@ from entity_resolution.geo import (
     postcode_for_name,
 )
 from entity_resolution.names import NormalizedName, legal_form_relation
+from entity_resolution.slots import slot_maker
 
 
 def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
@@ -71,9 +72,7 @@ def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
     return score_profiles(NameProfile.of(query), NameProfile.of(entry))
 
 
-def score_profiles(
-    query: NameProfile, entry: NameProfile, rows: dict[str, PairRow] | None = None
-) -> NameScore:
+def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     """:func:`score_names` on prepared names (the matcher prepares register names once).
 
     A name may also be read otherwise, and the better reading counts (at most
@@ -81,12 +80,8 @@ def score_profiles(
     name as that acronym ("International Business Machine Corp." / "IBM Corp."); a last word
     one typo from the other name's legal form as that legal form ("Emard Hnc" / "Emard
     Inc", "Roberts L5C" / "Roberts LLC"); a middle word one letter from "and" as the
-    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons").
-
-    ``rows``, if given, is a dict kept for one query profile across the entries it is scored
-    against (how the entry's words pair with the query's, remembered): the same score,
-    cheaper. Never share it between two query profiles."""
-    plain = _score_profiles(query, entry, rows)
+    connector "&" when the other name has one ("Temry aUd Sons" / "Terry and Sons")."""
+    plain = _score_profiles(query, entry)
     if plain.score >= GARBLED_CAP:  # no reading can do better
         return plain
     best = plain
@@ -98,11 +93,15 @@ def score_profiles(
             score = round(min(found.score, GARBLED_CAP), 4)
             if score > best.score and found.how not in ("generic_only", "other_place", "empty"):
                 how = "garbled" if found.how in _IDENTICAL else found.how
-                best = NameScore(score, how, found.shared, found.places, (side, word, meant))
+                best = _new_score(score, how, found.shared, found.places, (side, word, meant), None)
     return best
 
 
 _IDENTICAL = ("identical", "identical_compact", "same_words")
+
+#: ``NameScore(score, how, shared, places, garbled, typos)`` without its frozen ``__init__``
+#: (a name score is made for every name of every entry of a shortlist).
+_new_score = slot_maker(NameScore)
 
 
 @lru_cache(maxsize=65_536)
@@ -127,7 +126,7 @@ def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
             )
         if sim:
             return sim, False, 0.0
-    if _abbreviates(a, b):
+    if a[:1] == b[:1] and _abbreviates(a, b):  # a shortening starts as the word does
         return ABBREVIATION_SIMILARITY, False, 0.0
     town_words = place_name_words()
     towns = a in town_words and b in town_words
@@ -137,53 +136,28 @@ def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
     return 0.0, towns, INITIAL_SIMILARITY if initial else 0.0
 
 
-#: How one word of an entry pairs with the words of a query: ``(i, alike, towns, initial)``
-#: of :func:`_word_pair` for each query word ``i`` it pairs with in some way (most pair with
-#: none: an empty row).
-PairRow = tuple[tuple[int, float, bool, float], ...]
-
-
-def _pair_row(q: tuple[str, ...], b: str) -> PairRow:
-    """The :data:`PairRow` of entry word ``b`` against the query's words ``q``."""
-    out = []
-    for i, a in enumerate(q):
-        alike, towns, initial = _word_pair(a, b)
-        if alike or towns or initial:
-            out.append((i, alike, towns, initial))
-    return tuple(out)
-
-
-def _score_profiles(
-    query: NameProfile, entry: NameProfile, rows: dict[str, PairRow] | None = None
-) -> NameScore:
-    """The name score before other readings. ``rows`` remembers, for this very ``query``,
-    the :data:`PairRow` of each entry word met (a matcher scores one query against the many
-    entries of its shortlist, whose words repeat: the query's own words, common surnames)."""
+def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
-        return NameScore(0.0, "empty")
+        return _new_score(0.0, "empty", (), None, None, None)
     if q == r:
-        return NameScore(1.0, "identical", q)
+        return _new_score(1.0, "identical", q, None, None, None)
     if query.compact == entry.compact:
-        return NameScore(1.0, "identical_compact", q)
+        return _new_score(1.0, "identical_compact", q, None, None, None)
     if len(q) == len(r) and sorted(q) == sorted(r):
-        return NameScore(1.0, "same_words", q)
+        return _new_score(1.0, "same_words", q, None, None, None)
     similarity = Indel.normalized_similarity
     pairs: list[tuple[float, int, int]] = []
-    for j, b in enumerate(r):
-        row = rows.get(b) if rows is not None else None
-        if row is None:
-            row = _pair_row(q, b)
-            if rows is not None:
-                rows[b] = row
-        for i, alike, towns, initial in row:
+    for i, a in enumerate(q):
+        for j, b in enumerate(r):
+            alike, towns, initial = _word_pair(a, b)
             if alike:
                 pairs.append((alike, i, j))
             elif towns and _same_town(q, i, r, j):
                 pairs.append((1.0, i, j))  # one town in two languages: Bruxelles / Brussel
             elif initial:
                 pairs.append((initial, i, j))
-    pairs.sort(reverse=True)  # (similarity, i, j) are distinct: the order is that of the pairs
+    pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
     matched = 0.0
@@ -230,17 +204,17 @@ def _score_profiles(
     if score > OTHER_PLACE_CAP:
         towns = _different_towns(query, entry, used_q, used_r)
         if towns is not None:
-            return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+            return _new_score(OTHER_PLACE_CAP, "other_place", words, towns, None, None)
     if score > OTHER_TRADE_CAP:
         trades = _different_trades(query, entry, used_q, used_r)
         if trades is not None:
-            return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
+            return _new_score(OTHER_TRADE_CAP, "other_trade", words, trades, None, None)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
     if not distinctive and score > GENERIC_ONLY_CAP and not whole:
-        return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
-    return NameScore(min(score, 1.0), how, words, typos=typos)
+        return _new_score(GENERIC_ONLY_CAP, "generic_only", words, None, None, None)
+    return _new_score(min(score, 1.0), how, words, None, None, typos)
 
 
 def _leftovers_alike(
