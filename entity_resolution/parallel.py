@@ -8,9 +8,7 @@ workers do not write to, and thereby copy, the parent's pages. Queries go to the
 chunks and results come back in the order of the queries, as plain rows (entry number,
 score, reasons…) that the parent turns into candidates with their register entries read
 from its own copy of the index: unpickling dataclasses field by field cost the parent more
-than a fifth of the matching time. The features of a row's explanation travel as tuples too
-(name, score, weight, reason), rebuilt into ``Feature`` objects in the parent: unpickled
-through their dataclass ``__setstate__`` they cost the parent ten times as much.
+than a fifth of the matching time.
 
 Where ``fork`` is not available (Windows, macOS's default), matching stays in this process.
 """
@@ -28,14 +26,8 @@ from itertools import islice
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from entity_resolution.compare import Feature
-from entity_resolution.index import _maker
-
 if TYPE_CHECKING:
     from entity_resolution.matcher import Candidate, Matcher, MatchQuery
-
-#: A feature as a worker sends it: (name, score, weight, reason).
-_feature_values = attrgetter("name", "score", "weight", "reason")
 
 # Matchers handed to forked workers, by a token (the workers inherit this dict).
 _SHARED: dict[int, Any] = {}
@@ -61,13 +53,9 @@ def match_in_workers(
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
             gc.unfreeze()
-            feature = _maker(Feature)
             for rows in pool.imap(partial(_match_chunk, token), _chunks(queries, chunk)):
                 for found in rows:
-                    yield [
-                        matcher._candidate((*row[:5], [feature(*f) for f in row[5]]))
-                        for row in found
-                    ]
+                    yield [matcher._candidate(row) for row in found]
     finally:
         gc.unfreeze()
         _SHARED.pop(token, None)
@@ -96,14 +84,9 @@ def _chunks(queries: Iterable[MatchQuery], size: int) -> Iterator[list[tuple[Any
 
 
 def _match_chunk(token: int, queries: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """In a worker: the rows of each query's candidates (plain tuples, their features too,
-    quick to pickle; the parent reads the register entries back from its own copy of the
-    index)."""
+    """In a worker: the rows of each query's candidates (plain tuples, quick to pickle; the
+    parent reads the register entries back from its own copy of the index)."""
     from entity_resolution.matcher import MatchQuery
 
     matcher = _SHARED[token]
-    out = []
-    for q in queries:
-        rows = matcher._match_rows(MatchQuery(*q))
-        out.append([(*row[:5], list(map(_feature_values, row[5]))) for row in rows])
-    return out
+    return [matcher._match_rows(MatchQuery(*q)) for q in queries]
