@@ -80,6 +80,7 @@ from entity_resolution.compare import (
     Feature,
     NameProfile,
     NameScore,
+    _feature,
     compare_domains,
     compare_emails,
     compare_enterprise_numbers,
@@ -114,6 +115,7 @@ from entity_resolution.index import (
 from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
 from entity_resolution.parallel import match_in_workers
 from entity_resolution.register import RegisterEntry
+from entity_resolution.slots import slot_maker
 
 MATCH = "match"
 POSSIBLE = "possible"
@@ -152,6 +154,10 @@ class Candidate:
     explanation: list[Feature] = field(default_factory=list)
     entry: RegisterEntry | None = None
 
+
+#: ``Candidate(key, score, outcome, method, explanation, entry)`` without its frozen
+#: ``__init__`` (the matcher makes one per candidate compared).
+_new_candidate = slot_maker(Candidate)
 
 #: A candidate as :meth:`Matcher._match_rows` gives it: (entry number, key, score, outcome,
 #: method, explanation).
@@ -334,7 +340,7 @@ class Matcher:
     def _candidate(self, row: _Row) -> Candidate:
         """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
         i, key, score, outcome, method, explanation = row
-        return Candidate(key, score, outcome, method, explanation, self._entries[i])
+        return _new_candidate(key, score, outcome, method, explanation, self._entries[i])
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
@@ -540,7 +546,7 @@ class Matcher:
             # the reason is written only if the candidate is kept (below); the score is that
             # of compare_names
             name_at = len(features)
-            features.append(Feature("name", round(found[0].score, 4), W_NAME, ""))
+            features.append(_feature("name", round(found[0].score, 4), W_NAME, ""))
         elif p.name is not None and p.query.name and not p.name.tokens:
             features.append(
                 Feature(
@@ -584,7 +590,7 @@ class Matcher:
             # its reason is written by _explain_name, only for the candidates returned
             p.unexplained[i] = name_at
         outcome = MATCH if score >= self.t_match else POSSIBLE
-        return Candidate(self._keys[i], score, outcome, method, features)
+        return _new_candidate(self._keys[i], score, outcome, method, features, None)
 
     def _explain_name(self, i: int, c: Candidate, p: _Prepared) -> None:
         """Write the reason of candidate ``c``'s name feature (entry ``i``), which

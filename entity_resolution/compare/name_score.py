@@ -11,6 +11,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from entity_resolution.compare.name_profile import (
     _EPS,
     ABBREVIATION_SIMILARITY,
+    ACRONYM_ONLY_BELOW,
     COMPACT_SIMILARITY_MIN,
     CONTAINED_EXTRA_WEIGHT,
     GARBLED_CAP,
@@ -86,6 +87,8 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         return plain
     best = plain
     for side, a, b in (("query", query, entry), ("entry", entry, query)):
+        if not _may_read(a, b, plain.score):
+            continue
         for read, word, meant in _readings(a, b, plain.score):
             found = (
                 _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
@@ -98,6 +101,17 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
 
 
 _IDENTICAL = ("identical", "identical_compact", "same_words")
+
+
+def _may_read(a: NameProfile, b: NameProfile, plain_score: float) -> bool:
+    """Whether :func:`_readings` can find any reading of ``a`` given ``b`` (its own
+    preconditions, checked here without calling it: most pairs have none)."""
+    n = len(a.tokens)
+    return (
+        (a.form is None and b.form is not None and n >= 2)
+        or (plain_score < ACRONYM_ONLY_BELOW and n >= 3)
+        or (b.joined and not a.joined and n >= 3)
+    )
 
 #: ``NameScore(score, how, shared, places, garbled, typos)`` without its frozen ``__init__``
 #: (a name score is made for every name of every entry of a shortlist).
