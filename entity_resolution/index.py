@@ -28,9 +28,8 @@ from __future__ import annotations
 import marshal
 import pickle
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import fields
-from functools import cache
 from hashlib import blake2b
 from operator import attrgetter
 from typing import Any
@@ -40,6 +39,10 @@ import numpy as np
 from entity_resolution.compare import NameProfile, token_weight
 from entity_resolution.names import LegalForm, NormalizedName
 from entity_resolution.register import RegisterEntry
+from entity_resolution.slots import slot_maker as _maker
+from entity_resolution.slots import slot_setters as _slot_setters
+
+_make_profile = _maker(NameProfile)
 
 
 def digest(text: str) -> int:
@@ -194,31 +197,8 @@ class PickleColumn:
         return self._buf.nbytes()
 
 
-def _slot_setters(cls: type) -> tuple[Any, ...]:
-    """Setters of a slotted dataclass's fields that bypass its (frozen, slow) ``__init__``."""
-    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
-
-
 def _build(cls: type, setters: tuple[Any, ...], values: Iterable[Any]) -> Any:
     return _maker(cls)(*values)
-
-
-@cache
-def _maker(cls: type) -> Callable[..., Any]:
-    """A constructor of a slotted dataclass taking every field in order, that sets the slots
-    directly instead of going through the frozen ``__init__`` (``object.__setattr__`` per
-    field). Generated once per class, as :mod:`dataclasses` generates ``__init__``: a loop
-    over the setters costs as much again, and scoring rebuilds a profile per candidate."""
-    setters = _slot_setters(cls)
-    args = ", ".join(f"v{k}" for k in range(len(setters)))
-    body = "".join(f"    s{k}(obj, v{k})\n" for k in range(len(setters)))
-    source = f"def make({args}):\n    obj = new(cls)\n{body}    return obj\n"
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    namespace.update((f"s{k}", setter) for k, setter in enumerate(setters))
-    exec(source, namespace)  # noqa: S102 — our own source, built from field counts only
-    make: Callable[..., Any] = namespace["make"]
-    make.__qualname__ = f"make_{cls.__name__}"
-    return make
 
 
 class NameColumn:
@@ -299,7 +279,7 @@ class NameColumn:
         tokens = tuple([words[t] for t in ids])
         w = tuple([weights[t] for t in ids])
         compact = "".join(tokens) if compact is None else compact
-        return _maker(NameProfile)(tokens, w, sum(w), compact, self._forms.values[form], joined)
+        return _make_profile(tokens, w, sum(w), compact, self._forms.values[form], joined)
 
     def form(self, record: tuple[Any, ...]) -> LegalForm | None:
         """The legal form of a name given as one of :meth:`records`."""

@@ -80,6 +80,7 @@ from entity_resolution.compare import (
     Feature,
     NameProfile,
     NameScore,
+    _feature,
     compare_domains,
     compare_emails,
     compare_enterprise_numbers,
@@ -114,6 +115,7 @@ from entity_resolution.index import (
 from entity_resolution.names import LegalForm, NormalizedName, find_legal_form, normalize_name
 from entity_resolution.parallel import match_in_workers
 from entity_resolution.register import RegisterEntry
+from entity_resolution.slots import slot_maker
 
 MATCH = "match"
 POSSIBLE = "possible"
@@ -153,6 +155,10 @@ class Candidate:
     entry: RegisterEntry | None = None
 
 
+#: ``Candidate(key, score, outcome, method, explanation, entry)`` without its frozen
+#: ``__init__`` (the matcher makes one per candidate compared).
+_new_candidate = slot_maker(Candidate)
+
 #: A candidate as :meth:`Matcher._match_rows` gives it: (entry number, key, score, outcome,
 #: method, explanation).
 _Row = tuple[int, Hashable, float, str, str, list[Feature]]
@@ -180,6 +186,8 @@ class _Prepared:
     place: Place | None
     name_results: dict[int, _NameResult | None] = field(default_factory=dict)
     name_scores: dict[tuple[Any, ...], NameScore] = field(default_factory=dict)
+    # entry number → where its name feature, still without a reason, is in its explanation
+    unexplained: dict[int, int] = field(default_factory=dict)
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -323,15 +331,16 @@ class Matcher:
         self._apply_cross_rules(scored, prepared)
         kept = [ic for ic in scored if ic[1].score >= self.t_possible]
         kept.sort(key=_rank)
-        return [
-            (i, c.key, c.score, c.outcome, c.method, c.explanation)
-            for i, c in kept[: self.max_candidates]
-        ]
+        rows = []
+        for i, c in kept[: self.max_candidates]:
+            self._explain_name(i, c, prepared)
+            rows.append((i, c.key, c.score, c.outcome, c.method, c.explanation))
+        return rows
 
     def _candidate(self, row: _Row) -> Candidate:
         """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
         i, key, score, outcome, method, explanation = row
-        return Candidate(key, score, outcome, method, explanation, self._entries[i])
+        return _new_candidate(key, score, outcome, method, explanation, self._entries[i])
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256
@@ -537,7 +546,7 @@ class Matcher:
             # the reason is written only if the candidate is kept (below); the score is that
             # of compare_names
             name_at = len(features)
-            features.append(Feature("name", round(found[0].score, 4), W_NAME, ""))
+            features.append(_feature("name", round(found[0].score, 4), W_NAME, ""))
         elif p.name is not None and p.query.name and not p.name.tokens:
             features.append(
                 Feature(
@@ -577,15 +586,28 @@ class Matcher:
         score = round(score, 4)
         if score < self.t_possible and not identified:
             return None
-        if name_at >= 0 and p.name is not None and found is not None:
-            result, n, _form = found
-            best_name = self._name_column.name(i, n)
-            label = name_label(n, best_name.original)
-            features[name_at] = compare_names(
-                p.name, best_name, source=src, entry_label=label, result=result
-            )
+        if name_at >= 0:
+            # its reason is written by _explain_name, only for the candidates returned
+            p.unexplained[i] = name_at
         outcome = MATCH if score >= self.t_match else POSSIBLE
-        return Candidate(self._keys[i], score, outcome, method, features)
+        return _new_candidate(self._keys[i], score, outcome, method, features, None)
+
+    def _explain_name(self, i: int, c: Candidate, p: _Prepared) -> None:
+        """Write the reason of candidate ``c``'s name feature (entry ``i``), which
+        :meth:`_score` left empty: reading the entry's name back and wording the reason cost
+        as much as the rest of its comparison, and most candidates compared are not returned.
+        The feature's score is already that of ``compare_names``; rules appended features
+        after it, never before."""
+        name_at = p.unexplained.get(i)
+        found = p.name_results.get(i)
+        if name_at is None or p.name is None or found is None:
+            return
+        result, n, _form = found
+        best_name = self._name_column.name(i, n)
+        label = name_label(n, best_name.original)
+        c.explanation[name_at] = compare_names(
+            p.name, best_name, source=p.query.source, entry_label=label, result=result
+        )
 
     def _contact_features(self, i: int, p: _Prepared) -> list[Feature]:
         if not (p.phones or p.emails or p.email_domains or p.websites):

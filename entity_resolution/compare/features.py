@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from entity_resolution.slots import slot_maker
+
 
 @dataclass(frozen=True, slots=True)
 class Feature:
@@ -29,15 +31,13 @@ class Feature:
         return _feature, (self.name, self.score, self.weight, self.reason)
 
 
-_FEATURE_SETTERS = tuple(Feature.__dict__[name].__set__ for name in Feature.__slots__)
+_make_feature = slot_maker(Feature)
 
 
 def _feature(name: str, score: float, weight: float, reason: str) -> Feature:
-    """A :class:`Feature` made without its (frozen, slower) ``__init__`` (for unpickling)."""
-    f = object.__new__(Feature)
-    for setter, value in zip(_FEATURE_SETTERS, (name, score, weight, reason), strict=True):
-        setter(f, value)
-    return f
+    """A :class:`Feature` made without its (frozen, slower) ``__init__`` (for unpickling, and
+    for the features the matcher makes per candidate)."""
+    return _make_feature(name, score, weight, reason)  # type: ignore[no-any-return]
 
 
 W_IDENTIFIER = 1.0  # same enterprise / BE VAT number: decisive

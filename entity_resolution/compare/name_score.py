@@ -11,6 +11,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from entity_resolution.compare.name_profile import (
     _EPS,
     ABBREVIATION_SIMILARITY,
+    ACRONYM_ONLY_BELOW,
     COMPACT_SIMILARITY_MIN,
     CONTAINED_EXTRA_WEIGHT,
     GARBLED_CAP,
@@ -43,6 +44,7 @@ from entity_resolution.geo import (
     postcode_for_name,
 )
 from entity_resolution.names import NormalizedName, legal_form_relation
+from entity_resolution.slots import slot_maker
 
 
 def score_names(query: NormalizedName, entry: NormalizedName) -> NameScore:
@@ -85,6 +87,8 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
         return plain
     best = plain
     for side, a, b in (("query", query, entry), ("entry", entry, query)):
+        if not _may_read(a, b, plain.score):
+            continue
         for read, word, meant in _readings(a, b, plain.score):
             found = (
                 _score_profiles(read, entry) if side == "query" else _score_profiles(query, read)
@@ -92,11 +96,26 @@ def score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
             score = round(min(found.score, GARBLED_CAP), 4)
             if score > best.score and found.how not in ("generic_only", "other_place", "empty"):
                 how = "garbled" if found.how in _IDENTICAL else found.how
-                best = NameScore(score, how, found.shared, found.places, (side, word, meant))
+                best = _new_score(score, how, found.shared, found.places, (side, word, meant), None)
     return best
 
 
 _IDENTICAL = ("identical", "identical_compact", "same_words")
+
+
+def _may_read(a: NameProfile, b: NameProfile, plain_score: float) -> bool:
+    """Whether :func:`_readings` can find any reading of ``a`` given ``b`` (its own
+    preconditions, checked here without calling it: most pairs have none)."""
+    n = len(a.tokens)
+    return (
+        (a.form is None and b.form is not None and n >= 2)
+        or (plain_score < ACRONYM_ONLY_BELOW and n >= 3)
+        or (b.joined and not a.joined and n >= 3)
+    )
+
+#: ``NameScore(score, how, shared, places, garbled, typos)`` without its frozen ``__init__``
+#: (a name score is made for every name of every entry of a shortlist).
+_new_score = slot_maker(NameScore)
 
 
 @lru_cache(maxsize=65_536)
@@ -121,7 +140,7 @@ def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
             )
         if sim:
             return sim, False, 0.0
-    if _abbreviates(a, b):
+    if a[:1] == b[:1] and _abbreviates(a, b):  # a shortening starts as the word does
         return ABBREVIATION_SIMILARITY, False, 0.0
     town_words = place_name_words()
     towns = a in town_words and b in town_words
@@ -134,13 +153,13 @@ def _word_pair(a: str, b: str) -> tuple[float, bool, float]:
 def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     q, r = query.tokens, entry.tokens
     if not q or not r:
-        return NameScore(0.0, "empty")
+        return _new_score(0.0, "empty", (), None, None, None)
     if q == r:
-        return NameScore(1.0, "identical", q)
+        return _new_score(1.0, "identical", q, None, None, None)
     if query.compact == entry.compact:
-        return NameScore(1.0, "identical_compact", q)
+        return _new_score(1.0, "identical_compact", q, None, None, None)
     if len(q) == len(r) and sorted(q) == sorted(r):
-        return NameScore(1.0, "same_words", q)
+        return _new_score(1.0, "same_words", q, None, None, None)
     similarity = Indel.normalized_similarity
     pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(q):
@@ -199,17 +218,17 @@ def _score_profiles(query: NameProfile, entry: NameProfile) -> NameScore:
     if score > OTHER_PLACE_CAP:
         towns = _different_towns(query, entry, used_q, used_r)
         if towns is not None:
-            return NameScore(OTHER_PLACE_CAP, "other_place", words, towns)
+            return _new_score(OTHER_PLACE_CAP, "other_place", words, towns, None, None)
     if score > OTHER_TRADE_CAP:
         trades = _different_trades(query, entry, used_q, used_r)
         if trades is not None:
-            return NameScore(OTHER_TRADE_CAP, "other_trade", words, trades)
+            return _new_score(OTHER_TRADE_CAP, "other_trade", words, trades, None, None)
     # A name made only of common words ("Car Wash Bruxelles") is still a name: when every
     # word on both sides is paired, the cap would treat a typo worse than the identical name.
     whole = len(used_q) == len(q) and len(used_r) == len(r)
     if not distinctive and score > GENERIC_ONLY_CAP and not whole:
-        return NameScore(GENERIC_ONLY_CAP, "generic_only", words)
-    return NameScore(min(score, 1.0), how, words, typos=typos)
+        return _new_score(GENERIC_ONLY_CAP, "generic_only", words, None, None, None)
+    return _new_score(min(score, 1.0), how, words, None, None, typos)
 
 
 def _leftovers_alike(

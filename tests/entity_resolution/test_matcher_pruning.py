@@ -18,7 +18,8 @@ from entity_resolution.compare import (
     NameProfile,
     score_profiles,
 )
-from entity_resolution.index import NameColumn
+from entity_resolution.compare.name_feature import compare_names
+from entity_resolution.index import NameColumn, name_label
 from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.names import normalize_name
 
@@ -63,6 +64,27 @@ class PlainNames(Matcher):
         return found
 
 
+class EagerReasons(Matcher):
+    """The matcher writing the reason of a candidate's name feature as soon as the candidate
+    is scored — for every candidate compared, as before the reasons were left to the
+    candidates returned — with the very call the matcher made then."""
+
+    written = 0
+
+    def _score(self, i, p):  # type: ignore[no-untyped-def]
+        c = super()._score(i, p)
+        name_at = p.unexplained.pop(i, None)  # so that _explain_name leaves it alone
+        if c is not None and name_at is not None:
+            result, n, _form = p.name_results[i]
+            best = self._name_column.name(i, n)
+            c.explanation[name_at] = compare_names(
+                p.name, best, source=p.query.source, entry_label=name_label(n, best.original),
+                result=result,
+            )  # fmt: skip
+            self.written += 1
+        return c
+
+
 @pytest.fixture(scope="module")
 def sample() -> tuple[list[tuple[str, object]], list[MatchQuery]]:
     register = ScaleRegister(seed=11)
@@ -95,6 +117,18 @@ def test_skipped_candidates_change_no_result(sample) -> None:  # type: ignore[no
     with_phone = [f for f, q in zip(found, queries, strict=True) if q.phone]
     assert any(c.method == "phone" for f in with_phone for c in f)
     assert any(x.name == "domain" for f in found for c in f for x in c.explanation)
+
+
+def test_name_reasons_written_for_the_returned_candidates_only_are_the_same(sample) -> None:  # type: ignore[no-untyped-def]
+    entries, queries = sample
+    fast, eager = Matcher(entries), EagerReasons(entries)
+    found = [fast.match(q) for q in queries]
+    assert found == [eager.match(q) for q in queries]
+    names = [f for cands in found for c in cands for f in c.explanation if f.name == "name"]
+    reasons = [f.reason for f in names]
+    assert len(reasons) > 400 and all("'" in r for r in reasons)  # each shows both names
+    # the sample has queries with more candidates than are returned: reasons were saved
+    assert eager.written > sum(len(cands) for cands in found) + 50
 
 
 def test_a_name_shared_by_entries_is_scored_once_with_the_same_result(sample) -> None:  # type: ignore[no-untyped-def]
