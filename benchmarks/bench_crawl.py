@@ -408,9 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the result here as JSON")
     parser.add_argument("--cold", action="store_true",
                         help="do not prepare the matcher after the import: the crawl builds it")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the work folder (data folders, database) for inspection")
     args = parser.parse_args(argv)
     result = run_crawl_benchmark(args.ads, args.repeats, args.seed, register=args.register,
-                                 warm=not args.cold)
+                                 warm=not args.cold, keep=args.keep)
     for row in result.comparisons:
         print(f"{row.measure}: Vigie {row.vigie:.3f}, bare {row.baseline:.3f}, "
               f"ratio {row.ratio:.3f} {row.unit}")

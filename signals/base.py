@@ -86,6 +86,10 @@ class RecordContext:
     # The open session, for rules that must look further in the register (set by
     # :func:`signals.context.complete_context`); ``None`` when a caller runs a rule by hand.
     session: Session | None = field(default=None, repr=False, compare=False)
+    # Answers of register look-ups that rules may reuse across records (plain values, never
+    # ORM rows): a crawl passes one dict for as long as it has not changed the register
+    # itself; ``None``: nothing is remembered.
+    memo: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def matched_employer(self) -> Employer | None:

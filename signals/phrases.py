@@ -57,6 +57,8 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     if text.isascii():  # folding is lower-casing, one character for one
         folded = text.lower().replace("`", "'")
         result = (folded, list(range(len(text))))
+    elif (plain := _fold_non_ascii(text)) is not None:  # "é" → "e", "’" → "'": one for one
+        result = (plain.lower().replace("`", "'"), list(range(len(text))))
     else:
         out: list[str] = []
         origin: list[int] = []
@@ -75,6 +77,21 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
         _LAST_FOLD.pop(next(iter(_LAST_FOLD)))
     _LAST_FOLD[text] = result
     return result
+
+
+def _fold_non_ascii(text: str) -> str | None:
+    """``text`` with each non-ASCII character replaced by its fold, when every one of them
+    folds to a single character that lower-casing leaves alone (accented letters, typographic
+    apostrophes, dashes, €…); else ``None``. Lower-casing the result then folds the ASCII
+    rest as :func:`_fold_char` would and leaves the folds as they are."""
+    for char in {c for c in text if not c.isascii()}:
+        piece = _FOLDED.get(char)
+        if piece is None:
+            piece = _FOLDED[char] = _fold_char(char)
+        if len(piece) != 1 or piece.lower() != piece:
+            return None
+        text = text.replace(char, piece)
+    return text
 
 
 def compile_phrase(pattern: str) -> re.Pattern[str]:

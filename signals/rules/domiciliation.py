@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from sqlmodel import Session, col, select
 
 from signals.base import EvidenceRef, Finding, describe_employer, raise_severity
-from signals.firm_matches import firm_matches
+from signals.firm_matches import CHUNK, firm_match_rows, load_by_id
 from signals.register_status import classify_situation, fold, status_class
 from signals.sectors import describe_hits, nace_hits
 from storage.models import Address, Employer
@@ -65,44 +66,111 @@ def address_key(street: str | None, postcode: str | None) -> str | None:
 
 
 def _active(employer: Employer) -> bool:
-    situation = classify_situation(employer.juridical_situation, employer.juridical_situation_label)
-    return status_class(employer.status) != "struck_off" and situation in ("normal", "unknown")
+    return _is_active(employer.status, employer.juridical_situation,
+                      employer.juridical_situation_label)
+
+
+def _is_active(status: str | None, situation: str | None, label: str | None) -> bool:
+    return status_class(status) != "struck_off" and classify_situation(situation, label) in (
+        "normal", "unknown")
+
+
+_SEAT_COLUMNS = (Employer.id, Employer.street, Employer.postcode, Employer.municipality,
+                 Employer.status, Employer.juridical_situation,
+                 Employer.juridical_situation_label)
+
+
+def _register_seats(session: Session, ids: list[int] | None = None) -> Iterator[tuple]:
+    """``(id, street, postcode, municipality, active)`` of the employers with a street (of
+    ``ids`` when given), in id order, a chunk of plain rows at a time."""
+    last = 0
+    while True:
+        query = select(*_SEAT_COLUMNS).where(col(Employer.street).is_not(None),
+                                              col(Employer.id) > last)
+        if ids is not None:
+            query = query.where(col(Employer.id).in_(ids))
+        rows = session.exec(query.order_by(col(Employer.id)).limit(CHUNK)).all()
+        if not rows:
+            return
+        for eid, street, postcode, municipality, status, situation, label in rows:
+            yield eid, street, postcode, municipality, _is_active(status, situation, label)
+        last = rows[-1][0]
+
+
+def _seat_addresses(session: Session, employer_ids: list[int] | None = None) -> Iterator[tuple]:
+    """``(employer id, street, postcode, municipality, active)`` of the ``seat`` addresses (of
+    ``employer_ids`` when given), in address id order, a chunk at a time."""
+    last = 0
+    while True:
+        query = (select(Address.id, Address.employer_id, Address.street, Address.postcode,
+                        Address.municipality, Employer.status, Employer.juridical_situation,
+                        Employer.juridical_situation_label)
+                 .join(Employer, col(Employer.id) == Address.employer_id)
+                 .where(Address.kind == "seat", col(Address.id) > last))
+        if employer_ids is not None:
+            query = query.where(col(Address.employer_id).in_(employer_ids))
+        rows = session.exec(query.order_by(col(Address.id)).limit(CHUNK)).all()
+        if not rows:
+            return
+        for _, eid, street, postcode, municipality, status, situation, label in rows:
+            yield eid, street, postcode, municipality, _is_active(status, situation, label)
+        last = rows[-1][0]
+
+
+def _advertiser_keys(session: Session, advertisers: set[int]) -> set[str]:
+    """The seat keys of the active advertisers: only an address among them can fire."""
+    keys: set[str] = set()
+    ids = sorted(advertisers)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        for _, street, postcode, _, active in _register_seats(session, chunk):
+            key = address_key(street, postcode)
+            if key and active:
+                keys.add(key)
+        for _, street, postcode, _, active in _seat_addresses(session, chunk):
+            key = address_key(street, postcode)
+            if key and active:
+                keys.add(key)
+    return keys
 
 
 def evaluate_network(session: Session) -> list[Finding]:
-    matches = firm_matches(session, KINDS)
-    advertisers: dict[int, list[EvidenceRef]] = defaultdict(list)
-    for fm in matches.values():
-        if fm.employer.id is not None:
-            advertisers[fm.employer.id].append(
-                (fm.record.id, fm.record.last_capture_id or fm.record.capture_id))
+    """Stream the firm matches and the register as plain rows; only the addresses where an
+    advertiser sits are followed, and only the enterprises of the addresses that fire are
+    loaded. Memory does not grow with the register or the number of records."""
+    advertisers = {row.employer_id for row in firm_match_rows(session, KINDS)}
     if not advertisers:
         return []
+    wanted = _advertiser_keys(session, advertisers)
     residents: dict[str, set[int]] = defaultdict(set)
     shown: dict[str, str] = {}
-    employers: dict[int, Employer] = {}
-    for e in session.exec(select(Employer).where(col(Employer.street).is_not(None))):
-        key = address_key(e.street, e.postcode)
-        if key and e.id is not None and _active(e):
-            residents[key].add(e.id)
-            shown.setdefault(key, f"{e.street}, {e.postcode} {e.municipality or ''}".strip())
-            employers[e.id] = e
-    for a in session.exec(select(Address).where(Address.kind == "seat")):
-        key = address_key(a.street, a.postcode)
-        if key and a.employer_id not in residents[key]:
-            e = employers.get(a.employer_id) or session.get(Employer, a.employer_id)
-            if e is not None and e.id is not None and _active(e):
-                residents[key].add(e.id)
-                shown.setdefault(key, f"{a.street}, {a.postcode} {a.municipality or ''}".strip())
-                employers[e.id] = e
+    for eid, street, postcode, municipality, active in _register_seats(session):
+        key = address_key(street, postcode)
+        if key in wanted and active:
+            residents[key].add(eid)
+            shown.setdefault(key, f"{street}, {postcode} {municipality or ''}".strip())
+    for eid, street, postcode, municipality, active in _seat_addresses(session):
+        key = address_key(street, postcode)
+        if key in wanted and eid not in residents[key] and active:
+            residents[key].add(eid)
+            shown.setdefault(key, f"{street}, {postcode} {municipality or ''}".strip())
+    firing = {key: ids for key, ids in residents.items()
+              if len(ids) >= MIN_ENTERPRISES and ids & advertisers}
+    if not firing:
+        return []
+    subjects = set().union(*(ids & advertisers for ids in firing.values()))
+    evidence: dict[int, list[EvidenceRef]] = defaultdict(list)
+    for row in firm_match_rows(session, KINDS):
+        if row.employer_id in subjects:
+            evidence[row.employer_id].append((row.record_id, row.capture_id))
+    employers: dict[int, Employer] = load_by_id(  # type: ignore[assignment]
+        session, Employer, set().union(*firing.values()))
     findings: list[Finding] = []
-    for key, ids in sorted(residents.items()):
-        if len(ids) < MIN_ENTERPRISES:
-            continue
-        for employer_id in sorted(ids & set(advertisers)):
+    for key, ids in sorted(firing.items()):
+        for employer_id in sorted(ids & advertisers):
             findings.append(_finding(employers[employer_id], shown[key], key,
                                      [employers[i] for i in sorted(ids)],
-                                     advertisers[employer_id]))
+                                     evidence[employer_id]))
     return findings
 
 

@@ -29,6 +29,8 @@ establishment; the rule cannot see Limosa); a foreign VAT quoted for another fir
 
 from __future__ import annotations
 
+from typing import Any
+
 from rapidfuzz import fuzz
 from sqlmodel import Session, col, select
 
@@ -100,7 +102,20 @@ def belgian_addresses(session: Session | None, employer: Employer) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _namesakes(session: Session | None, name: str | None) -> list[Employer]:
+def _like_rows(session: Session, token: str) -> list[tuple[int, str]]:
+    """``(id, name)`` of the first 50 employers whose name contains ``token``, ignoring case.
+    On SQLite ``LIKE`` already ignores ASCII case and ``lower()`` folds only ASCII, so the
+    plain ``LIKE`` is the same test without a ``lower()`` of every name."""
+    name = col(Employer.name)
+    bind = session.get_bind()
+    test = name.like(f"%{token}%") if bind.dialect.name == "sqlite" else name.ilike(
+        f"%{token}%")
+    return [(eid, ename) for eid, ename in session.exec(
+        select(Employer.id, Employer.name).where(test).limit(50)).all()]
+
+
+def _namesakes(session: Session | None, name: str | None,
+               memo: dict[Any, Any] | None = None) -> list[Employer]:
     if session is None or not name:
         return []
     core = normalize_name(name).core
@@ -108,11 +123,15 @@ def _namesakes(session: Session | None, name: str | None) -> list[Employer]:
     if not tokens:
         return []
     longest = max(tokens, key=len)
-    rows = session.exec(
-        select(Employer).where(col(Employer.name).ilike(f"%{longest}%")).limit(50)
-    ).all()
-    return [e for e in rows
-            if fuzz.token_set_ratio(core, normalize_name(e.name).core) >= NAME_SIMILARITY]
+    key = (RULE, "like", longest)
+    rows = memo.get(key) if memo is not None else None
+    if rows is None:
+        rows = _like_rows(session, longest)
+        if memo is not None:
+            memo[key] = rows
+    found = [session.get(Employer, eid) for eid, ename in rows
+             if fuzz.token_set_ratio(core, normalize_name(ename).core) >= NAME_SIMILARITY]
+    return [e for e in found if e is not None]
 
 
 def evaluate(ctx: RecordContext) -> list[Finding]:
@@ -126,7 +145,7 @@ def evaluate(ctx: RecordContext) -> list[Finding]:
     if place is None:
         return []
     candidates = [ctx.matched_employer] if ctx.matched_employer is not None else []
-    candidates += [e for e in _namesakes(ctx.session, record.employer_name)
+    candidates += [e for e in _namesakes(ctx.session, record.employer_name, ctx.memo)
                    if e not in candidates]
     for employer in candidates:
         if employer is not None and belgian_addresses(ctx.session, employer):

@@ -26,15 +26,16 @@ matched as the employer of their clients' ads.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from signals.base import EvidenceRef, Finding, describe_employer, fmt_when, raise_severity
-from signals.firm_matches import FirmMatch, firm_matches
+from signals.firm_matches import CHUNK, FirmMatch, FirmRow, firm_match_rows, load_by_id
 from signals.sectors import describe_hits, nace_hits
 from storage.clusters import has_cluster_tables
-from storage.models import ClusterMember, Record
+from storage.models import ClusterMember, Employer, Record
 
 RULE = "recent_enterprise_many_ads"
 SEVERITY = "medium"
@@ -52,11 +53,16 @@ WINDOW_DAYS = 365
 
 def posting_date(record: Record) -> date | None:
     """The ad's own date (``date_posted``), else the day it was first seen."""
-    text = str((record.raw or {}).get("date_posted") or "")[:10]
+    return posting_day((record.raw or {}).get("date_posted"), record.first_seen)
+
+
+def posting_day(date_posted: object, first_seen: datetime | None) -> date | None:
+    """:func:`posting_date` from the two values it reads."""
+    text = str(date_posted or "")[:10]
     try:
         return date.fromisoformat(text)
     except ValueError:
-        return record.first_seen.date() if record.first_seen else None
+        return first_seen.date() if first_seen else None
 
 
 def cluster_of(session: Session, record_ids: list[int]) -> dict[int, int]:
@@ -65,35 +71,78 @@ def cluster_of(session: Session, record_ids: list[int]) -> dict[int, int]:
         return {}
     out: dict[int, int] = {}
     for start in range(0, len(record_ids), 500):
-        for member in session.exec(select(ClusterMember).where(
+        for record_id, cluster_id in session.exec(
+                select(ClusterMember.record_id, ClusterMember.cluster_id).where(
                 col(ClusterMember.record_id).in_(record_ids[start:start + 500]))):
-            out[member.record_id] = member.cluster_id
+            out[record_id] = cluster_id
     return out
 
 
+def _start_dates(session: Session, employer_ids: set[int]) -> dict[int, date]:
+    ids = sorted(employer_ids)
+    out: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        out.update(session.exec(select(Employer.id, Employer.start_date).where(
+            col(Employer.id).in_(ids[start:start + CHUNK]),
+            col(Employer.start_date).is_not(None))).all())
+    return out
+
+
+def _dated(session: Session, rows: list[FirmRow]) -> Iterator[tuple[FirmRow, date | None]]:
+    """Each row with its record's posting date (``raw["date_posted"]`` read in SQL)."""
+    ids = [r.record_id for r in rows]
+    days = {
+        record_id: posting_day(posted, first_seen)
+        for record_id, posted, first_seen in session.exec(
+            select(Record.id, Record.raw["date_posted"], Record.first_seen)  # type: ignore[index]
+            .where(col(Record.id).in_(ids)))
+    }
+    for row in rows:
+        yield row, days.get(row.record_id)
+
+
 def evaluate_network(session: Session) -> list[Finding]:
-    matches = firm_matches(session, KINDS)
-    by_employer: dict[int, list[FirmMatch]] = defaultdict(list)
-    for fm in matches.values():
-        if fm.employer.start_date is not None and fm.employer.id is not None:
-            by_employer[fm.employer.id].append(fm)
-    clusters = cluster_of(session, sorted(matches))
+    """Stream the firm matches twice (the advertisers, then their records' dates); only the
+    ads within a year of their enterprise's start are kept, and only the records and
+    employers of the findings are loaded."""
+    starts = _start_dates(session, {r.employer_id for r in firm_match_rows(session, KINDS)})
+    if not starts:
+        return []
+    total: dict[int, int] = defaultdict(int)
+    early_rows: dict[int, list[tuple[FirmRow, date]]] = defaultdict(list)
+    pending: list[FirmRow] = []
+
+    def flush() -> None:
+        for row, day in _dated(session, pending):
+            start = starts[row.employer_id]
+            if day is not None and start <= day < start + timedelta(days=WINDOW_DAYS):
+                early_rows[row.employer_id].append((row, day))
+        pending.clear()
+
+    for row in firm_match_rows(session, KINDS):
+        if row.employer_id in starts:
+            total[row.employer_id] += 1
+            pending.append(row)
+            if len(pending) >= CHUNK:
+                flush()
+    flush()
     findings: list[Finding] = []
-    for items in by_employer.values():
-        employer = items[0].employer
-        start = employer.start_date
-        assert start is not None
-        early: dict[str, tuple[FirmMatch, date]] = {}
-        for fm in sorted(items, key=lambda f: f.record.id or 0):
-            day = posting_date(fm.record)
-            if day is None or not start <= day < start + timedelta(days=WINDOW_DAYS):
-                continue
-            rid = fm.record.id or 0
-            key = f"c{clusters[rid]}" if rid in clusters else f"r{rid}"
-            early.setdefault(key, (fm, day))
+    for employer_id in total:  # in the order of each employer's first record
+        candidates = early_rows.get(employer_id, [])
+        if len(candidates) < MIN_ADS:
+            continue
+        clusters = cluster_of(session, sorted(r.record_id for r, _ in candidates))
+        early: dict[str, tuple[FirmRow, date]] = {}
+        for row, day in candidates:  # record-id order
+            rid = row.record_id
+            early.setdefault(f"c{clusters[rid]}" if rid in clusters else f"r{rid}", (row, day))
         if len(early) < MIN_ADS:
             continue
-        findings.append(_finding(employer, list(early.values()), len(items)))
+        employer = session.get(Employer, employer_id)
+        records = load_by_id(session, Record, (r.record_id for r, _ in early.values()))
+        kept = [(FirmMatch(records[r.record_id], employer, r.method, r.score), day)  # type: ignore[arg-type]
+                for r, day in early.values()]
+        findings.append(_finding(employer, kept, total[employer_id]))
     return findings
 
 

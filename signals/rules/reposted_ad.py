@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from signals.base import EvidenceRef, Finding
 from signals.rules.recent_enterprise_many_ads import posting_date
@@ -46,30 +46,47 @@ MIN_POSTINGS = 3
 MIN_SPAN_DAYS = 21
 MANY_POSTINGS = 5
 LONG_SPAN_DAYS = 60
+CLUSTER_CHUNK = 200  # clusters read per query
+
+
+def _big_clusters(session: Session) -> list[int]:
+    """The job-ad clusters with at least :data:`MIN_POSTINGS` members (counted in SQL)."""
+    return list(session.exec(
+        select(ClusterMember.cluster_id)
+        .join(Record, col(Record.id) == col(ClusterMember.record_id))
+        .where(ClusterMember.kind == "job_ad")
+        .group_by(col(ClusterMember.cluster_id))
+        .having(func.count() >= MIN_POSTINGS)
+        .order_by(col(ClusterMember.cluster_id))
+    ).all())
 
 
 def evaluate_network(session: Session) -> list[Finding]:
+    """Only the clusters big enough to fire are read, a chunk of clusters at a time."""
     if not has_cluster_tables(session):
         return []
-    rows = session.exec(
-        select(ClusterMember, Record)
-        .join(Record, col(Record.id) == col(ClusterMember.record_id))
-        .where(ClusterMember.kind == "job_ad")
-        .order_by(col(ClusterMember.cluster_id), col(Record.id))
-    ).all()
-    members: dict[int, list[tuple[ClusterMember, Record]]] = defaultdict(list)
-    for member, record in rows:
-        members[member.cluster_id].append((member, record))
+    big = _big_clusters(session)
     findings: list[Finding] = []
-    for cluster_id, items in members.items():
-        if len(items) < MIN_POSTINGS:
-            continue
-        dated = [(posting_date(r), m, r) for m, r in items]
-        days = sorted({d for d, _, _ in dated if d is not None})
-        if len(days) < MIN_POSTINGS or (days[-1] - days[0]).days < MIN_SPAN_DAYS:
-            continue
-        cluster = session.get(EntityCluster, cluster_id)
-        findings.append(_finding(cluster, dated, days))
+    for start in range(0, len(big), CLUSTER_CHUNK):
+        rows = session.exec(
+            select(ClusterMember, Record)
+            .join(Record, col(Record.id) == col(ClusterMember.record_id))
+            .where(ClusterMember.kind == "job_ad",
+                   col(ClusterMember.cluster_id).in_(big[start:start + CLUSTER_CHUNK]))
+            .order_by(col(ClusterMember.cluster_id), col(Record.id))
+        ).all()
+        members: dict[int, list[tuple[ClusterMember, Record]]] = defaultdict(list)
+        for member, record in rows:
+            members[member.cluster_id].append((member, record))
+        for cluster_id, items in members.items():
+            if len(items) < MIN_POSTINGS:
+                continue
+            dated = [(posting_date(r), m, r) for m, r in items]
+            days = sorted({d for d, _, _ in dated if d is not None})
+            if len(days) < MIN_POSTINGS or (days[-1] - days[0]).days < MIN_SPAN_DAYS:
+                continue
+            cluster = session.get(EntityCluster, cluster_id)
+            findings.append(_finding(cluster, dated, days))
     return findings
 
 

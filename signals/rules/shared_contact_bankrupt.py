@@ -32,6 +32,7 @@ addresses).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_
@@ -39,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from entity_resolution.identifiers import normalize_email, normalize_phone, registered_domain
 from signals.base import EvidenceRef, Finding, describe_employer, fmt_number
-from signals.firm_matches import firm_matches
+from signals.firm_matches import CHUNK, firm_matches, load_by_id
 from signals.register_status import NORMAL_CODES, classify_situation, status_class
 from storage.models import Capture, Employer, Record
 
@@ -84,18 +85,69 @@ def _contacts_of_employer(employer: Employer) -> set[tuple[str, str]]:
 
 def _contacts_of_record(record: Record) -> set[tuple[str, str]]:
     norm, raw = record.normalized or {}, record.raw or {}
+    return _contacts(record.phone, norm.get("phone_e164"), norm.get("phones"),
+                     norm.get("emails"), norm.get("website"), raw.get("employer_url"))
+
+
+def _contacts(phone: object, phone_e164: object, phones: object, emails: object,
+              website: object, employer_url: object) -> set[tuple[str, str]]:
+    """The contacts of a record from the fields :func:`_contacts_of_record` reads."""
     out: set[tuple[str, str]] = set()
-    for phone in [record.phone, norm.get("phone_e164"), *(norm.get("phones") or [])]:
-        if phone:
-            out.add(("phone", str(phone)))
-    for email in norm.get("emails") or []:
+    for value in [phone, phone_e164, *(phones or [])]:  # type: ignore[misc]
+        if value:
+            out.add(("phone", str(value)))
+    for email in emails or []:  # type: ignore[attr-defined]
         if email:
             out.add(("email", str(email).lower()))
-    for url in (norm.get("website"), raw.get("employer_url")):
+    for url in (website, employer_url):
         domain = registered_domain(str(url)) if url else None
         if domain and domain not in FREE_MAIL and not domain[0].isdigit():
             out.add(("website", domain))
     return out
+
+
+_CONTACT_COLUMNS = (
+    Record.id, Record.phone, Record.normalized["phone_e164"],  # type: ignore[index]
+    Record.normalized["phones"], Record.normalized["emails"],  # type: ignore[index]
+    Record.normalized["website"], Record.raw["employer_url"],  # type: ignore[index]
+)
+
+
+def _record_contacts(session: Session) -> Iterator[tuple[int, set[tuple[str, str]]]]:
+    """``(record id, contacts)`` of every job ad, listing and website, in id order: only the
+    contact fields are read (in SQL), a chunk of records at a time."""
+    last = 0
+    while True:
+        rows = session.exec(
+            select(*_CONTACT_COLUMNS)
+            .where(col(Record.kind).in_(list(KINDS)), col(Record.id) > last)
+            .order_by(col(Record.id)).limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        for record_id, *fields in rows:
+            yield record_id, _contacts(*fields)
+        last = rows[-1][0]
+
+
+def _gazette_bankruptcies(session: Session) -> Iterator[tuple]:
+    """``(id, enterprise number, rubric codes, publication date, url, capture id)`` of the
+    Gazette records, in id order, a chunk at a time."""
+    last = 0
+    while True:
+        rows = session.exec(
+            select(Record.id, Record.enterprise_number,
+                   Record.normalized["rubric_codes"],  # type: ignore[index]
+                   Record.normalized["publication_date"],  # type: ignore[index]
+                   Record.url, Record.last_capture_id, Record.capture_id)
+            .where(Record.kind == "gazette", col(Record.id) > last)
+            .order_by(col(Record.id)).limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        for record_id, number, codes, published, url, last_capture, capture in rows:
+            yield record_id, number, codes, published, url, last_capture or capture
+        last = rows[-1][0]
 
 
 def _bankrupts(session: Session) -> dict[str, _Bankrupt]:
@@ -111,22 +163,21 @@ def _bankrupts(session: Session) -> dict[str, _Bankrupt]:
                 e.enterprise_number, e, e.name,
                 e.juridical_situation_date.isoformat() if e.juridical_situation_date else None,
                 ["register"], [(None, e.capture_id)] if e.capture_id else [])
-    for rec in session.exec(select(Record).where(Record.kind == "gazette")):
-        norm = rec.normalized or {}
-        if "bankruptcy" not in (norm.get("rubric_codes") or []) or not rec.enterprise_number:
+    for record_id, number, codes, published, url, capture_id in _gazette_bankruptcies(session):
+        if "bankruptcy" not in (codes or []) or not number:
             continue
-        entry = found.get(rec.enterprise_number)
+        entry = found.get(number)
         if entry is None:
             employer = session.exec(select(Employer).where(
-                Employer.enterprise_number == rec.enterprise_number)).first()
-            entry = found[rec.enterprise_number] = _Bankrupt(
-                rec.enterprise_number, employer,
-                employer.name if employer else (rec.employer_name or rec.enterprise_number),
-                norm.get("publication_date"), [])
-        source = f"Gazette {norm.get('publication_date') or ''} ({rec.url})"
+                Employer.enterprise_number == number)).first()
+            name = session.get(Record, record_id).employer_name if employer is None else None
+            entry = found[number] = _Bankrupt(
+                number, employer, employer.name if employer else (name or number),
+                published, [])
+        source = f"Gazette {published or ''} ({url})"
         if source not in entry.sources:
             entry.sources.append(source)
-        entry.support.append((rec.id, rec.last_capture_id or rec.capture_id))
+        entry.support.append((record_id, capture_id))
     return found
 
 
@@ -147,17 +198,23 @@ def evaluate_network(session: Session) -> list[Finding]:
     owners = {c: n for c, n in owners.items() if len(n) <= MAX_OWNERS}
     if not owners:
         return []
-    firm = firm_matches(session, KINDS)
-    findings: list[Finding] = []
-    for record in session.exec(select(Record).where(col(Record.kind).in_(list(KINDS)))
-                               .order_by(col(Record.id))):
+    sharing: list[tuple[int, dict[str, list[tuple[str, str]]]]] = []
+    for record_id, found in _record_contacts(session):
         shared: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for contact in _contacts_of_record(record):
+        for contact in found:
             for number in owners.get(contact, ()):
                 shared[number].append(contact)
-        if not shared:
-            continue
-        match = firm.get(record.id or 0)
+        if shared:
+            sharing.append((record_id, shared))
+    if not sharing:
+        return []
+    ids = [record_id for record_id, _ in sharing]
+    firm = firm_matches(session, KINDS, record_ids=ids)
+    records = load_by_id(session, Record, ids)
+    findings: list[Finding] = []
+    for record_id, shared in sharing:
+        record: Record = records[record_id]  # type: ignore[assignment]
+        match = firm.get(record_id)
         for number, contacts in sorted(shared.items()):
             if number == record.enterprise_number or (
                     match is not None and match.employer.enterprise_number == number):

@@ -142,3 +142,73 @@ def test_batched_writes_store_what_item_by_item_writes_store(
     judged = [m for m in got["matches"] if m[4] == "judgement"]
     assert len(judged) == 1
     assert batched.crawler.stats.get_value("vigie/writes/batches") == 2  # type: ignore[union-attr]
+
+
+def _fresh_ads() -> list[dict[str, Any]]:
+    """A batch of distinct new ads (written stage by stage): firm and unmatched ones, a
+    judged one, wording, the same employer twice."""
+    return [
+        _ad(1, "11", "Logistiek Vorst VOF", "Logement fourni, payé en cash.", postcode="1190"),
+        _ad(2, "12", "Logistiek Vorst", "Chauffeur.", postcode="1190"),
+        _ad(4, "13", "Car Wash Express", "Laveur de voitures, car wash, logement fourni."),
+        _ad(5, "14", "Inconnu SPRL", "Nettoyage de bureaux."),
+        _ad(6, "9", "Nettoyage Plus", "Aide-ménagère, logement fourni."),  # judged positive
+        _ad(8, "15", "Logistiek Vorst", "Magasinier, sans papiers.", postcode="1190"),
+    ]
+
+
+def test_a_batch_of_new_ads_is_written_stage_by_stage_with_the_same_rows(
+    engine: Engine, second_engine: Engine
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    _prepare(engine, 9)
+    _prepare(second_engine, 9)
+    batched = PersistPipeline(engine, get_crawler(), batch_size=100, in_thread=False)
+    single = PersistPipeline(second_engine, get_crawler())
+    batched.open_spider()
+    single.open_spider()
+    broken = dict(_fresh_ads()[0], url="http://127.0.0.1:9/jobs/ad/broken")
+    del broken["fields"]  # fails when stored: left out alone, the others written
+    batch = _fresh_ads()
+    flushes: list[int] = []
+
+    def count(*_: Any) -> None:
+        flushes.append(1)
+
+    event.listen(OrmSession, "after_flush", count)
+    try:
+        outcomes = batched._write_batch([dict(item) for item in batch])
+    finally:
+        event.remove(OrmSession, "after_flush", count)
+    assert not [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(flushes) <= 5 < 2 * len(batch)  # records, matches, signals, links (+ sectors)
+    for item in batch:
+        single.process_item(dict(item))
+    assert _rows(engine) == _rows(second_engine)
+    assert {m[4] for m in _rows(engine)["matches"]} >= {"judgement"}
+
+    more = [_ad(3, "16", "Car Wash Express", "Car wash, logement fourni."), broken,
+            _ad(7, "17", "Nettoyage Plus", "Nettoyage, payé en cash.")]
+    outcomes = batched._write_batch([dict(item) for item in more])
+    assert [type(o).__name__ for o in outcomes] == ["dict", "KeyError", "dict"]
+    for item in (more[0], more[2]):
+        single.process_item(dict(item))
+    # The attempt rolled back took ids from PostgreSQL's sequences: compared without ids.
+    assert _without_ids(engine) == _without_ids(second_engine)
+    assert len(_rows(engine)["records"]) == len(batch) + 2
+
+
+def _without_ids(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`_rows` with every row id replaced by what it stands for (record fingerprint,
+    signal key)."""
+    rows = _rows(engine)
+    fp = {r[0]: r[2] for r in rows["records"]}
+    key = {s[0]: s[1] for s in rows["signals"]}
+    return {
+        "records": sorted(r[1:] for r in rows["records"]),
+        "matches": sorted((fp[m[1]], *m[2:]) for m in rows["matches"]),
+        "signals": sorted(s[1:] for s in rows["signals"]),
+        "links": sorted((key[ln[1]], fp.get(ln[2]), ln[3]) for ln in rows["links"]),
+    }

@@ -1,0 +1,53 @@
+"""The close-time network pass, pinned: on a world where every network rule fires (with noise
+around it, :mod:`tests.signals.network_world`), :func:`signals.engine.detect_network` stores
+exactly the signals — rule, subject, severity, title, rationale, facts, employer, district,
+evidence links in order — that the implementation reading the whole register and every record
+through the ORM stored (``data/network_pinned.json``, written by that implementation).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from signals.engine import detect_network
+from storage.models import Signal, SignalEvidence
+from tests.signals.network_world import build_network_world
+
+PINNED = Path(__file__).parent / "data" / "network_pinned.json"
+
+
+def stored_signals(session: Session) -> list[dict[str, Any]]:
+    """Every stored signal as plain JSON data, in key order, with its evidence links."""
+    out = []
+    for s in session.exec(select(Signal).order_by(col(Signal.key))):
+        links = session.exec(select(SignalEvidence.record_id, SignalEvidence.capture_id)
+                             .where(SignalEvidence.signal_id == s.id)
+                             .order_by(col(SignalEvidence.id))).all()
+        out.append({
+            "key": s.key, "rule": s.rule, "subject_type": s.subject_type,
+            "subject_key": s.subject_key, "severity": s.severity, "title": s.title,
+            "rationale": s.rationale, "facts": s.facts, "employer_id": s.employer_id,
+            "district": s.district, "occurrences": s.occurrences, "rule_version": s.rule_version,
+            "evidence": [list(link) for link in links],
+        })
+    return json.loads(json.dumps(out, default=str))
+
+
+def test_the_close_pass_raises_the_pinned_signals(session: Session) -> None:
+    build_network_world(session)
+    first = detect_network(session)
+    got = stored_signals(session)
+    want = json.loads(PINNED.read_text(encoding="utf-8"))
+    assert {s["rule"] for s in got} == {"carousel", "shared_contact_bankrupt", "domiciliation",
+                                        "recent_enterprise_many_ads", "reposted_ad"}
+    assert [(s["rule"], s["subject_key"]) for s in got] == [
+        (s["rule"], s["subject_key"]) for s in want]
+    for mine, pinned in zip(got, want, strict=True):
+        assert mine == pinned, mine["rule"]
+    assert len(first) == len(want)
+    detect_network(session)  # a second pass finds the same, links nothing new
+    assert stored_signals(session) == want
