@@ -3,7 +3,8 @@
 SQLite by default (a file in the test's data folder). With ``VIGIE_TEST_DATABASE_URL`` set to a
 PostgreSQL server (``scripts/pg-test-server.sh`` starts one; ``./run-tests`` does), every test
 that uses a database runs twice in the same session — ``[sqlite]`` and ``[postgresql]`` — and
-each PostgreSQL run gets its own database, copied from a template migrated once per process.
+each PostgreSQL run gets its own database, copied from a template migrated once per process
+(a migrated SQLite file is likewise a copy of one migrated once per process).
 ``VIGIE_TEST_BACKENDS=postgresql`` (or ``sqlite``) runs one backend only.
 
 A test "uses a database" when its fixtures include ``db_backend``: ``settings``, ``engine`` and
