@@ -46,6 +46,35 @@ def parse_spider_args(pairs: list[str]) -> dict[str, str]:
     return args
 
 
+# Scrapy's own extensions that a crawl of ours never uses, taken out of EXTENSIONS_BASE
+# rather than switched off: Scrapy imports every extension named there (even one mapped to
+# None) before it can say it is off, and the remote control's import (aiohttp's web server)
+# alone costs each crawl process a good part of a second.
+UNUSED_EXTENSIONS = (
+    "scrapy.extensions.telnet.TelnetConsole",  # TELNETCONSOLE_ENABLED is False
+    "scrapy.extensions.remote_control.RemoteControl",  # REMOTE_CONTROL_ENABLED is False
+)
+
+
+def spider_modules(spider: str, modules: list[str]) -> list[str]:
+    """The modules Scrapy searches for ``spider``: its own module when it has one
+    (``spiders/<name>.py`` defining it), else all of ``modules`` (sources made from YAML
+    alone live in :mod:`spiders.boards`). Searching all of them imports every spider —
+    Playwright's included — in every crawl process, a second of start-up for nothing."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from scrapy.utils.spider import iter_spider_classes
+
+    for package in modules:
+        own = f"{package}.{spider}"
+        if find_spec(package) is None or find_spec(own) is None:
+            continue
+        if any(cls.name == spider for cls in iter_spider_classes(import_module(own))):
+            return [own]
+    return list(modules)
+
+
 def scrapy_settings(
     settings: Settings,
     spider: str,
@@ -65,6 +94,8 @@ def scrapy_settings(
     spec = load_source(spider)
     s = ScrapySettings()
     s.setmodule("spiders.settings", priority="project")
+    s.set("SPIDER_MODULES", spider_modules(spider, s.getlist("SPIDER_MODULES")),
+          priority="project")
     s.update(source_settings(spec), priority="project")
     if spec.renderer == "browser":
         s.update(playwright_settings(settings.chromium_executable), priority="project")
@@ -94,6 +125,9 @@ def scrapy_settings(
         {**s.getdict("DOWNLOADER_MIDDLEWARES"), **DOWNLOADER_MIDDLEWARES},
         priority="cmdline",
     )
+    base = s.getdict("EXTENSIONS_BASE")
+    s.set("EXTENSIONS_BASE", {k: v for k, v in base.items() if k not in UNUSED_EXTENSIONS},
+          priority="cmdline")
     s.set(
         "EXTENSIONS",
         {**s.getdict("EXTENSIONS"), **EXTENSIONS, "pipelines.progress.ProgressExtension": 600},

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from storage.db import upgrade
 from vigie.settings import Settings
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    if settings.db_url.startswith("sqlite"):  # a PostgreSQL test database is migrated already
-        upgrade(settings.db_url)
+def settings(settings: Settings, databases: Any) -> Settings:
+    # SQLite: the folder's file becomes a copy of the migrated template (tests/conftest.py);
+    # a PostgreSQL test database is migrated already (the same URL is returned).
+    databases.url(settings.data_dir)
     return settings

@@ -63,3 +63,25 @@ def test_write_and_capture_batches_reach_the_crawl(settings) -> None:
     assert s.getint("VIGIE_CAPTURE_BATCH") == 3 and s.getint("VIGIE_CAPTURE_BATCH_MS") == 0
     defaults = scrapy_settings(settings, "jobs", 1, progress=False)
     assert defaults.getint("VIGIE_CAPTURE_BATCH") == 64
+
+
+def test_a_crawl_loads_its_own_spider_module_and_no_unused_extension(settings) -> None:
+    """Start-up of a crawl process: Scrapy searches only the spider's own module (not every
+    spider, Playwright's included), and the remote control and telnet extensions (off in
+    Vigie) are not even imported; a YAML-only source is still found among all modules."""
+    from scrapy.spiderloader import SpiderLoader
+
+    from vigie.crawl import scrapy_settings
+
+    jobs = scrapy_settings(settings, "jobs", 1, progress=False)
+    assert jobs.getlist("SPIDER_MODULES") == ["spiders.jobs"]
+    assert SpiderLoader.from_settings(jobs).list() == ["jobs"]
+    base = jobs.getdict("EXTENSIONS_BASE")
+    assert "scrapy.extensions.remote_control.RemoteControl" not in base
+    assert "scrapy.extensions.telnet.TelnetConsole" not in base
+    assert "scrapy.extensions.closespider.CloseSpider" in base  # the rest kept
+    listings = scrapy_settings(settings, "listings", 1, progress=False)
+    assert listings.getlist("SPIDER_MODULES") == ["spiders.listings"]
+    board2 = scrapy_settings(settings, "board2", 1, progress=False)
+    assert board2.getlist("SPIDER_MODULES") == ["spiders"]
+    assert SpiderLoader.from_settings(board2).load("board2").name == "board2"

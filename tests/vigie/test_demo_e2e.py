@@ -1,4 +1,8 @@
-"""`vigie demo --no-serve` in a fresh data folder: the whole path, real at every step."""
+"""`vigie demo --no-serve` in a fresh data folder: the whole path, real at every step.
+
+The world has 60 ads (``--size 60``: 60 ads per board, 20 classifieds listings): the smallest
+size at which every signal kind, the reposted-ad clusters across boards and every source's
+expected minimum are still there (at 45 the XML feed falls below its minimum of 10 items)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from tests.vigie_cli import run_vigie
 # The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
 # timeout: more than the default on a busy machine.
 pytestmark = pytest.mark.timeout(600)
+SIZE = 60  # ads on the job board
 
 RULES = {
     "unregistered_employer",
@@ -50,7 +55,7 @@ def _vigie(data_dir: Path, url: str, *args: str,
 def demo_dir(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Path:
     data_dir = tmp_path_factory.mktemp("demo") / "var"
     done = _vigie(data_dir, databases.url(data_dir, migrate=False), "demo", "--no-serve",
-                  "--size", "90")
+                  "--size", str(SIZE))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "signals by type" in done.stdout
     return data_dir
@@ -114,8 +119,12 @@ def test_faults_are_reported_not_crashed(session: Session) -> None:
     assert ("http_500", "fault-500") in problems
     assert ("parse", "fault-malformed") in problems
     assert ("encoding", "fault-encoding") in problems
-    assert run.items_scraped >= 90
+    assert run.items_scraped >= SIZE  # every ad of the board
     assert run.report["coverage"]["covered"] is True
+    # the world is big enough for every source: none fell below its expected minimum
+    statuses = {r.spider: r.status for r in session.exec(select(CrawlRun)).all()}
+    assert statuses == dict.fromkeys(
+        ("registry", "gazette", "jobs", "board2", "jobfeed", "listings", "websites"), "finished")
 
 
 def test_signals_list_formats(demo_dir: Path, demo_url: str) -> None:

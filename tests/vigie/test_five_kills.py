@@ -39,6 +39,7 @@ from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.evidence import scan_warc  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests.vigie_cli import run_vigie  # noqa: E402
 
 SEED = 20261127
 KILLS = 5
@@ -165,10 +166,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Iterator
             engine.dispose()
         last = run_crawl(killed, server.url, None, "--resume", VIGIE_DATABASE_URL=killed_db)
         assert last.returncode == 0, last.stdout[-2000:] + last.stderr[-2000:]
-        verify = subprocess.run(
-            [sys.executable, "-m", "vigie", "evidence", "verify"], env=env, cwd=ROOT,
-            capture_output=True, text=True, timeout=120,
-        )
+        verify = run_vigie(["evidence", "verify"], {**env, "COLUMNS": "200"})  # no reactor
         yield {
             "whole": _state(whole_db),
             "resumed": _state(killed_db),
