@@ -14,10 +14,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import review.auth
 from review.app import create_app
 from review.auth import hash_password
 from storage.db import make_engine, upgrade
@@ -202,6 +204,20 @@ def engine(settings: Settings, migrated_template: Path) -> Iterator[Engine]:
     eng = make_engine(settings.db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def product_hasher() -> Iterator[PasswordHasher]:
+    """argon2 at the product's strength costs a few hundred ms of CPU per login on this
+    machine, and the role matrix alone logs in thousands of times: these tests, which are
+    about who may do what, hash with argon2id at its minimum cost. The product's own hasher
+    (yielded) is checked in test_auth.py, the upgrade of weaker hashes at login included."""
+    real = review.auth._hasher
+    review.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        yield real
+    finally:
+        review.auth._hasher = real
 
 
 @pytest.fixture(scope="session")

@@ -183,3 +183,23 @@ def test_password_hashing_and_user_rules(engine) -> None:
             create_user(s, "dave", "0123456789", "superuser")
         assert authenticate(s, "bob", "0123456789") is user
         assert authenticate(s, "bob", "012345678") is None
+
+
+def test_the_product_hashes_at_full_strength_and_upgrades_weaker_hashes_at_login(
+    product_hasher, engine, monkeypatch  # noqa: ANN001
+) -> None:
+    """The rest of tests/review hashes cheaply (see conftest): here, the product's hasher."""
+    import review.auth
+
+    assert product_hasher.time_cost >= 3 and product_hasher.memory_cost >= 64 * 1024
+    weak = review.auth._hasher.hash("a long passphrase")  # the tests' cheap parameters
+    monkeypatch.setattr(review.auth, "_hasher", product_hasher)
+    assert hash_password("a long passphrase").startswith(
+        f"$argon2id$v=19$m={product_hasher.memory_cost},t={product_hasher.time_cost},")
+    with Session(engine) as s:
+        s.add(User(username="olga", password_hash=weak, role="analyst"))
+        s.commit()
+        assert review.auth.authenticate(s, "olga", "a long passphrase") is not None
+        stored = s.exec(select(User).where(User.username == "olga")).one().password_hash
+    assert stored != weak and not product_hasher.check_needs_rehash(stored)
+    assert verify_password(stored, "a long passphrase")
