@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, col, select
 
 from storage import StorageError
@@ -292,10 +292,13 @@ def matched_records(
     return out
 
 
-def employers_sharing(session: Session, kind: str, key: str,
-                      limit: int = EMPLOYERS_PER_CONNECTOR) -> list[tuple[int, dict[str, Any]]]:
+def employers_sharing(
+    session: Session, kind: str, key: str, limit: int = EMPLOYERS_PER_CONNECTOR,
+    records: list[tuple[Record, int]] | None = None,
+) -> list[tuple[int, dict[str, Any]]]:
     """Employers that use the resource ``(kind, key)``: ``(employer_id, origin)`` pairs, from
-    the register and from matched records."""
+    the register and from matched records. ``records``: the matched records showing it, when
+    the caller looked them up already for many resources (:func:`records_showing`)."""
     found: dict[int, dict[str, Any]] = {}
     employers: list[Employer] = []
     if kind == "phone":
@@ -327,9 +330,57 @@ def employers_sharing(session: Session, kind: str, key: str,
         assert employer.id is not None
         found.setdefault(employer.id, _register_origin(employer))
     if kind != "address" and len(found) < limit:
-        for record, employer_id in _records_with(session, kind, key, limit):
+        shown = records if records is not None else _records_with(session, kind, key, limit)
+        for record, employer_id in shown:
             found.setdefault(employer_id, _record_origin(record))
     return list(found.items())[:limit]
+
+
+def records_showing(
+    session: Session, wanted: Iterable[tuple[str, str]], limit: int = EMPLOYERS_PER_CONNECTOR,
+) -> dict[tuple[str, str], list[tuple[Record, int]]]:
+    """:func:`_records_with` for many e-mail and website resources in one pass over the
+    matched records (one scan of their JSON per resource is minutes on a 100,000-record
+    crawl). Same test: the JSON text holds the value in quotes and the record shows it; at
+    most ``4 × limit`` candidate rows per resource, in record order."""
+    keys = {(kind, key) for kind, key in wanted if kind in ("email", "website")}
+    out: dict[tuple[str, str], list[tuple[Record, int]]] = {k: [] for k in keys}
+    if not keys:
+        return out
+    window = {k: 0 for k in keys}
+    quoted = {k: f'"{k[1]}"' for k in keys}
+    text = cast(Record.normalized, String)
+    last = (0, 0)  # keyset: (record id, employer id) of the last row read
+    while True:
+        after = or_(col(Record.id) > last[0],
+                    and_(col(Record.id) == last[0], col(Match.employer_id) > last[1]))
+        rows = session.exec(
+            select(Record.id, text, Match.employer_id)
+            .join(Match, col(Match.record_id) == Record.id)
+            .where(Match.outcome == "match", after)
+            .order_by(col(Record.id), col(Match.employer_id)).limit(CHUNK * 4)
+        ).all()
+        if not rows:
+            return out
+        last = (int(rows[-1][0]), int(rows[-1][2]))
+        hits: list[tuple[int, int, list[tuple[str, str]]]] = []
+        for record_id, json_text, employer_id in rows:
+            found = [k for k in keys if window[k] < 4 * limit and quoted[k] in (json_text or "")]
+            for k in found:
+                window[k] += 1
+            if found:
+                hits.append((int(record_id), int(employer_id), found))
+        if hits:
+            loaded = {r.id: r for r in session.exec(
+                select(Record).where(col(Record.id).in_(sorted({h[0] for h in hits}))))}
+            for record_id, employer_id, found in hits:
+                record = loaded[record_id]
+                shows = {(res.kind, res.key) for res in record_resources(record)}
+                for k in found:
+                    if k in shows:
+                        out[k].append((record, employer_id))
+        if len(rows) < CHUNK * 4:
+            return out
 
 
 def _records_with(session: Session, kind: str, key: str,

@@ -66,6 +66,7 @@ from storage.graph import (
     employers_sharing,
     matched_records,
     record_resources,
+    records_showing,
 )
 from storage.models import Address, Employer, Person, Record, Role
 
@@ -318,9 +319,12 @@ class _Network:
             found = own + [r for rec in records.get(employer_id, []) for r in record_resources(rec)]
             for res in found:
                 wanted.setdefault((res.kind, res.key), res)
+        # the records showing each e-mail and website, in one pass for all of them
+        shown = records_showing(self.session, wanted, limit=25)
         for (kind, key), res in sorted(wanted.items()):
             sharing = employers_sharing(self.session, kind, key, limit=SEAT_CROWD + 1
-                                        if kind == "address" else 25)
+                                        if kind == "address" else 25,
+                                        records=shown.get((kind, key)))
             if kind == "address" and len(sharing) > SEAT_CROWD:
                 continue  # a domiciliation address: shared by many, proves nothing
             link = _Link(kind, res.label)
