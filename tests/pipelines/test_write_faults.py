@@ -219,8 +219,11 @@ def test_lock_released_at_once_is_only_a_delay(board: DemoServer, tmp_path: Path
     got = state(data)
     assert got["record_urls"] == EXPECTED_RECORDS
     writes = got["runs"][0][1]["writes"]
-    assert writes["spooled"] == 0 and writes["retries"] >= 1
-    assert writes["delayed"] + writes["captures_delayed"] >= 1
+    assert writes["spooled"] == 0 and writes["spool_left"] == 0
+    # The lock delayed either the items' batch writer or the captures (whichever wrote first
+    # while it was held: the other may have had nothing to write in those 1.5 s).
+    assert writes["delayed"] + writes["captures_delayed"] >= 1, writes
+    assert (writes["retries"] >= 1) == (writes["delayed"] >= 1), writes
 
 
 @pytest.fixture
