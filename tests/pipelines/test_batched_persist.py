@@ -112,15 +112,23 @@ def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def test_batched_writes_store_what_item_by_item_writes_store(
-    engine: Engine, second_engine: Engine
-) -> None:
+def _two_pipelines(engine: Engine, second_engine: Engine) -> tuple[PersistPipeline,
+                                                                   PersistPipeline]:
+    """The same prepared world in two databases: a batched pipeline on the first, an
+    item-by-item one on the second, both open."""
     _prepare(engine, 9)
     _prepare(second_engine, 9)
     batched = PersistPipeline(engine, get_crawler(), batch_size=100, in_thread=False)
     single = PersistPipeline(second_engine, get_crawler())
     batched.open_spider()
     single.open_spider()
+    return batched, single
+
+
+def test_batched_writes_store_what_item_by_item_writes_store(
+    engine: Engine, second_engine: Engine
+) -> None:
+    batched, single = _two_pipelines(engine, second_engine)
     for batch in _batches():
         outcomes = batched._write_batch([dict(item) for item in batch])
         assert not [o for o in outcomes if isinstance(o, BaseException)]
@@ -163,12 +171,7 @@ def test_a_batch_of_new_ads_is_written_stage_by_stage_with_the_same_rows(
     from sqlalchemy import event
     from sqlalchemy.orm import Session as OrmSession
 
-    _prepare(engine, 9)
-    _prepare(second_engine, 9)
-    batched = PersistPipeline(engine, get_crawler(), batch_size=100, in_thread=False)
-    single = PersistPipeline(second_engine, get_crawler())
-    batched.open_spider()
-    single.open_spider()
+    batched, single = _two_pipelines(engine, second_engine)
     broken = dict(_fresh_ads()[0], url="http://127.0.0.1:9/jobs/ad/broken")
     del broken["fields"]  # fails when stored: left out alone, the others written
     batch = _fresh_ads()
