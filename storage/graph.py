@@ -339,23 +339,25 @@ def employers_sharing(
 def records_showing(
     session: Session, wanted: Iterable[tuple[str, str]], limit: int = EMPLOYERS_PER_CONNECTOR,
 ) -> dict[tuple[str, str], list[tuple[Record, int]]]:
-    """:func:`_records_with` for many e-mail and website resources in one pass over the
-    matched records (one scan of their JSON per resource is minutes on a 100,000-record
-    crawl). Same test: the JSON text holds the value in quotes and the record shows it; at
+    """:func:`_records_with` for many phone, e-mail and website resources in one pass over the
+    matched records (one scan per resource is minutes on a 100,000-record crawl: neither the
+    JSON text nor ``record.phone`` is indexed). Same tests: a phone is the record's ``phone``
+    column, an e-mail or website is in the JSON text in quotes, and the record shows it; at
     most ``4 × limit`` candidate rows per resource, in record order."""
-    keys = {(kind, key) for kind, key in wanted if kind in ("email", "website")}
+    keys = {(kind, key) for kind, key in wanted if kind in ("phone", "email", "website")}
     out: dict[tuple[str, str], list[tuple[Record, int]]] = {k: [] for k in keys}
     if not keys:
         return out
     window = {k: 0 for k in keys}
-    quoted = {k: f'"{k[1]}"' for k in keys}
+    phones = {k[1]: k for k in keys if k[0] == "phone"}
+    quoted = {k: f'"{k[1]}"' for k in keys if k[0] != "phone"}
     text = cast(Record.normalized, String)
     last = (0, 0)  # keyset: (record id, employer id) of the last row read
     while True:
         after = or_(col(Record.id) > last[0],
                     and_(col(Record.id) == last[0], col(Match.employer_id) > last[1]))
         rows = session.exec(
-            select(Record.id, text, Match.employer_id)
+            select(Record.id, text, Match.employer_id, Record.phone)
             .join(Match, col(Match.record_id) == Record.id)
             .where(Match.outcome == "match", after)
             .order_by(col(Record.id), col(Match.employer_id)).limit(CHUNK * 4)
@@ -364,8 +366,12 @@ def records_showing(
             return out
         last = (int(rows[-1][0]), int(rows[-1][2]))
         hits: list[tuple[int, int, list[tuple[str, str]]]] = []
-        for record_id, json_text, employer_id in rows:
-            found = [k for k in keys if window[k] < 4 * limit and quoted[k] in (json_text or "")]
+        for record_id, json_text, employer_id, phone in rows:
+            found = [k for k, q in quoted.items()
+                     if window[k] < 4 * limit and q in (json_text or "")]
+            by_phone = phones.get(phone) if phone else None
+            if by_phone is not None and window[by_phone] < 4 * limit:
+                found.append(by_phone)
             for k in found:
                 window[k] += 1
             if found:

@@ -58,20 +58,22 @@ UNUSED_EXTENSIONS = (
 
 def spider_modules(spider: str, modules: list[str]) -> list[str]:
     """The modules Scrapy searches for ``spider``: its own module when it has one
-    (``spiders/<name>.py`` defining it), else all of ``modules`` (sources made from YAML
-    alone live in :mod:`spiders.boards`). Searching all of them imports every spider —
-    Playwright's included — in every crawl process, a second of start-up for nothing."""
+    (``spiders/<name>.py`` defining it), else the module of the sources made from YAML alone
+    (``spiders/boards.py``) when it is one of them, else all of ``modules``. Searching all of
+    them imports every spider — Playwright's included — in every crawl process, a second of
+    start-up for nothing."""
     from importlib import import_module
     from importlib.util import find_spec
 
     from scrapy.utils.spider import iter_spider_classes
 
-    for package in modules:
-        own = f"{package}.{spider}"
-        if find_spec(package) is None or find_spec(own) is None:
-            continue
-        if any(cls.name == spider for cls in iter_spider_classes(import_module(own))):
-            return [own]
+    for name in (spider, "boards"):
+        for package in modules:
+            own = f"{package}.{name}"
+            if find_spec(package) is None or find_spec(own) is None:
+                continue
+            if any(cls.name == spider for cls in iter_spider_classes(import_module(own))):
+                return [own]
     return list(modules)
 
 

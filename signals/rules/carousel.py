@@ -319,7 +319,7 @@ class _Network:
             found = own + [r for rec in records.get(employer_id, []) for r in record_resources(rec)]
             for res in found:
                 wanted.setdefault((res.kind, res.key), res)
-        # the records showing each e-mail and website, in one pass for all of them
+        # the records showing each phone, e-mail and website, in one pass for all of them
         shown = records_showing(self.session, wanted, limit=25)
         for (kind, key), res in sorted(wanted.items()):
             sharing = employers_sharing(self.session, kind, key, limit=SEAT_CROWD + 1

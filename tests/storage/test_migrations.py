@@ -56,3 +56,28 @@ def test_0007_files_existing_signals_under_their_employers_sectors(tmp_path, dat
         rows = conn.execute(text("SELECT signal_id, section FROM signalsector ORDER BY section"))
         assert [tuple(r) for r in rows] == [(7, "F"), (7, "N")]
     new.dispose()
+
+
+def test_head_revision_is_alembics_head() -> None:
+    """``storage.db.HEAD_REVISION`` (the fast path of ``upgrade``) names the newest migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import HEAD_REVISION, MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD_REVISION]
+
+
+def test_upgrade_skips_a_database_at_head_and_migrates_one_behind(tmp_path) -> None:
+    from storage.db import HEAD_REVISION, schema_revision, upgrade
+
+    url = f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    assert schema_revision(url) is None  # a new file: no schema yet
+    upgrade(url, "0006")
+    assert schema_revision(url) == "0006"
+    upgrade(url)
+    assert schema_revision(url) == HEAD_REVISION
+    upgrade(url)  # at head: nothing to do
+    assert schema_revision(url) == HEAD_REVISION

@@ -68,7 +68,8 @@ def test_write_and_capture_batches_reach_the_crawl(settings) -> None:
 def test_a_crawl_loads_its_own_spider_module_and_no_unused_extension(settings) -> None:
     """Start-up of a crawl process: Scrapy searches only the spider's own module (not every
     spider, Playwright's included), and the remote control and telnet extensions (off in
-    Vigie) are not even imported; a YAML-only source is still found among all modules."""
+    Vigie) are not even imported; a YAML-only source is found in the module that declares
+    them (``spiders.boards``), and a name no module declares is searched for everywhere."""
     from scrapy.spiderloader import SpiderLoader
 
     from vigie.crawl import scrapy_settings
@@ -82,6 +83,10 @@ def test_a_crawl_loads_its_own_spider_module_and_no_unused_extension(settings) -
     assert "scrapy.extensions.closespider.CloseSpider" in base  # the rest kept
     listings = scrapy_settings(settings, "listings", 1, progress=False)
     assert listings.getlist("SPIDER_MODULES") == ["spiders.listings"]
-    board2 = scrapy_settings(settings, "board2", 1, progress=False)
-    assert board2.getlist("SPIDER_MODULES") == ["spiders"]
-    assert SpiderLoader.from_settings(board2).load("board2").name == "board2"
+    for yaml_only in ("board2", "jobfeed"):
+        s = scrapy_settings(settings, yaml_only, 1, progress=False)
+        assert s.getlist("SPIDER_MODULES") == ["spiders.boards"]
+        assert SpiderLoader.from_settings(s).load(yaml_only).name == yaml_only
+    from vigie.crawl import spider_modules
+
+    assert spider_modules("no_such_spider", ["spiders"]) == ["spiders"]
