@@ -54,6 +54,7 @@ DEFAULT_MAX_NODES = 150
 RECORDS_PER_EMPLOYER = 8
 EMPLOYERS_PER_CONNECTOR = 25
 CHUNK = 500
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')  # a string of a JSON text, escapes kept
 
 Describe = Callable[[Employer], dict[str, Any]]
 
@@ -295,13 +296,17 @@ def matched_records(
 def employers_sharing(
     session: Session, kind: str, key: str, limit: int = EMPLOYERS_PER_CONNECTOR,
     records: list[tuple[Record, int]] | None = None,
+    register: list[Employer] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Employers that use the resource ``(kind, key)``: ``(employer_id, origin)`` pairs, from
-    the register and from matched records. ``records``: the matched records showing it, when
-    the caller looked them up already for many resources (:func:`records_showing`)."""
+    the register and from matched records. ``records`` and ``register``: the matched records
+    and the register's employers showing it, when the caller looked them up already for many
+    resources (:func:`records_showing`, :func:`employers_showing`)."""
     found: dict[int, dict[str, Any]] = {}
     employers: list[Employer] = []
-    if kind == "phone":
+    if register is not None and kind != "address":
+        employers = register
+    elif kind == "phone":
         employers = list(session.exec(select(Employer).where(Employer.phone == key)
                                       .limit(limit)).all())
     elif kind == "email":
@@ -336,21 +341,74 @@ def employers_sharing(
     return list(found.items())[:limit]
 
 
+def employers_showing(
+    session: Session, wanted: Iterable[tuple[str, str]], limit: int = EMPLOYERS_PER_CONNECTOR,
+) -> dict[tuple[str, str], list[Employer]]:
+    """The register's side of :func:`employers_sharing` for many phone, e-mail and website
+    resources in one pass over the register: none of those columns is indexed, and a scan of
+    a 100,000-employer register per resource made the carousel rule's close pass take minutes.
+    Same tests as there (the phone as stored, the e-mail in lower case, the website's
+    canonical host); the first ``limit`` employers by id for each resource."""
+    keys = {(kind, key) for kind, key in wanted if kind in ("phone", "email", "website")}
+    ids: dict[tuple[str, str], list[int]] = {k: [] for k in keys}
+    if not keys:
+        return {}
+    phones = {key for kind, key in keys if kind == "phone"}
+    emails = {key for kind, key in keys if kind == "email"}
+    websites = {key for kind, key in keys if kind == "website"}
+    last = 0
+    while True:
+        rows = session.exec(
+            select(Employer.id, Employer.phone, Employer.email, Employer.website)
+            .where(col(Employer.id) > last, or_(col(Employer.phone).is_not(None),
+                                                col(Employer.email).is_not(None),
+                                                col(Employer.website).is_not(None)))
+            .order_by(col(Employer.id)).limit(CHUNK * 4)
+        ).all()
+        for employer_id, phone, email, website in rows:
+            hits: list[tuple[str, str]] = []
+            if phone in phones:
+                hits.append(("phone", phone))
+            if email and email.lower() in emails:
+                hits.append(("email", email.lower()))
+            if website and websites:
+                host = canonical("website", website)
+                if host in websites:
+                    hits.append(("website", host))  # type: ignore[arg-type]
+            for k in hits:
+                if len(ids[k]) < limit:
+                    ids[k].append(int(employer_id))
+        if len(rows) < CHUNK * 4:
+            break
+        last = int(rows[-1][0])
+    wanted_ids = sorted({i for found in ids.values() for i in found})
+    loaded: dict[int, Employer] = {}
+    for start in range(0, len(wanted_ids), CHUNK):
+        chunk = wanted_ids[start:start + CHUNK]
+        loaded.update((e.id, e) for e in session.exec(  # type: ignore[misc]
+            select(Employer).where(col(Employer.id).in_(chunk))))
+    return {k: [loaded[i] for i in found] for k, found in ids.items()}
+
+
 def records_showing(
     session: Session, wanted: Iterable[tuple[str, str]], limit: int = EMPLOYERS_PER_CONNECTOR,
 ) -> dict[tuple[str, str], list[tuple[Record, int]]]:
     """:func:`_records_with` for many phone, e-mail and website resources in one pass over the
     matched records (one scan per resource is minutes on a 100,000-record crawl: neither the
     JSON text nor ``record.phone`` is indexed). Same tests: a phone is the record's ``phone``
-    column, an e-mail or website is in the JSON text in quotes, and the record shows it; at
-    most ``4 × limit`` candidate rows per resource, in record order."""
+    column, an e-mail or website is a string of the JSON text, and the record shows it; at
+    most ``4 × limit`` candidate rows per resource, in record order. The JSON text's strings
+    are read once per row and looked up, not searched for once per resource."""
     keys = {(kind, key) for kind, key in wanted if kind in ("phone", "email", "website")}
     out: dict[tuple[str, str], list[tuple[Record, int]]] = {k: [] for k in keys}
     if not keys:
         return out
     window = {k: 0 for k in keys}
     phones = {k[1]: k for k in keys if k[0] == "phone"}
-    quoted = {k: f'"{k[1]}"' for k in keys if k[0] != "phone"}
+    strings: dict[str, list[tuple[str, str]]] = {}  # JSON string value → its resources
+    for k in keys:
+        if k[0] != "phone":
+            strings.setdefault(k[1], []).append(k)
     text = cast(Record.normalized, String)
     last = (0, 0)  # keyset: (record id, employer id) of the last row read
     while True:
@@ -367,8 +425,8 @@ def records_showing(
         last = (int(rows[-1][0]), int(rows[-1][2]))
         hits: list[tuple[int, int, list[tuple[str, str]]]] = []
         for record_id, json_text, employer_id, phone in rows:
-            found = [k for k, q in quoted.items()
-                     if window[k] < 4 * limit and q in (json_text or "")]
+            values = set(_JSON_STRING.findall(json_text)) if json_text and strings else ()
+            found = [k for v in values for k in strings.get(v, ()) if window[k] < 4 * limit]
             by_phone = phones.get(phone) if phone else None
             if by_phone is not None and window[by_phone] < 4 * limit:
                 found.append(by_phone)

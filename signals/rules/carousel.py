@@ -64,6 +64,7 @@ from storage.graph import (
     Resource,
     employer_own_resources,
     employers_sharing,
+    employers_showing,
     matched_records,
     record_resources,
     records_showing,
@@ -319,12 +320,15 @@ class _Network:
             found = own + [r for rec in records.get(employer_id, []) for r in record_resources(rec)]
             for res in found:
                 wanted.setdefault((res.kind, res.key), res)
-        # the records showing each phone, e-mail and website, in one pass for all of them
+        # the employers and the records showing each phone, e-mail and website: one pass over
+        # the register and one over the matched records for all of them
+        registered = employers_showing(self.session, wanted, limit=25)
         shown = records_showing(self.session, wanted, limit=25)
         for (kind, key), res in sorted(wanted.items()):
             sharing = employers_sharing(self.session, kind, key, limit=SEAT_CROWD + 1
                                         if kind == "address" else 25,
-                                        records=shown.get((kind, key)))
+                                        records=shown.get((kind, key)),
+                                        register=registered.get((kind, key)))
             if kind == "address" and len(sharing) > SEAT_CROWD:
                 continue  # a domiciliation address: shared by many, proves nothing
             link = _Link(kind, res.label)

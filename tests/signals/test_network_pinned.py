@@ -76,3 +76,29 @@ def test_one_pass_finds_the_records_each_address_look_up_finds(session: Session,
         assert set(at_once) == wanted | {("phone", "+3220000000")}  # addresses: not here
         assert at_once.pop(("phone", "+3220000000")) == []  # a phone no record shows
         assert {k: sorted((r.id, e) for r, e in v) for k, v in at_once.items()} == one_by_one
+
+
+def test_one_pass_finds_the_employers_each_register_look_up_finds(session: Session,
+                                                                  monkeypatch: Any) -> None:
+    """``storage.graph.employers_showing`` (one scan of the register for every phone, e-mail
+    and website, which the carousel rule uses) gives ``employers_sharing`` the register's
+    employers its own query per resource finds — also when read in chunks of one."""
+    import storage.graph as graph
+    from storage.models import Employer, Record
+
+    build_network_world(session)
+    wanted = {(r.kind, r.key) for e in session.exec(select(Employer))
+              for r in graph.employer_own_resources(e, []) if r.kind != "address"}
+    wanted |= {(r.kind, r.key) for rec in session.exec(select(Record))
+               for r in graph.record_resources(rec) if r.kind != "address"}
+    assert {kind for kind, _ in wanted} == {"phone", "email", "website"}
+    one_by_one = {k: graph.employers_sharing(session, *k, limit=25, records=[]) for k in wanted}
+    assert any(len(v) >= 2 for v in one_by_one.values())  # one shared in the register
+    for chunk in (graph.CHUNK, 1):
+        monkeypatch.setattr(graph, "CHUNK", chunk)
+        at_once = graph.employers_showing(
+            session, [*wanted, ("phone", "+3220000000"), ("address", "1000|rue x 1")], 25)
+        assert set(at_once) == wanted | {("phone", "+3220000000")}  # addresses: not here
+        assert at_once.pop(("phone", "+3220000000")) == []
+        assert {k: graph.employers_sharing(session, *k, limit=25, records=[], register=v)
+                for k, v in at_once.items()} == one_by_one
