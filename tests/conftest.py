@@ -215,9 +215,7 @@ class Databases:
                 upgrade(url)
         else:  # migrate=False: an empty database (a migration test starts from nothing)
             name = f"vigie_test_{uuid.uuid4().hex[:16]}"
-            # FILE_COPY: a small template is copied as files, a third quicker than through
-            # the WAL (PostgreSQL 15's default) — hundreds of test databases per run.
-            template = f' TEMPLATE "{self.template}" STRATEGY FILE_COPY' if migrate else ""
+            template = f' TEMPLATE "{self.template}"' if migrate else ""
             admin = _pg_admin()
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
