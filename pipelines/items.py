@@ -17,6 +17,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -789,6 +790,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 GONE_KINDS = ("job_ad", "listing")
+GONE_CHUNK = 500  # records marked gone per UPDATE
 
 
 def mark_gone(
@@ -802,20 +804,23 @@ def mark_gone(
     see get ``gone_at = at`` (taken down). Records whose page failed in this crawl
     (``unsure_urls``: timeouts, 5xx, parse errors…) are not declared gone. Returns how many."""
     unsure = set(unsure_urls)
-    stale = session.exec(
-        select(Record).where(
+    session.flush()  # this session's own changes first: the UPDATEs below bypass its objects
+    gone: list[int] = []
+    for record_id, url, last_seen in session.exec(
+        select(Record.id, Record.url, Record.last_seen).where(
             Record.source == source,
             col(Record.kind).in_(GONE_KINDS),
             col(Record.gone_at).is_(None),
             Record.last_seen < since,
         )
-    ).all()
-    count = 0
-    for record in stale:
-        if record.url in unsure or _aware(record.last_seen) >= since:
+    ):
+        if url in unsure or _aware(last_seen) >= since:
             continue
-        record.gone_at = at
-        session.add(record)
-        count += 1
-    session.flush()
-    return count
+        gone.append(int(record_id))  # type: ignore[arg-type]
+    # Plain columns and UPDATEs by id in chunks, not the stale records as objects: a re-crawl
+    # of a 100,000-ad board may find tens of thousands taken down.
+    for start in range(0, len(gone), GONE_CHUNK):
+        chunk = gone[start:start + GONE_CHUNK]
+        session.exec(update(Record).where(col(Record.id).in_(chunk))  # type: ignore[call-overload]
+                     .values(gone_at=at))
+    return len(gone)
