@@ -271,25 +271,38 @@ def matched_records(
     session: Session, employer_ids: Iterable[int], limit: int | None = RECORDS_PER_EMPLOYER
 ) -> dict[int, list[Record]]:
     """Records firmly matched to each employer (outcome ``match``), minus those a human judged
-    negative for that employer; newest first, at most ``limit`` per employer."""
+    negative for that employer; newest first, at most ``limit`` per employer. The judgements
+    and the limit are applied in SQL (a window over each employer's matches): an employer with
+    thousands of matched ads costs ``limit`` records, not thousands."""
     out: dict[int, list[Record]] = {}
+    judged_negative = (
+        select(Judgement.id)
+        .where(Judgement.record_fingerprint == Record.fingerprint,
+               Judgement.employer_id == Match.employer_id, Judgement.verdict == "negative")
+        .exists()
+    )
     for ids in _chunks(employer_ids):
-        rows = session.exec(
-            select(Match, Record).join(Record, col(Record.id) == Match.record_id)
-            .where(col(Match.employer_id).in_(ids), Match.outcome == "match")
-            .order_by(col(Record.last_seen).desc(), col(Record.id))
-        ).all()
-        negatives = {
-            (j.record_fingerprint, j.employer_id)
-            for j in session.exec(select(Judgement).where(
-                col(Judgement.employer_id).in_(ids), Judgement.verdict == "negative"))
-        }
-        for match, record in rows:
-            if (record.fingerprint, match.employer_id) in negatives:
-                continue
-            bucket = out.setdefault(match.employer_id, [])
-            if limit is None or len(bucket) < limit:
-                bucket.append(record)
+        rank = func.row_number().over(
+            partition_by=Match.employer_id,
+            order_by=(col(Record.last_seen).desc(), col(Record.id))).label("rank")
+        ranked = (
+            select(Match.employer_id, Record.id.label("record_id"), rank)  # type: ignore[union-attr]
+            .join(Record, col(Record.id) == Match.record_id)
+            .where(col(Match.employer_id).in_(ids), Match.outcome == "match", ~judged_negative)
+            .subquery()
+        )
+        query = select(ranked.c.employer_id, ranked.c.record_id).order_by(
+            ranked.c.employer_id, ranked.c.rank)
+        if limit is not None:
+            query = query.where(ranked.c.rank <= limit)
+        pairs = session.exec(query).all()  # type: ignore[call-overload]
+        wanted = sorted({int(r) for _, r in pairs})
+        loaded: dict[int, Record] = {}
+        for start in range(0, len(wanted), CHUNK):
+            loaded.update((r.id, r) for r in session.exec(  # type: ignore[misc]
+                select(Record).where(col(Record.id).in_(wanted[start:start + CHUNK]))))
+        for employer_id, record_id in pairs:
+            out.setdefault(int(employer_id), []).append(loaded[int(record_id)])
     return out
 
 

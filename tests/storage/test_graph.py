@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from signals.engine import detect_network
 from signals.rules import carousel
@@ -114,3 +114,62 @@ def test_canonical_forms() -> None:
     assert canonical("website", "https://www.Bouw-Gamma.be/jobs?x=1") == "bouw-gamma.be"
     with pytest.raises(GraphError):
         canonical("fax", "02")
+
+
+def test_matched_records_limit_and_negative_judgements_in_sql(session: Session,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """``matched_records`` (newest first, ``limit`` per employer, minus the pairs a human
+    judged negative) gives what reading every match and filtering them in Python gives — with
+    ties on the time, possible matches, and a negative verdict on another employer."""
+    from datetime import UTC, datetime, timedelta
+
+    import storage.graph as graph
+    from storage.models import Capture, Employer, Judgement, Match, Record
+
+    cap = Capture(url="http://x/", final_url="http://x/", sha256="0" * 64, warc_file="w",
+                  warc_offset=0, warc_length=1,
+                  status=200, content_type="text/html", fetched_at=datetime(2024, 1, 1, tzinfo=UTC))
+    session.add(cap)
+    session.flush()
+    employers = [Employer(name=f"E{i}") for i in range(4)]
+    session.add_all(employers)
+    session.flush()
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    records = [Record(kind="job_ad", source="jobs", url=f"http://x/{i}", capture_id=cap.id,
+                      fingerprint=f"fp{i}", last_seen=start + timedelta(hours=i % 7))
+               for i in range(40)]
+    session.add_all(records)
+    session.flush()
+    for i, record in enumerate(records):
+        for e in employers[: 1 + i % 4]:
+            session.add(Match(record_id=record.id, employer_id=e.id, score=0.9, method="name",
+                              outcome="possible" if (i + e.id) % 5 == 0 else "match"))
+    for i in range(0, 40, 6):  # negative verdicts on employer 0; one unsure, one on another
+        session.add(Judgement(record_fingerprint=f"fp{i}", employer_id=employers[0].id,
+                              verdict="negative", user="rita"))
+    session.add(Judgement(record_fingerprint="fp1", employer_id=employers[0].id,
+                          verdict="unsure", user="rita"))
+    session.add(Judgement(record_fingerprint="fp3", employer_id=employers[1].id,
+                          verdict="negative", user="rita"))
+    session.flush()
+
+    def reference(limit: int | None) -> dict[int, list[int]]:
+        negatives = {(j.record_fingerprint, j.employer_id) for j in session.exec(
+            select(Judgement).where(Judgement.verdict == "negative"))}
+        out: dict[int, list[int]] = {}
+        for m, r in session.exec(select(Match, Record).join(Record, Record.id == Match.record_id)
+                                 .where(Match.outcome == "match")):
+            if (r.fingerprint, m.employer_id) not in negatives:
+                out.setdefault(m.employer_id, []).append((r.last_seen, r.id))
+        return {e: [i for _, i in sorted(v, key=lambda p: (-p[0].timestamp(), p[1]))][:limit]
+                for e, v in out.items()}
+
+    ids = [e.id for e in employers]
+    for chunk in (graph.CHUNK, 1):
+        monkeypatch.setattr(graph, "CHUNK", chunk)
+        for limit in (None, 1, 3, 8):
+            got = graph.matched_records(session, ids, limit=limit)
+            assert {e: [r.id for r in v] for e, v in got.items()} == reference(limit)
+    # employer 0: 40 records, 8 only possible, 7 judged negative, one (fp24) both
+    assert len(graph.matched_records(session, ids, limit=None)[employers[0].id]) == 40 - 8 - 7 + 1
