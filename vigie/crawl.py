@@ -26,6 +26,7 @@ from storage.audit import append_event
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Source, utcnow
 from vigie.errors import VigieError
+from vigie.scrapy_imports import import_tls_modules
 from vigie.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -400,6 +401,7 @@ def _crawl(
         spider_cls = SpiderLoader.from_settings(s).load(spider)
     except KeyError as exc:
         raise CrawlError(f"no spider named {spider!r}") from exc
+    import_tls_modules()  # before the reactor starts: see vigie.scrapy_imports
     process = CrawlerProcess(s)
     process.crawl(spider_cls, **launch.args)
     process.start()

@@ -33,6 +33,7 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.models import Capture, CrawlRun, Record, utcnow
 from vigie.crawl import CrawlError, Launch, Resume, finished_run, scrapy_settings, start_run
 from vigie.errors import VigieError
+from vigie.scrapy_imports import import_tls_modules
 from vigie.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,7 @@ def run_worker(
     worker_id = dist.new_worker_id()
     s = scrapy_worker_settings(settings, spider, run_id, keys, worker_id, idle_timeout,
                                started, progress)
+    import_tls_modules()  # before the reactor starts: see vigie.scrapy_imports
     process = CrawlerProcess(s)
     process.crawl(dist.worker_spider_class(_spider_class(spider)), **args)
     process.start()
