@@ -322,6 +322,15 @@ class NameColumn:
         profiles = dict(self.profiles(i))
         return [(n, name, profiles[n]) for n, name in self._names(i)]
 
+    def words_of(self, entries: Iterable[int]) -> list[str]:
+        """The distinct words of the names of ``entries``."""
+        ids: set[int] = set()
+        for i in entries:
+            for record in marshal.loads(self._profiles.record(i)):
+                ids.update(record[1])
+        words = self._words.values
+        return [words[t] for t in ids]
+
     def words(self) -> int:
         """Distinct words over all names."""
         return len(self._words.values)
