@@ -322,11 +322,11 @@ class NameColumn:
         profiles = dict(self.profiles(i))
         return [(n, name, profiles[n]) for n, name in self._names(i)]
 
-    def words_of(self, entries: Iterable[int]) -> list[str]:
-        """The distinct words of the names of ``entries``."""
+    def words_of(self, records: Iterable[tuple[tuple[Any, ...], ...]]) -> list[str]:
+        """The distinct words of names given as :meth:`records` (of several entries)."""
         ids: set[int] = set()
-        for i in entries:
-            for record in marshal.loads(self._profiles.record(i)):
+        for names in records:
+            for record in names:
                 ids.update(record[1])
         words = self._words.values
         return [words[t] for t in ids]

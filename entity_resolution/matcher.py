@@ -194,6 +194,7 @@ class _Prepared:
     bound: NameBound | None = None
     limit: float = 0.0
     below: dict[tuple[Any, ...], float] = field(default_factory=dict)
+    records: dict[int, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)  # read once
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -457,7 +458,8 @@ class Matcher:
         skipped = False
         if p.profile is not None and p.profile.tokens:
             column, scores, bound, below = self._name_column, p.name_scores, p.bound, p.below
-            for record in column.records(i):
+            records = p.records.get(i)
+            for record in column.records(i) if records is None else records:
                 same = record[1:]  # the name but its position: what its profile is made of
                 result = scores.get(same)
                 if result is None:
@@ -501,7 +503,9 @@ class Matcher:
         """:meth:`_worth_scoring` (which resets ``p.limit`` whatever happens)."""
         pool = self._candidates(p)
         if p.bound is not None:  # what the shortlist's words can earn, in one batch
-            p.bound.add(self._name_column.words_of(pool))
+            column = self._name_column
+            p.records = {i: column.records(i) for i in pool}
+            p.bound.add(column.words_of(p.records.values()))
         # scores are rounded to 4 decimals: a margin, so that none is lost to the rounding
         floor = self.t_possible - 1e-3
         # what the clues for a match that this query can give leave at most: a postcode, a

@@ -101,12 +101,6 @@ class NameBound:
         self.query = query
         self._columns: dict[str, _Column] = {}
         self._weights: np.ndarray | None = None
-        tokens = query.tokens
-        self._joined = query.compact == "".join(tokens)
-        # what initials of the query spell, and the query words initials may spell
-        initials = "".join([t[0] for t in tokens])
-        self._acronyms = {initials[a:b] for a in range(len(initials)) for b in range(a + 3, a + 7)}
-        self._short = [t for t in tokens if 3 <= len(t) <= 6 and t.isalpha()]
 
     def add(self, words: Iterable[str]) -> None:
         """Work out what each register word can earn against the query's words (those not
@@ -118,7 +112,8 @@ class NameBound:
         - their similarity (``Indel``), from ``WEAK_TOKEN_SIMILARITY`` up: 1.0 for equal
           words, at least ``TOKEN_SIMILARITY_MIN`` for alike words, at most
           ``WEAK_PAIR_FACTOR`` × it (1) for a weak pair; the same with "ij" written "y"
-          when either has an "ij";
+          when there is an "ij" and a "y" between the two words (else it changes nothing
+          or is not tried);
         - ``ABBREVIATION_SIMILARITY`` when one shortens the other
           (:func:`~entity_resolution.compare.name_score._abbreviates`);
         - 1.0 for two town names, ``INITIAL_SIMILARITY`` for a letter and a word it starts.
@@ -169,6 +164,11 @@ class NameBound:
         towns = place_name_words()
         self._towns = [k for k, a in enumerate(tokens) if a in towns]
         self._initials = [k for k, a in enumerate(tokens) if len(a) == 1]
+        self._joined = self.query.compact == "".join(tokens)
+        # what initials of the query spell, and the query words initials may spell
+        initials = "".join([t[0] for t in tokens])
+        self._acronyms = {initials[a:b] for a in range(len(initials)) for b in range(a + 3, a + 7)}
+        self._short = [t for t in tokens if 3 <= len(t) <= 6 and t.isalpha()]
 
     def _special(self, new: list[str], sims: np.ndarray) -> None:
         """Raise ``sims`` for the pairs that the rules other than similarity may pair."""
@@ -193,11 +193,18 @@ class NameBound:
             for j, b in enumerate(new):
                 if len(b) >= 3 and b[0] == tokens[k]:
                     sims[k, j] = max(sims[k, j], INITIAL_SIMILARITY)
-        if any("ij" in a for a in tokens):
+        # "ij" read as "y": only for pairs with an "ij" and a "y" between them
+        query_ij = any("ij" in a for a in tokens)
+        query_y = any("y" in a for a in tokens)
+        if query_ij and query_y:
             ij = new
-        elif "ij" in " ".join(new):
+        elif query_y:
             ij = [b for b in new if "ij" in b]
+        elif query_ij:
+            ij = [b for b in new if "y" in b]
         else:
+            ij = [b for b in new if "ij" in b and "y" in b]
+        if not ij:
             return
         read = process.cdist(
             [a.replace("ij", "y") for a in tokens],

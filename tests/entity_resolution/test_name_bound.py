@@ -100,7 +100,7 @@ def test_a_name_ruled_out_scores_below_the_limit(labelled_sets) -> None:  # type
             if p.bound is None:
                 continue
             pool = matcher._candidates(p)
-            p.bound.add(column.words_of(pool))
+            p.bound.add(column.words_of(column.records(i) for i in pool))
             for i in pool:
                 for record in column.records(i):
                     profile = column.profile(record)
