@@ -12,6 +12,7 @@ matcher with it against the matcher without it).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import mul
 
 import numpy as np
 from rapidfuzz import process
@@ -46,6 +47,8 @@ MAX_QUERY_WORDS = 60
 #: What a register word can earn against a query (see :meth:`NameBound.add`): the factor
 #: of its own weight, the query's share, and the query words it may be paired with (bits).
 _Column = tuple[float, float, int]
+_NOTHING: _Column = (0.0, 0.0, 0)
+_WEAK_SCALE = max(1.0, WEAK_PAIR_FACTOR)  # a weak pair may count more than its similarity
 
 
 class NameBound:
@@ -93,14 +96,14 @@ class NameBound:
     shortlist at once)."""
 
     __slots__ = (
-        "query", "_columns", "_weights", "_prefixes", "_firsts", "_towns", "_initials",
+        "query", "_columns", "_bits", "_prefixes", "_firsts", "_towns", "_initials",
         "_joined", "_acronyms", "_short",
     )  # fmt: skip
 
     def __init__(self, query: NameProfile) -> None:
         self.query = query
         self._columns: dict[str, _Column] = {}
-        self._weights: np.ndarray | None = None
+        self._bits: list[int] | None = None
 
     def add(self, words: Iterable[str]) -> None:
         """Work out what each register word can earn against the query's words (those not
@@ -125,96 +128,108 @@ class NameBound:
         new = [w for w in words if w not in columns]
         if not new:
             return
-        query = self.query
-        tokens = query.tokens
-        if self._weights is None:
+        if self._bits is None:
             self._prepare()
-        sims = process.cdist(
-            tokens,
+        # one row per new word: its similarity with each query word
+        rows = process.cdist(
             new,
+            self.query.tokens,
             scorer=Indel.normalized_similarity,
             score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS - BOUND_MARGIN,
             dtype=np.float64,
-        )
-        self._special(new, sims)
-        if WEAK_PAIR_FACTOR > 1.0:  # a weak pair would count more than its similarity
-            sims *= WEAK_PAIR_FACTOR
-        bits = (sims > 0.0).T @ (1 << np.arange(len(tokens), dtype=np.int64))
-        found = zip(
-            new,
-            sims.max(axis=0).tolist(),
-            (sims * self._weights).max(axis=0).tolist(),
-            bits.tolist(),
-            strict=True,
-        )
-        for word, r_credit, q_credit, mask in found:
-            columns[word] = (r_credit, q_credit, mask)
+        ).tolist()
+        self._special(new, rows)
+        weights, bits = self.query.weights, self._bits
+        for word, row in zip(new, rows):  # noqa: B905 — one row per word
+            best = max(row)
+            if best:
+                # a weak pair counts WEAK_PAIR_FACTOR × its similarity
+                scale = _WEAK_SCALE
+                mask = 0
+                for value, bit in zip(row, bits):  # noqa: B905 — one bit per query word
+                    if value:
+                        mask |= bit
+                columns[word] = (scale * best, scale * max(map(mul, row, weights)), mask)
+            else:
+                columns[word] = _NOTHING
 
     def _prepare(self) -> None:
         tokens = self.query.tokens
-        self._weights = np.array(self.query.weights, dtype=np.float64)[:, None]
+        self._bits = [1 << k for k in range(len(tokens))]
         # shortenings of the query's common words ("constr" for "construction")
-        self._prefixes = {
-            a[:n]: k
-            for k, a in enumerate(tokens)
-            if token_weight(a) == GENERIC_WEIGHT
-            for n in range(3, len(a) - 1)
-        }
+        self._prefixes: dict[str, list[int]] = {}
+        for k, a in enumerate(tokens):
+            if token_weight(a) == GENERIC_WEIGHT:
+                for n in range(3, len(a) - 1):
+                    self._prefixes.setdefault(a[:n], []).append(k)
         self._firsts = {a[0] for a in tokens if len(a) >= 3}  # a letter may be their initial
         towns = place_name_words()
         self._towns = [k for k, a in enumerate(tokens) if a in towns]
         self._initials = [k for k, a in enumerate(tokens) if len(a) == 1]
         self._joined = self.query.compact == "".join(tokens)
         # what initials of the query spell, and the query words initials may spell
-        initials = "".join([t[0] for t in tokens])
-        self._acronyms = {initials[a:b] for a in range(len(initials)) for b in range(a + 3, a + 7)}
+        self._acronyms: set[str] = set()
+        if len(tokens) >= 3:  # (only names of three words or more are read as acronyms)
+            initials = "".join([t[0] for t in tokens])
+            for start in range(len(initials) - 2):
+                for end in range(start + 3, min(len(initials), start + 6) + 1):
+                    self._acronyms.add(initials[start:end])
         self._short = [t for t in tokens if 3 <= len(t) <= 6 and t.isalpha()]
 
-    def _special(self, new: list[str], sims: np.ndarray) -> None:
-        """Raise ``sims`` for the pairs that the rules other than similarity may pair."""
+    def _special(self, new: list[str], rows: list[list[float]]) -> None:
+        """Raise ``rows`` for the pairs that the rules other than similarity may pair."""
         tokens = self.query.tokens
         words = set(new)
-        at = {b: j for j, b in enumerate(new)}
-        for b in words & self._prefixes.keys():  # a register word shortens a query word
-            k = self._prefixes[b]
-            sims[k, at[b]] = max(sims[k, at[b]], ABBREVIATION_SIMILARITY)
-        for b in words & GENERIC_WORDS:  # a query word shortens a register word
-            for k, a in enumerate(tokens):
-                if b.startswith(a) and _abbreviates(a, b):
-                    sims[k, at[b]] = max(sims[k, at[b]], ABBREVIATION_SIMILARITY)
-        if self._towns:
-            for b in words & place_name_words():
-                sims[self._towns, at[b]] = 1.0
-        for b in words & self._firsts:  # a letter of the register name, a query word
-            for k, a in enumerate(tokens):
-                if len(a) >= 3 and a[0] == b:
-                    sims[k, at[b]] = max(sims[k, at[b]], INITIAL_SIMILARITY)
-        for k in self._initials:  # a letter of the query, a register word
-            for j, b in enumerate(new):
-                if len(b) >= 3 and b[0] == tokens[k]:
-                    sims[k, j] = max(sims[k, j], INITIAL_SIMILARITY)
+        shortened = words & self._prefixes.keys()
+        common = words & GENERIC_WORDS
+        towns = words & place_name_words() if self._towns else ()
+        letters = words & self._firsts
+        if shortened or common or towns or letters or self._initials:
+            at = {b: j for j, b in enumerate(new)}
+            for b in shortened:  # a register word shortens a query word
+                row = rows[at[b]]
+                for k in self._prefixes[b]:
+                    row[k] = max(row[k], ABBREVIATION_SIMILARITY)
+            for b in common:  # a query word shortens a register word
+                row = rows[at[b]]
+                for k, a in enumerate(tokens):
+                    if b.startswith(a) and _abbreviates(a, b):
+                        row[k] = max(row[k], ABBREVIATION_SIMILARITY)
+            for b in towns:
+                row = rows[at[b]]
+                for k in self._towns:
+                    row[k] = 1.0
+            for b in letters:  # a letter of the register name, a query word
+                row = rows[at[b]]
+                for k, a in enumerate(tokens):
+                    if len(a) >= 3 and a[0] == b:
+                        row[k] = max(row[k], INITIAL_SIMILARITY)
+            for k in self._initials:  # a letter of the query, a register word
+                for j, b in enumerate(new):
+                    if len(b) >= 3 and b[0] == tokens[k]:
+                        rows[j][k] = max(rows[j][k], INITIAL_SIMILARITY)
         # "ij" read as "y": only for pairs with an "ij" and a "y" between them
         query_ij = any("ij" in a for a in tokens)
         query_y = any("y" in a for a in tokens)
         if query_ij and query_y:
-            ij = new
+            ij = list(range(len(new)))
         elif query_y:
-            ij = [b for b in new if "ij" in b]
+            ij = [j for j, b in enumerate(new) if "ij" in b]
         elif query_ij:
-            ij = [b for b in new if "y" in b]
+            ij = [j for j, b in enumerate(new) if "y" in b]
         else:
-            ij = [b for b in new if "ij" in b and "y" in b]
+            ij = [j for j, b in enumerate(new) if "ij" in b and "y" in b]
         if not ij:
             return
         read = process.cdist(
+            [new[j].replace("ij", "y") for j in ij],
             [a.replace("ij", "y") for a in tokens],
-            [b.replace("ij", "y") for b in ij],
             scorer=Indel.normalized_similarity,
             score_cutoff=WEAK_TOKEN_SIMILARITY - _EPS - BOUND_MARGIN,
             dtype=np.float64,
-        )
-        columns = [at[b] for b in ij]
-        sims[:, columns] = np.maximum(sims[:, columns], read)
+        ).tolist()
+        for j, again in zip(ij, read):  # noqa: B905 — one row per word
+            rows[j] = list(map(max, rows[j], again))
 
     def below(self, entry: NameProfile, limit: float) -> bool:
         """``score_profiles(self.query, entry).score < limit``, for certain (False when it
