@@ -8,7 +8,10 @@ its score. The method, version ``Matcher.VERSION``:
    domain) and from the blocking index on names (:mod:`entity_resolution.blocking`: words,
    names without spaces, (postcode, word) pairs, words one typo away), which ranks entries by
    the rare name keys they share with the query. The best ``shortlist`` are scored by name;
-   only those that can still reach ``t_possible`` get the full comparison.
+   only those that can still reach ``t_possible`` get the full comparison. A name that
+   surely scores too low for that is not even scored
+   (:class:`~entity_resolution.compare.name_bound.NameBound`, an upper bound on the name
+   score that never under-estimates it: results are the same).
 2. **Comparators** (:mod:`entity_resolution.compare`) each give a :class:`Feature`.
 3. **Combination** (documented weights in :mod:`entity_resolution.compare`):
 
