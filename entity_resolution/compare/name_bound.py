@@ -33,7 +33,7 @@ from entity_resolution.compare.name_profile import (
 )
 from entity_resolution.compare.name_readings import _garbled_form, _mistyped, _readings
 from entity_resolution.compare.name_score import _abbreviates, _whole_similarity
-from entity_resolution.compare.words import GENERIC_WEIGHT, GENERIC_WORDS, token_weight
+from entity_resolution.compare.words import GENERIC_WEIGHT, token_weight
 from entity_resolution.geo import place_name_words
 
 #: Sums of word weights are added in another order than the scorer adds them, and a
@@ -181,7 +181,8 @@ class NameBound:
         tokens = self.query.tokens
         words = set(new)
         shortened = words & self._prefixes.keys()
-        common = words & GENERIC_WORDS
+        # the words a shorter word may shorten: common words, and numbers (weighing as much)
+        common = [b for b in words if token_weight(b) == GENERIC_WEIGHT and len(b) >= 5]
         towns = words & place_name_words() if self._towns else ()
         letters = words & self._firsts
         if shortened or common or towns or letters or self._initials:

@@ -134,6 +134,7 @@ def test_a_name_ruled_out_scores_below_the_limit(labelled_sets) -> None:  # type
         ("Bakkerij Dijck", "Bakkery Dyck"),  # "ij" written "y"
         ("Koninklijke Philips", "Koninklijke Philips Electronics"),  # contained
         ("Bruen-Hyqney", "Bruen-Heaney"),  # a weak pair
+        ("Peeters 123", "Peeters 123456"),  # a number read as the start of a longer one
     ],
 )
 def test_the_other_ways_of_scoring_are_never_ruled_out(query: str, entry: str) -> None:
