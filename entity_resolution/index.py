@@ -322,6 +322,15 @@ class NameColumn:
         profiles = dict(self.profiles(i))
         return [(n, name, profiles[n]) for n, name in self._names(i)]
 
+    def words_of(self, records: Iterable[tuple[tuple[Any, ...], ...]]) -> list[str]:
+        """The distinct words of names given as :meth:`records` (of several entries)."""
+        ids: set[int] = set()
+        for names in records:
+            for record in names:
+                ids.update(record[1])
+        words = self._words.values
+        return [words[t] for t in ids]
+
     def words(self) -> int:
         """Distinct words over all names."""
         return len(self._words.values)

@@ -8,7 +8,10 @@ its score. The method, version ``Matcher.VERSION``:
    domain) and from the blocking index on names (:mod:`entity_resolution.blocking`: words,
    names without spaces, (postcode, word) pairs, words one typo away), which ranks entries by
    the rare name keys they share with the query. The best ``shortlist`` are scored by name;
-   only those that can still reach ``t_possible`` get the full comparison.
+   only those that can still reach ``t_possible`` get the full comparison. A name that
+   surely scores too low for that is not even scored
+   (:class:`~entity_resolution.compare.name_bound.NameBound`, an upper bound on the name
+   score that never under-estimates it: results are the same).
 2. **Comparators** (:mod:`entity_resolution.compare`) each give a :class:`Feature`.
 3. **Combination** (documented weights in :mod:`entity_resolution.compare`):
 
@@ -91,6 +94,7 @@ from entity_resolution.compare import (
     compare_places,
     score_profiles,
 )
+from entity_resolution.compare.name_bound import NameBound
 from entity_resolution.geo import Place, lookup_postcode, normalize_postcode, postcode_for_name
 from entity_resolution.identifiers import (
     VatNumber,
@@ -188,6 +192,12 @@ class _Prepared:
     name_scores: dict[tuple[Any, ...], NameScore] = field(default_factory=dict)
     # entry number → where its name feature, still without a reason, is in its explanation
     unexplained: dict[int, int] = field(default_factory=dict)
+    # names surely scoring below a limit are not scored (see _best_name): the query's bound,
+    # the limit of the entry being looked at, and the stored names shown below a limit
+    bound: NameBound | None = None
+    limit: float = 0.0
+    below: dict[tuple[Any, ...], float] = field(default_factory=dict)
+    records: dict[int, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)  # read once
 
 
 def combine(features: Sequence[Feature]) -> float:
@@ -393,7 +403,7 @@ class Matcher:
             postcode = postcode_for_name(query.municipality)
         place = lookup_postcode(postcode) if postcode else None
         profile = NameProfile.of(name) if name is not None else None
-        return _Prepared(
+        prepared = _Prepared(
             query,
             name,
             profile,
@@ -407,6 +417,9 @@ class Matcher:
             postcode,
             place,
         )
+        if profile is not None and profile.tokens:
+            prepared.bound = NameBound(profile)
+        return prepared
 
     def _candidates(self, p: _Prepared) -> list[int]:
         pool = self._identifier_pool(p)
@@ -432,19 +445,40 @@ class Matcher:
     def _best_name(self, i: int, p: _Prepared) -> _NameResult | None:
         """The score of the entry's name closest to the query's name, that name's position
         among the entry's names and its legal form (memoised per query, per entry and per
-        stored name: many entries of a shortlist bear the very same name)."""
+        stored name: many entries of a shortlist bear the very same name).
+
+        While ``p.limit`` is above 0 (set by :meth:`_worth_scoring`: an entry whose best name
+        scores below it is not worth scoring), a name that the query's
+        :class:`~entity_resolution.compare.name_bound.NameBound` shows to score below the
+        limit is not scored. When every name of the entry is below it, the result is None
+        (the entry is dropped, as it would be on its exact score), or the best of the
+        names scored when that is below the limit too; either way it is not remembered, so
+        no later caller can read it as the entry's exact result."""
         if i in p.name_results:
             return p.name_results[i]
         found: _NameResult | None = None
+        limit = p.limit
+        skipped = False
         if p.profile is not None and p.profile.tokens:
-            column, scores = self._name_column, p.name_scores
-            for record in column.records(i):
+            column, scores, bound, below = self._name_column, p.name_scores, p.bound, p.below
+            records = p.records.get(i)
+            for record in column.records(i) if records is None else records:
                 same = record[1:]  # the name but its position: what its profile is made of
                 result = scores.get(same)
                 if result is None:
-                    result = scores[same] = score_profiles(p.profile, column.profile(record))
+                    if limit > 0.0 and below.get(same, 2.0) <= limit:
+                        skipped = True
+                        continue
+                    profile = column.profile(record)
+                    if limit > 0.0 and bound is not None and bound.below(profile, limit):
+                        below[same] = limit
+                        skipped = True
+                        continue
+                    result = scores[same] = score_profiles(p.profile, profile)
                 if found is None or result.score > found[0].score:
                     found = (result, record[0], column.form(record))
+        if skipped and (found is None or found[0].score < limit):
+            return found
         p.name_results[i] = found
         return found
 
@@ -459,8 +493,22 @@ class Matcher:
         their enterprise number are always compared. Without any identifier in the query,
         the rest are ranked by the bound with both postcode and legal form (as if the query
         had them), and beyond the best ``max_candidates + 5`` only those whose rank bound
-        reaches ``t_match`` are kept (they matter for the ambiguity rule)."""
+        reaches ``t_match`` are kept (they matter for the ambiguity rule).
+
+        Both tests ask for a least name score (:func:`_least_name_score`); names that surely
+        score below it are not scored at all (``p.limit``, see :meth:`_best_name`)."""
+        try:
+            return self._worth(p)
+        finally:
+            p.limit = 0.0
+
+    def _worth(self, p: _Prepared) -> list[int]:
+        """:meth:`_worth_scoring` (which resets ``p.limit`` whatever happens)."""
         pool = self._candidates(p)
+        if p.bound is not None:  # what the shortlist's words can earn, in one batch
+            column = self._name_column
+            p.records = {i: column.records(i) for i in pool}
+            p.bound.add(column.words_of(p.records.values()))
         # scores are rounded to 4 decimals: a margin, so that none is lost to the rounding
         floor = self.t_possible - 1e-3
         # what the clues for a match that this query can give leave at most: a postcode, a
@@ -475,12 +523,17 @@ class Matcher:
                 if numbers and self._numbers[i] in numbers:
                     worth.append(i)
                     continue
+                contact_left = self._contact_left(i, p)
+                p.limit = _least_name_score(floor, keep_query * contact_left)
                 found = self._best_name(i, p) if p.name is not None else None
                 left = keep_query * (1.0 - found[0].score if found is not None else 1.0)
-                if 1.0 - left * self._contact_left(i, p) >= floor:
+                if 1.0 - left * contact_left >= floor:
                     worth.append(i)
             return worth
         keep = (1.0 - W_POSTCODE_SAME) * (1.0 - W_LEGAL_FORM_SAME)
+        p.limit = max(
+            _least_name_score(floor, keep_query), _least_name_score(self.t_possible, keep)
+        )
         bounds: list[tuple[float, int]] = []
         for i in pool:
             found = self._best_name(i, p)
@@ -701,6 +754,25 @@ class Matcher:
         if not isinstance(entry, RegisterEntry):
             return f"'{c.key}' (?)"
         return f"'{entry.name}' ({format_enterprise_number(entry.enterprise_number)})"
+
+
+#: How far below the exact least name score :func:`_least_name_score` puts its limit: far
+#: more than the rounding of the few operations of the tests it stands for.
+LIMIT_MARGIN = 1e-9
+
+
+def _least_name_score(floor: float, left: float) -> float:
+    """A name score below which ``1 − (1 − score) × left ≥ floor`` surely fails (0.0 when
+    any score may pass).
+
+    ``left`` is what the clues for a match other than the name leave at most (``Π (1 −
+    weight)``), ``floor`` the score to reach. The test holds exactly from ``1 − (1 − floor)
+    ÷ left`` up; the limit is ``LIMIT_MARGIN`` lower, so that a score under the limit fails
+    the test as the matcher computes it, in floating point: it is monotone in the score, and
+    its rounding errors are some 10⁻¹⁶."""
+    if left <= 0.0:
+        return 0.0
+    return max(0.0, 1.0 - (1.0 - floor) / left - LIMIT_MARGIN)
 
 
 def _rank(ic: tuple[int, Candidate]) -> tuple[float, bool, str]:
