@@ -81,3 +81,13 @@ def test_upgrade_skips_a_database_at_head_and_migrates_one_behind(tmp_path) -> N
     assert schema_revision(url) == HEAD_REVISION
     upgrade(url)  # at head: nothing to do
     assert schema_revision(url) == HEAD_REVISION
+
+
+def test_an_unreachable_database_is_a_clear_storage_error() -> None:
+    import pytest
+
+    from storage import StorageError
+    from storage.db import upgrade
+
+    with pytest.raises(StorageError, match="cannot migrate database"):
+        upgrade("postgresql+psycopg://vigie@127.0.0.1:1/nowhere")
