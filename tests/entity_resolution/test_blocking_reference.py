@@ -14,15 +14,13 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-import random
 
 import numpy as np
 import pytest
 
-from benchmarks.bench_scale import make_queries
-from benchmarks.filler import ScaleRegister
 from entity_resolution.blocking import MERGE_BUDGET, SMALL_BLOCK, NameBlocks, name_keys
 from entity_resolution.names import NormalizedName, normalize_name
+from tests.entity_resolution.generated import generated
 
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
@@ -91,11 +89,8 @@ class DictRank(NameBlocks):
 def register_and_names() -> (
     tuple[list[tuple[str, object]], list[tuple[NormalizedName, str | None]]]
 ):
-    register = ScaleRegister(seed=4)
-    entries = list(register.entries(12_000))
-    rng = random.Random(8)
-    sources = {k: entries[k] for k in rng.sample(range(len(entries)), 2_000)}
-    queries = [q.query for q in make_queries(register, sources, 2_500, seed=3)]
+    entries, queries = generated(register_seed=4, size=12_000, sample_seed=8, sources=2_000,
+                                 queries=2_500, query_seed=3)
     names = [(normalize_name(q.name), q.postcode) for q in queries if q.name]
     return [(e.enterprise_number, e) for e in entries], names
 

@@ -5,12 +5,9 @@ from worker processes, give the very candidates (scores, reasons, entries) of th
 from __future__ import annotations
 
 import pickle
-import random
 
 import pytest
 
-from benchmarks.bench_scale import make_queries
-from benchmarks.filler import ScaleRegister
 from entity_resolution.compare import (
     W_LEGAL_FORM_SAME,
     W_POSTCODE_SAME,
@@ -22,6 +19,7 @@ from entity_resolution.compare.name_feature import compare_names
 from entity_resolution.index import NameColumn, name_label
 from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.names import normalize_name
+from tests.entity_resolution.generated import generated
 
 
 class Unpruned(Matcher):
@@ -87,11 +85,8 @@ class EagerReasons(Matcher):
 
 @pytest.fixture(scope="module")
 def sample() -> tuple[list[tuple[str, object]], list[MatchQuery]]:
-    register = ScaleRegister(seed=11)
-    entries = list(register.entries(4_000))
-    rng = random.Random(3)
-    sources = {k: entries[k] for k in rng.sample(range(len(entries)), 500)}
-    queries = [q.query for q in make_queries(register, sources, 600, seed=2)]
+    entries, queries = generated(register_seed=11, size=4_000, sample_seed=3, sources=500,
+                                 queries=600, query_seed=2)
     # contact clues the generated queries lack: an entry's e-mail or its domain as a website,
     # under the entry's name or another one
     with_mail = [e for e in entries if e.email][:60]

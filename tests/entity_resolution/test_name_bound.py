@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import copy
 import math
-import random
 from typing import Any
 
 import pytest
 
-from benchmarks.bench_scale import make_queries
-from benchmarks.filler import ScaleRegister
 from entity_resolution.compare import NameProfile, score_profiles
 from entity_resolution.compare.name_bound import NameBound
 from entity_resolution.evaluate import (
@@ -28,6 +25,7 @@ from entity_resolution.evaluate import (
 from entity_resolution.matcher import Matcher, MatchQuery
 from entity_resolution.names import normalize_name
 from tests.entity_resolution.conftest import DNB, REALWORLD
+from tests.entity_resolution.generated import generated
 
 # the least name scores the matcher asks for (queries with and without postcode and legal
 # form, and the rank bound), the thresholds, and scores around them
@@ -55,11 +53,8 @@ class Unbounded(Matcher):
 
 
 def _generated() -> tuple[list[tuple[Any, Any]], list[MatchQuery]]:
-    register = ScaleRegister(seed=5)
-    entries = list(register.entries(4_000))
-    rng = random.Random(7)
-    sources = {k: entries[k] for k in rng.sample(range(len(entries)), 1_200)}
-    queries = [q.query for q in make_queries(register, sources, 900, seed=4)]
+    entries, queries = generated(register_seed=5, size=4_000, sample_seed=7, sources=1_200,
+                                 queries=900, query_seed=4)
     return [(e.enterprise_number, e) for e in entries], queries
 
 
