@@ -45,7 +45,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import Indel
 
-from benchmarks.common import BenchResult, progress
+from benchmarks.common import BenchResult, progress, tree_pids
 from benchmarks.filler import ScaleRegister
 from demo.spelling import NEW_FORM, OLD_FORM, abbreviate, dotted_form, form_abbreviation, typo
 from entity_resolution.compare import GENERIC_WORDS, _abbreviates, token_weight
@@ -138,26 +138,6 @@ def make_queries(
 # --------------------------------------------------------------------------- memory
 
 
-def _tree_pids(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, ()))
-    return out
-
-
 def _memory_kb(pid: int) -> tuple[int, int]:
     """(RSS, PSS) of one process in KiB (0, 0 if it is gone)."""
     rss = pss = 0
@@ -211,7 +191,7 @@ class TreeMemory:
 
     def sample(self) -> None:
         if self._count % self.every == 0:
-            self._pids = _tree_pids(os.getpid())
+            self._pids = tree_pids(os.getpid())
             sizes = [_memory_kb(pid) for pid in self._pids]
             self.peak_pss_mb = max(self.peak_pss_mb, sum(p for _, p in sizes) / 1024)
             self.peak_processes = max(self.peak_processes, len(self._pids))

@@ -201,3 +201,24 @@ def progress(bench: str, message: str) -> None:
     """A progress line (benchmarks run for minutes; say what is happening)."""
     stamp = datetime.now().strftime("%H:%M:%S")
     print(f"  {stamp} [{bench}] {message}", flush=True)
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and every process below it (children, grandchildren…), read from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out

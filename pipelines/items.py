@@ -34,6 +34,7 @@ from pipelines import (
 )
 from pipelines.batching import WriteBatcher
 from pipelines.gazette_network import apply_publication_persons
+from pipelines.match_process import MatchProcess
 from pipelines.matcher_cache import MatcherLoader, cache_folder
 from pipelines.normalize import normalize_item
 from pipelines.outage import (
@@ -198,13 +199,15 @@ class PersistPipeline(_DbComponent):
         retry: RetryPolicy | None = None,
         in_thread: bool = True,
         matcher_cache: Path | None = None,
+        match_process: str = "off",
     ) -> None:
         super().__init__(engine, crawler)
         # The register matcher: built at open, or loaded from ``matcher_cache`` / built in a
         # child process for a large register (:mod:`pipelines.matcher_cache`).
         self._matcher_loader: MatcherLoader | None = None
-        self._matcher: Matcher | None = None
+        self._matcher: Matcher | MatchProcess | None = None
         self.matcher_cache = matcher_cache
+        self.match_process = match_process  # auto | on | off (see MatcherLoader)
         self.since = since  # start of this crawl: a record seen before it is seen again now
         self.spool = spool
         self.replay_spools = list(replay)
@@ -255,17 +258,20 @@ class PersistPipeline(_DbComponent):
             retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
             in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
             matcher_cache=cache_folder(Path(s.get(EVIDENCE_DIR) or ".").parent),
+            match_process=s.get("VIGIE_MATCH_PROCESS", "auto"),
         )
 
     @property
-    def matcher(self) -> Matcher | None:
+    def matcher(self) -> Matcher | MatchProcess | None:
         """The register matcher (waits for a build in progress); None before ``open_spider``."""
         if self._matcher is None and self._matcher_loader is not None:
             self._matcher = self._matcher_loader.get()
         return self._matcher
 
     def open_spider(self) -> None:
-        self._matcher_loader = MatcherLoader(self.engine, self.matcher_cache)
+        self._matcher_loader = MatcherLoader(
+            self.engine, self.matcher_cache, process=self.match_process
+        )
         self._matcher_loader.start()
         for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
             self._replay(spool)
@@ -458,16 +464,19 @@ class PersistPipeline(_DbComponent):
         }
         keys: set[int] = set()
         if self.matcher is not None:
+            queries: list[MatchQuery] = []
             for item in items:
                 if item.get("kind") in ("register_entry", "gazette") or not isinstance(
                     item.get("normalized"), dict
                 ):
                     continue
                 try:
-                    query = query_for_record(item["normalized"], item.get("fields") or {})
-                    found = self._candidates(query)
+                    queries.append(
+                        query_for_record(item["normalized"], item.get("fields") or {})
+                    )
                 except (ValueError, KeyError, TypeError):
                     continue  # raised again by match() for this very item, which is left out
+            for found in self._candidates_many(queries):
                 keys.update(int(c.key) for c in found)  # type: ignore[call-overload]
         self._employers = (
             {
@@ -490,6 +499,17 @@ class PersistPipeline(_DbComponent):
         if len(self._match_cache) > MATCH_CACHE_SIZE:
             self._match_cache.popitem(last=False)
         return found
+
+    def _candidates_many(self, queries: list[MatchQuery]) -> list[list[Candidate]]:
+        """:meth:`_candidates` of each query, the ones not remembered asked of the matcher
+        together (one round trip to a matcher process)."""
+        assert self.matcher is not None
+        new = list(dict.fromkeys(q for q in queries if q not in self._match_cache))
+        for query, found in zip(new, self.matcher.match_many(new), strict=True):
+            self._match_cache[query] = found
+            if len(self._match_cache) > MATCH_CACHE_SIZE:
+                self._match_cache.popitem(last=False)
+        return [self._candidates(query) for query in queries]
 
     def _employer(self, session: Session, employer_id: int) -> Employer | None:
         return self._employers.get(employer_id) or session.get(Employer, employer_id)
@@ -541,6 +561,13 @@ class PersistPipeline(_DbComponent):
 
     def _close(self) -> None:
         """Replay what is still spooled, then run the network rules."""
+        try:
+            self._close_writes()
+        finally:
+            if self._matcher_loader is not None:
+                self._matcher_loader.close()  # its child process, if any
+
+    def _close_writes(self) -> None:
         if self.spool is not None and len(self.spool):
             try:
                 self._replay(self.spool)

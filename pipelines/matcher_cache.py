@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 import entity_resolution
 from entity_resolution.matcher import Matcher
 from pipelines import PipelineError
+from pipelines.match_process import MatchProcess
 from pipelines.register_sync import ENTRY_COLUMNS, build_matcher
 from storage.db import make_engine
 from storage.models import Employer
@@ -89,19 +90,30 @@ class MatcherLoader:
     first item needs it (waits for a build in progress)."""
 
     def __init__(
-        self, engine: Engine, folder: Path | None = None, background_min: int = BACKGROUND_MIN
+        self, engine: Engine, folder: Path | None = None, background_min: int = BACKGROUND_MIN,
+        process: str = "off",
     ) -> None:
         self.engine = engine
         self.folder = folder
         self.background_min = background_min
-        self.source = "built"  # built | cache | child (for the log and the tests)
-        self._matcher: Matcher | None = None
+        # "auto": a register of ``background_min`` employers or more is matched in a child
+        # process (:mod:`pipelines.match_process`); "on": any register; "off": in this one.
+        if process not in ("auto", "on", "off"):
+            raise PipelineError(f"match process must be auto, on or off, not {process!r}")
+        self.process = process
+        self.source = "built"  # built | cache | child | process (for the log and the tests)
+        self._matcher: Matcher | MatchProcess | None = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
 
     def start(self) -> None:
         with Session(self.engine) as session:
             size = int(session.exec(select(func.count()).select_from(Employer)).one())
+        if self.folder is not None and (
+            self.process == "on" or (self.process == "auto" and size >= self.background_min)
+        ):
+            self._start_process(size)
+            return
         if self.folder is None or size < self.background_min:
             with Session(self.engine) as session:
                 self._matcher = build_matcher(session)
@@ -135,6 +147,25 @@ class MatcherLoader:
         log.info("matcher of %d employers being built in process %d", size, child.pid)
         threading.Thread(target=self._wait, args=(child, path), daemon=True).start()
 
+    def _start_process(self, size: int) -> None:
+        """Match in a child process, which loads the cached matcher or builds it."""
+        assert self.folder is not None
+        path = self.folder / f"{register_fingerprint(self.engine)}.pickle"
+        if not path.exists():
+            for old in self.folder.glob("*.pickle"):
+                old.unlink(missing_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        url = self.engine.url.render_as_string(hide_password=False)
+        process = MatchProcess(url, path)
+        self._matcher, self.source = process, "process"
+        self._ready.set()
+        log.info("matcher of %d employers served by process %d", size, process.pid)
+
+    def close(self) -> None:
+        """End the matcher's child process, if it has one."""
+        if isinstance(self._matcher, MatchProcess):
+            self._matcher.close()
+
     def _wait(self, child: subprocess.Popen[bytes], path: Path) -> None:
         _, err = child.communicate()
         try:
@@ -147,11 +178,13 @@ class MatcherLoader:
         finally:
             self._ready.set()
 
-    def get(self) -> Matcher:
+    def get(self) -> Matcher | MatchProcess:
         self._ready.wait()
         if self._error is not None:
             raise PipelineError(f"no matcher for this crawl: {self._error}") from self._error
         assert self._matcher is not None
+        if isinstance(self._matcher, MatchProcess):
+            self._matcher.wait_ready()
         return self._matcher
 
 

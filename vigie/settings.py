@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
         None, description="Override of every source's concurrent requests per domain."
     )
     autothrottle: bool | None = Field(None, description="Override of AutoThrottle on/off.")
+    match_process: Literal["auto", "on", "off"] = Field(
+        "auto", description="Match a crawl's items against the register in a child process "
+        "(on the other core): auto = for a register of 20,000 employers or more, on, off."
+    )
     write_batch: int = Field(
         100, ge=1, description="Items written per database transaction during a crawl."
     )
