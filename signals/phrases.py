@@ -124,6 +124,21 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return _CACHE[pattern]
 
 
+_ANY: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _any_of(phrases: list[Phrase]) -> re.Pattern[str]:
+    """One pattern matching wherever one of ``phrases`` matches: their alternation, with the
+    same word boundaries. At each position it tries every phrase (and every way each can
+    match), so its leftmost match starts where the leftmost match of any phrase starts, and
+    it finds nothing only where no phrase matches."""
+    key = tuple(p.pattern for p in phrases)
+    found = _ANY.get(key)
+    if found is None:
+        found = _ANY[key] = compile_phrase("|".join(f"(?:{p})" for p in key))
+    return found
+
+
 @dataclass(frozen=True)
 class Hit:
     """A phrase found in the text: the quote as written and where it was."""
@@ -165,9 +180,16 @@ def find_phrases(text: str, phrases: list[Phrase]) -> list[Hit]:
     if not text:
         return []
     folded, origin = fold_with_map(text)
+    # Most texts hold none of the phrases: one pass of their alternation says so, instead of
+    # one pass per phrase; else every phrase is searched from the first place any matches
+    # (the look-behind still sees the characters before it).
+    first = _any_of(phrases).search(folded)
+    if first is None:
+        return []
+    begin = first.start()
     hits: list[Hit] = []
     for phrase in phrases:
-        for m in phrase.compiled().finditer(folded):
+        for m in phrase.compiled().finditer(folded, begin):
             start, end = m.start(), m.end()
             quote = text[origin[start]:origin[end - 1] + 1]
             blocker = _blocking_word(folded, start, NEGATORS)
