@@ -23,6 +23,7 @@ on the command line. A child that dies or fails stops the crawl's writes with a
 
 from __future__ import annotations
 
+import gc
 import logging
 import pickle
 import subprocess
@@ -157,6 +158,10 @@ def serve(conn: Connection) -> None:
     except Exception as exc:  # noqa: BLE001 — whatever it is, the parent must hear it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
+    # The matcher's objects live as long as the process: out of the cycle collector's sight
+    # (see vigie.heap), so that collections during matching do not walk them.
+    gc.collect()
+    gc.freeze()
     conn.send(("ready", matcher.VERSION, len(matcher), source))
     while True:
         try:

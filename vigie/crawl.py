@@ -25,6 +25,7 @@ from scheduler.lease import Heartbeat, Holder, Lease, LeaseBusy, live_runs
 from storage.audit import append_event
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import CrawlRun, Source, utcnow
+from vigie import heap
 from vigie.errors import VigieError
 from vigie.scrapy_imports import import_tls_modules
 from vigie.settings import Settings
@@ -405,6 +406,7 @@ def _crawl(
     import_tls_modules()  # before the reactor starts: see vigie.scrapy_imports
     process = CrawlerProcess(s)
     process.crawl(spider_cls, **launch.args)
+    heap.settle()  # start-up done: see vigie.heap
     process.start()
     return finished_run(settings, run_id, "the crawl ended without writing its report")
 

@@ -31,6 +31,7 @@ from pipelines.report import PARTIAL_LIMITS, RunReportExtension, check_expectati
 from spiders import distributed as dist
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Capture, CrawlRun, Record, utcnow
+from vigie import heap
 from vigie.crawl import CrawlError, Launch, Resume, finished_run, scrapy_settings, start_run
 from vigie.errors import VigieError
 from vigie.scrapy_imports import import_tls_modules
@@ -284,6 +285,7 @@ def run_worker(
     import_tls_modules()  # before the reactor starts: see vigie.scrapy_imports
     process = CrawlerProcess(s)
     process.crawl(dist.worker_spider_class(_spider_class(spider)), **args)
+    heap.settle()  # start-up done: see vigie.heap
     process.start()
     run = finished_run(settings, run_id, "the worker ended without writing its report")
     close_crawl(settings, server, keys)
