@@ -6,8 +6,10 @@ Python per new query (about an eighth of a 100,000-employer crawl's CPU), so for
 register the matcher runs in a child process, on the other core, and the crawl process does
 not hold it at all (its memory stays in the child):
 
-- the child loads the matcher from the crawl's cache file (:mod:`pipelines.matcher_cache`),
-  or builds it from the register and writes that file first;
+- the child fingerprints the register, loads the matcher from the crawl's cache file of that
+  fingerprint (:mod:`pipelines.matcher_cache`), or builds it and writes that file first —
+  all of it on the other core, while the crawl starts fetching (the first write batch waits
+  for it, so the register it reads is the one the crawl started with);
 - the item writer sends each write batch's new queries in one message and waits for their
   candidates (the interpreter lock is free meanwhile, so the reactor goes on fetching);
 - candidates come back as plain tuples (key, score, outcome, method, reasons), which is all
@@ -63,7 +65,7 @@ class MatchProcess:
     :class:`~entity_resolution.matcher.Matcher` (candidates without their register entry),
     and its ``VERSION``. One caller at a time (the item writer); a lock keeps it so."""
 
-    def __init__(self, url: str, path: Path) -> None:
+    def __init__(self, url: str, folder: Path) -> None:
         mine, theirs = Pipe(duplex=True)
         fd = theirs.fileno()
         self._child = subprocess.Popen(
@@ -72,7 +74,7 @@ class MatchProcess:
         theirs.close()
         self._conn: Connection = mine
         self._lock = threading.Lock()
-        self._conn.send((url, str(path)))
+        self._conn.send((url, str(folder)))
         self.VERSION = ""
         self.size = 0
         self.source = ""  # cache | built (by the child)
@@ -133,17 +135,22 @@ class MatchProcess:
             self._child.wait()
 
 
-def _load(url: str, path: Path) -> tuple[Matcher, str]:
-    from pipelines.matcher_cache import write_matcher
+def _load(url: str, folder: Path) -> tuple[Matcher, str]:
+    """The matcher of the register at ``url``: from ``folder``'s file for the register's
+    fingerprint, else built and written there (older files removed)."""
+    from pipelines.matcher_cache import register_fingerprint, write_matcher
     from storage.db import make_engine
 
-    if path.exists():
-        try:
-            return pickle.loads(path.read_bytes()), "cache"
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
-            log.warning("matcher cache %s unreadable (%r): building it again", path, exc)
     engine = make_engine(url)
     try:
+        path = folder / f"{register_fingerprint(engine)}.pickle"
+        if path.exists():
+            try:
+                return pickle.loads(path.read_bytes()), "cache"
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+                log.warning("matcher cache %s unreadable (%r): building it again", path, exc)
+        for old in folder.glob("*.pickle"):
+            old.unlink(missing_ok=True)
         return write_matcher(engine, path), "built"
     finally:
         engine.dispose()
@@ -152,9 +159,9 @@ def _load(url: str, path: Path) -> tuple[Matcher, str]:
 def serve(conn: Connection) -> None:
     """The child's loop: load or build the matcher, then answer batches of queries until the
     parent closes its end."""
-    url, path = conn.recv()
+    url, folder = conn.recv()
     try:
-        matcher, source = _load(url, Path(path))
+        matcher, source = _load(url, Path(folder))
     except Exception as exc:  # noqa: BLE001 — whatever it is, the parent must hear it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return

@@ -148,15 +148,11 @@ class MatcherLoader:
         threading.Thread(target=self._wait, args=(child, path), daemon=True).start()
 
     def _start_process(self, size: int) -> None:
-        """Match in a child process, which loads the cached matcher or builds it."""
+        """Match in a child process, which finds the cached matcher or builds it."""
         assert self.folder is not None
-        path = self.folder / f"{register_fingerprint(self.engine)}.pickle"
-        if not path.exists():
-            for old in self.folder.glob("*.pickle"):
-                old.unlink(missing_ok=True)
         self.folder.mkdir(parents=True, exist_ok=True)
         url = self.engine.url.render_as_string(hide_password=False)
-        process = MatchProcess(url, path)
+        process = MatchProcess(url, self.folder)  # it fingerprints the register itself
         self._matcher, self.source = process, "process"
         self._ready.set()
         log.info("matcher of %d employers served by process %d", size, process.pid)
