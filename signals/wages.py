@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from signals.register_status import fold
@@ -260,8 +261,12 @@ def _money_amounts(folded: str) -> list[tuple[int, int, float]]:
     return [(start, end, value) for start, end, value, _ in found]
 
 
+@lru_cache(maxsize=4096)
 def parse_salary_text(text: str | None) -> Wage | None:
-    """Read a free-text salary ("900 EUR par mois", "€12 - €14 per hour", "cash 6€/h")."""
+    """Read a free-text salary ("900 EUR par mois", "€12 - €14 per hour", "cash 6€/h").
+
+    Remembered (the result is frozen): two record rules read the same ad's salary, and a
+    board repeats the same salary texts."""
     if not text or not text.strip():
         return None
     folded = fold(text.replace("\u00a0", " ").replace("\u2019", "'"))
