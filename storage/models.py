@@ -531,10 +531,17 @@ def write_signal_sectors(connection: Any, signal_ids: list[int] | None = None,
     return written
 
 
-@event.listens_for(Signal, "after_insert")
-def _signal_sectors_inserted(_mapper: Any, connection: Any, target: Signal) -> None:
-    if target.employer_id is not None:
-        write_signal_sectors(connection, signal_ids=[target.id], replace=False)
+@event.listens_for(OrmSession, "after_flush")
+def _signal_sectors_inserted(session: OrmSession, _context: Any) -> None:
+    """The sectors of the signals this flush inserted, in one statement pair for all of
+    them (a batch of findings inserts hundreds), in the flush's transaction. ``session.new``
+    still lists what the flush inserted (SQLAlchemy resets it after this hook)."""
+    ids = sorted(o.id for o in session.new
+                 if isinstance(o, Signal) and o.id is not None and o.employer_id is not None)
+    if ids:
+        for start in range(0, len(ids), 500):
+            write_signal_sectors(session.connection(), signal_ids=ids[start:start + 500],
+                                 replace=False)
 
 
 @event.listens_for(Signal, "after_update")
