@@ -124,3 +124,44 @@ def test_a_batched_pipeline_matching_in_a_child_writes_the_same_rows(
         assert all(m[6] for m in got["matches"])  # every match keeps its reasons
     finally:
         other.dispose()
+
+
+def test_a_killed_crawl_leaves_no_matcher_process_behind(engine: Engine, tmp_path: Path) -> None:
+    """The child ends when its end of the pair closes: SIGKILL the parent, the child goes."""
+    import subprocess
+    import sys
+    import time
+
+    with Session(engine) as session:
+        import_entries(session, REGISTER)
+    url = engine.url.render_as_string(hide_password=False)
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from pathlib import Path\n"
+         "from pipelines.match_process import MatchProcess\n"
+         "p = MatchProcess(sys.argv[1], Path(sys.argv[2]))\n"
+         "p.wait_ready()\n"
+         "print(p.pid, flush=True)\n"
+         "time.sleep(600)\n",
+         url, str(tmp_path / "cache")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert Path(f"/proc/{child}").exists()
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), f"matcher process {child} outlived its crawl"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a process that ended but is not reaped yet, a zombie, counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1][:1]
+    except OSError:
+        return False
+    return state != "Z"
