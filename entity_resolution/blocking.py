@@ -42,6 +42,7 @@ import operator
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from hashlib import blake2b
 from itertools import repeat
 
 import numpy as np
@@ -104,15 +105,24 @@ def deletions(token: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
-@lru_cache(maxsize=20_000)
 def shortened(token: str) -> tuple[str, ...]:
     """The common words ``token`` is a shortening of ("nett" → "nettoyage"): at least three
     letters, two fewer than the word, not itself a common word (the comparator's rule)."""
     if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
         return ()
-    return tuple(
-        sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
-    )
+    return _shortenings().get(token, ())
+
+
+@lru_cache(maxsize=1)
+def _shortenings() -> dict[str, tuple[str, ...]]:
+    """Every shortening a common word has → the common words it shortens, sorted: each
+    prefix of three letters or more of a common word, two letters shorter than the word at
+    least (so that a query word is looked up, not compared with every common word)."""
+    found: dict[str, list[str]] = {}
+    for word in GENERIC_WORDS:
+        for end in range(3, len(word) - 1):
+            found.setdefault(word[:end], []).append(word)
+    return {prefix: tuple(sorted(words)) for prefix, words in found.items()}
 
 
 def acronyms(tokens: tuple[str, ...]) -> list[str]:
@@ -181,9 +191,11 @@ def probe_keys(token: str) -> np.ndarray:
 
 @lru_cache(maxsize=100_000)
 def deletion_digests(token: str) -> np.ndarray:
-    """Digests of :func:`deletions` (how the typo neighbourhood is stored)."""
-    variants = deletions(token)
-    return np.fromiter((digest(v) for v in variants), dtype=np.int64, count=len(variants))
+    """Digests of :func:`deletions` (how the typo neighbourhood is stored): each variant's
+    :func:`~entity_resolution.index.digest`, its eight bytes read as one little-endian signed
+    number as ``digest`` reads them, all in one buffer."""
+    raw = b"".join([blake2b(v.encode(), digest_size=8).digest() for v in deletions(token)])
+    return np.frombuffer(raw, dtype="<i8").astype(np.int64)
 
 
 class NameBlocks:
