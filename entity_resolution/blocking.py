@@ -50,6 +50,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from entity_resolution.compare import GENERIC_WEIGHT, GENERIC_WORDS, token_weight
+from entity_resolution.compare.words import common_word_shortenings
 from entity_resolution.index import digest
 from entity_resolution.names import NormalizedName
 
@@ -110,19 +111,7 @@ def shortened(token: str) -> tuple[str, ...]:
     letters, two fewer than the word, not itself a common word (the comparator's rule)."""
     if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
         return ()
-    return _shortenings().get(token, ())
-
-
-@lru_cache(maxsize=1)
-def _shortenings() -> dict[str, tuple[str, ...]]:
-    """Every shortening a common word has → the common words it shortens, sorted: each
-    prefix of three letters or more of a common word, two letters shorter than the word at
-    least (so that a query word is looked up, not compared with every common word)."""
-    found: dict[str, list[str]] = {}
-    for word in GENERIC_WORDS:
-        for end in range(3, len(word) - 1):
-            found.setdefault(word[:end], []).append(word)
-    return {prefix: tuple(sorted(words)) for prefix, words in found.items()}
+    return common_word_shortenings().get(token, ())
 
 
 def acronyms(tokens: tuple[str, ...]) -> list[str]:
@@ -505,14 +494,16 @@ class NameBlocks:
         table = self._deletions
         wanted = deletion_digests(token)
         found: set[str] = set()
-        if len(wanted) and len(table.keys):
-            words = self._words
-            at = np.searchsorted(table.keys, wanted)
-            at[at == len(table.keys)] = 0
-            for k in at[table.keys[at] == wanted].tolist():
-                found.update(
-                    words[w] for w in table.values[table.starts[k] : table.starts[k + 1]].tolist()
-                )
+        keys = table.keys
+        if len(wanted) and len(keys):
+            at = keys.searchsorted(wanted)
+            at[at == len(keys)] = 0
+            hits = at[keys[at] == wanted]
+            ids: list[int] = []
+            values, starts = table.values, table.starts
+            for a, b in zip(starts[hits].tolist(), starts[hits + 1].tolist()):  # noqa: B905
+                ids += values[a:b].tolist()
+            found = set(map(self._words.__getitem__, ids))
             found.discard(token)
         neighbours = tuple(sorted(found)[:MAX_TYPO_NEIGHBOURS])
         if len(self._typo_cache) >= TYPO_CACHE:
