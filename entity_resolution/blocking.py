@@ -66,7 +66,6 @@ MAX_FAR_NEIGHBOURS = 10
 PAIR_CACHE = 8_192  # pairs of common words whose shared entries are remembered
 _first = operator.itemgetter(0)
 _add = operator.add
-_second = operator.itemgetter(1)
 _NO_ENTRIES = np.zeros(0, dtype=np.int32)
 
 
@@ -364,7 +363,10 @@ class NameBlocks:
                     size <= SMALL_BLOCK or merged + size <= MERGE_BUDGET or not totals
                 ):
                     merged += size
-                    _add_weight(totals, postings.tolist(), w)
+                    if totals:
+                        _add_weight(totals, postings.tolist(), w)
+                    else:  # the first: 0.0 + w each (a posting holds an entry once)
+                        totals = dict.fromkeys(postings.tolist(), 0.0 + w)
                     continue
                 if size > self.max_block and block_key != "z":
                     common.setdefault(block_key, (size, w, postings))
@@ -381,8 +383,11 @@ class NameBlocks:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
             return list(totals)
-        # sorted() is stable: ties keep the order entries were found in (as heapq.nlargest)
-        return [i for i, _ in sorted(totals.items(), key=_second, reverse=True)[:shortlist]]
+        # a stable sort, highest first: ties keep the order entries were found in (as
+        # heapq.nlargest and sorted(…, reverse=True) keep it), here on the totals at once
+        values = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
+        found = list(totals)
+        return [found[k] for k in np.argsort(-values, kind="stable")[:shortlist].tolist()]
 
     def _add_common_pair(
         self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]

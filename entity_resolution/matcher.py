@@ -584,7 +584,7 @@ class Matcher:
             features.append(compare_foreign_vat(p.foreign_vats[0], number, source=src))
         if p.invalid_number:
             features.append(
-                Feature(
+                _feature(
                     "number_invalid",
                     0.0,
                     0.0,
@@ -592,7 +592,8 @@ class Matcher:
                     "number (its check digits fail).",
                 )
             )
-        features.extend(self._contact_features(i, p))
+        if p.phones or p.emails or p.email_domains or p.websites:
+            features.extend(self._contact_features(i, p))
         found = self._best_name(i, p) if p.name is not None else None
         name_at = -1
         if p.name is not None and found is not None:
@@ -623,7 +624,10 @@ class Matcher:
         else:
             score = combine(features)
             method = _method(features)
-            if any(f.name in ("enterprise_number_conflict", "foreign_vat") for f in features):
+            # (only a number in the query gives these features)
+            if (p.numbers or p.foreign_vats) and any(
+                f.name in ("enterprise_number_conflict", "foreign_vat") for f in features
+            ):
                 cap = self.t_match - 0.01
                 if score > cap:
                     score = cap
