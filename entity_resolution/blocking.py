@@ -376,7 +376,7 @@ class NameBlocks:
         if totals and too_common:
             found = np.fromiter(totals, dtype=np.int32, count=len(totals))
             for w, postings in too_common:
-                at = np.searchsorted(postings, found)
+                at = postings.searchsorted(found)
                 at[at == len(postings)] = len(postings) - 1
                 _add_weight(totals, found[postings[at] == found].tolist(), w)
         if len(common) >= 2:
@@ -402,7 +402,7 @@ class NameBlocks:
         pair = (key_a, key_b)
         both = self._pair_cache.get(pair)
         if both is None:
-            at = np.searchsorted(b, a)
+            at = b.searchsorted(a)
             at[at == size_b] = size_b - 1
             both = a[b[at] == a]
             if not 0 < len(both) <= self.max_block:
@@ -470,7 +470,7 @@ class NameBlocks:
         found: list[tuple[int, str]] = []
         if len(table.keys):
             wanted = probe_keys(token)
-            at = np.searchsorted(table.keys, wanted)
+            at = table.keys.searchsorted(wanted)
             at[at == len(table.keys)] = 0
             hits = at[table.keys[at] == wanted]
             if len(hits):
@@ -557,7 +557,7 @@ class _Postings:
         return _Postings(unique, np.append(starts, len(keys)).astype(np.int64), values)
 
     def get(self, key: int) -> np.ndarray | None:
-        k = int(np.searchsorted(self.keys, key))
+        k = int(self.keys.searchsorted(key))
         if k >= len(self.keys) or self.keys[k] != key:
             return None
         return self.values[self.starts[k] : self.starts[k + 1]]

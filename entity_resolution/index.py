@@ -411,7 +411,7 @@ class HashIndex:
             return default
         self.freeze()
         h = digest(key)
-        k = int(np.searchsorted(self._keys, h))
+        k = int(self._keys.searchsorted(h))
         if k >= len(self._keys) or self._keys[k] != h:
             return default
         return self._entries[self._starts[k] : self._starts[k + 1]].tolist()

@@ -704,11 +704,20 @@ class Matcher:
     def _apply_cross_rules(self, scored: list[tuple[int, Candidate]], p: _Prepared) -> None:
         """Rules that look at several candidates: ambiguity, and a number pointing elsewhere.
         ``scored`` holds (entry number, candidate) pairs; candidates are replaced in place."""
-        by_name = sorted(
-            (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
-            key=lambda k: -scored[k][1].score,
-        )
-        top = scored[by_name[0]][1].score if by_name else 0.0
+        # only a number in the query identifies a candidate (method "enterprise_number"):
+        # without one, every candidate compares by name, and the ambiguity rule needs their
+        # order only when the best reaches t_match
+        if p.numbers:
+            by_name = sorted(
+                (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
+                key=lambda k: -scored[k][1].score,
+            )
+            top = scored[by_name[0]][1].score if by_name else 0.0
+        else:
+            top = max((c.score for _i, c in scored), default=0.0)
+            if top < self.t_match:
+                return
+            by_name = sorted(range(len(scored)), key=lambda k: -scored[k][1].score)
         tied = [k for k in by_name if top - scored[k][1].score < AMBIGUITY_MARGIN]
         if top >= self.t_match and len(tied) >= 2:
             listing = ", ".join(self._shown(*scored[k]) for k in tied[:4])
@@ -726,6 +735,8 @@ class Matcher:
                     i,
                     Candidate(c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note]),
                 )
+        if not p.numbers:
+            return
         identified = [k for k, (_i, c) in enumerate(scored) if c.method in IDENTIFIER_METHODS]
         if not identified:
             return
