@@ -386,8 +386,8 @@ class NameBlocks:
         # a stable sort, highest first: ties keep the order entries were found in (as
         # heapq.nlargest and sorted(…, reverse=True) keep it), here on the totals at once
         values = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
-        found = list(totals)
-        return [found[k] for k in np.argsort(-values, kind="stable")[:shortlist].tolist()]
+        entries = list(totals)
+        return [entries[k] for k in np.argsort(-values, kind="stable")[:shortlist].tolist()]
 
     def _add_common_pair(
         self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]

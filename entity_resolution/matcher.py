@@ -454,8 +454,9 @@ class Matcher:
         (the entry is dropped, as it would be on its exact score), or the best of the
         names scored when that is below the limit too; either way it is not remembered, so
         no later caller can read it as the entry's exact result."""
-        if i in p.name_results:
-            return p.name_results[i]
+        known = p.name_results.get(i, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         found: _NameResult | None = None
         limit = p.limit
         skipped = False
@@ -660,7 +661,7 @@ class Matcher:
         if name_at is None or p.name is None or found is None:
             return
         result, n, _form = found
-        best_name = self._name_column.name(i, n)
+        best_name = self._name_column.name(i, n, p.records.get(i))
         label = name_label(n, best_name.original)
         c.explanation[name_at] = compare_names(
             p.name, best_name, source=p.query.source, entry_label=label, result=result
@@ -770,6 +771,9 @@ class Matcher:
             return f"'{c.key}' (?)"
         return f"'{entry.name}' ({format_enterprise_number(entry.enterprise_number)})"
 
+
+#: What ``_Prepared.name_results`` gives for an entry not looked at yet (None is a result).
+_UNKNOWN: Any = object()
 
 #: How far below the exact least name score :func:`_least_name_score` puts its limit: far
 #: more than the rounding of the few operations of the tests it stands for.
