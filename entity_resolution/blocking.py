@@ -42,6 +42,7 @@ import operator
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from hashlib import blake2b
 from itertools import repeat
 
 import numpy as np
@@ -49,6 +50,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from entity_resolution.compare import GENERIC_WEIGHT, GENERIC_WORDS, token_weight
+from entity_resolution.compare.words import common_word_shortenings
 from entity_resolution.index import digest
 from entity_resolution.names import NormalizedName
 
@@ -64,7 +66,6 @@ MAX_FAR_NEIGHBOURS = 10
 PAIR_CACHE = 8_192  # pairs of common words whose shared entries are remembered
 _first = operator.itemgetter(0)
 _add = operator.add
-_second = operator.itemgetter(1)
 _NO_ENTRIES = np.zeros(0, dtype=np.int32)
 
 
@@ -104,15 +105,12 @@ def deletions(token: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
-@lru_cache(maxsize=20_000)
 def shortened(token: str) -> tuple[str, ...]:
     """The common words ``token`` is a shortening of ("nett" → "nettoyage"): at least three
     letters, two fewer than the word, not itself a common word (the comparator's rule)."""
     if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
         return ()
-    return tuple(
-        sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
-    )
+    return common_word_shortenings().get(token, ())
 
 
 def acronyms(tokens: tuple[str, ...]) -> list[str]:
@@ -181,9 +179,11 @@ def probe_keys(token: str) -> np.ndarray:
 
 @lru_cache(maxsize=100_000)
 def deletion_digests(token: str) -> np.ndarray:
-    """Digests of :func:`deletions` (how the typo neighbourhood is stored)."""
-    variants = deletions(token)
-    return np.fromiter((digest(v) for v in variants), dtype=np.int64, count=len(variants))
+    """Digests of :func:`deletions` (how the typo neighbourhood is stored): each variant's
+    :func:`~entity_resolution.index.digest`, its eight bytes read as one little-endian signed
+    number as ``digest`` reads them, all in one buffer."""
+    raw = b"".join([blake2b(v.encode(), digest_size=8).digest() for v in deletions(token)])
+    return np.frombuffer(raw, dtype="<i8").astype(np.int64)
 
 
 class NameBlocks:
@@ -363,7 +363,10 @@ class NameBlocks:
                     size <= SMALL_BLOCK or merged + size <= MERGE_BUDGET or not totals
                 ):
                     merged += size
-                    _add_weight(totals, postings.tolist(), w)
+                    if totals:
+                        _add_weight(totals, postings.tolist(), w)
+                    else:  # the first: 0.0 + w each (a posting holds an entry once)
+                        totals = dict.fromkeys(postings.tolist(), 0.0 + w)
                     continue
                 if size > self.max_block and block_key != "z":
                     common.setdefault(block_key, (size, w, postings))
@@ -373,15 +376,18 @@ class NameBlocks:
         if totals and too_common:
             found = np.fromiter(totals, dtype=np.int32, count=len(totals))
             for w, postings in too_common:
-                at = np.searchsorted(postings, found)
+                at = postings.searchsorted(found)
                 at[at == len(postings)] = len(postings) - 1
                 _add_weight(totals, found[postings[at] == found].tolist(), w)
         if len(common) >= 2:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
             return list(totals)
-        # sorted() is stable: ties keep the order entries were found in (as heapq.nlargest)
-        return [i for i, _ in sorted(totals.items(), key=_second, reverse=True)[:shortlist]]
+        # a stable sort, highest first: ties keep the order entries were found in (as
+        # heapq.nlargest and sorted(…, reverse=True) keep it), here on the totals at once
+        values = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
+        entries = list(totals)
+        return [entries[k] for k in np.argsort(-values, kind="stable")[:shortlist].tolist()]
 
     def _add_common_pair(
         self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]
@@ -396,7 +402,7 @@ class NameBlocks:
         pair = (key_a, key_b)
         both = self._pair_cache.get(pair)
         if both is None:
-            at = np.searchsorted(b, a)
+            at = b.searchsorted(a)
             at[at == size_b] = size_b - 1
             both = a[b[at] == a]
             if not 0 < len(both) <= self.max_block:
@@ -464,7 +470,7 @@ class NameBlocks:
         found: list[tuple[int, str]] = []
         if len(table.keys):
             wanted = probe_keys(token)
-            at = np.searchsorted(table.keys, wanted)
+            at = table.keys.searchsorted(wanted)
             at[at == len(table.keys)] = 0
             hits = at[table.keys[at] == wanted]
             if len(hits):
@@ -493,14 +499,16 @@ class NameBlocks:
         table = self._deletions
         wanted = deletion_digests(token)
         found: set[str] = set()
-        if len(wanted) and len(table.keys):
-            words = self._words
-            at = np.searchsorted(table.keys, wanted)
-            at[at == len(table.keys)] = 0
-            for k in at[table.keys[at] == wanted].tolist():
-                found.update(
-                    words[w] for w in table.values[table.starts[k] : table.starts[k + 1]].tolist()
-                )
+        keys = table.keys
+        if len(wanted) and len(keys):
+            at = keys.searchsorted(wanted)
+            at[at == len(keys)] = 0
+            hits = at[keys[at] == wanted]
+            ids: list[int] = []
+            values, starts = table.values, table.starts
+            for a, b in zip(starts[hits].tolist(), starts[hits + 1].tolist()):  # noqa: B905
+                ids += values[a:b].tolist()
+            found = set(map(self._words.__getitem__, ids))
             found.discard(token)
         neighbours = tuple(sorted(found)[:MAX_TYPO_NEIGHBOURS])
         if len(self._typo_cache) >= TYPO_CACHE:
@@ -549,7 +557,7 @@ class _Postings:
         return _Postings(unique, np.append(starts, len(keys)).astype(np.int64), values)
 
     def get(self, key: int) -> np.ndarray | None:
-        k = int(np.searchsorted(self.keys, key))
+        k = int(self.keys.searchsorted(key))
         if k >= len(self.keys) or self.keys[k] != key:
             return None
         return self.values[self.starts[k] : self.starts[k + 1]]

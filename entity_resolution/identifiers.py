@@ -179,7 +179,7 @@ def normalize_vat(text: str | None, default_country: str | None = None) -> VatNu
         found = _validate_vat(m.group(1), m.group(2))
         if found:
             return found
-    vats = find_identifiers(s).vats
+    vats = _vats_in(s)
     if vats:
         return vats[0]
     if default_country:
@@ -416,20 +416,7 @@ def find_identifiers(text: str | None, region: str = "BE") -> Identifiers:
     if not text:
         return Identifiers()
     text = str(text)
-    chars = list(text)
-    emails: list[tuple[int, str]] = []
-    for m in _EMAIL_RE.finditer(text):
-        address = _email_from_match(m)
-        if address:
-            emails.append((m.start(), address))
-            _mask(chars, m.start(), m.end())
-    websites: list[tuple[int, str]] = []
-    for m in _URL_RE.finditer("".join(chars)):
-        domain = registered_domain(m.group(1))
-        if domain:
-            websites.append((m.start(), domain))
-            _mask(chars, m.start(), m.end())
-    vats = _find_vats("".join(chars), chars)
+    chars, emails, websites, vats = _scan_vats(text)
     enterprise = [(pos, v.number) for pos, v in vats if v.country == "BE"]
     enterprise += _find_enterprise_numbers(text, chars)
     masked = "".join(chars).replace("(0)", "")
@@ -445,6 +432,35 @@ def find_identifiers(text: str | None, region: str = "BE") -> Identifiers:
         emails=_dedupe(emails),
         websites=_dedupe(websites),
     )
+
+
+def _scan_vats(
+    text: str,
+) -> tuple[list[str], list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, VatNumber]]]:
+    """The first steps of :func:`find_identifiers`: e-mails, then websites, then VAT numbers,
+    each found in the text with what was found before blanked out. Returns the blanked
+    characters and the three lists (position, value)."""
+    chars = list(text)
+    emails: list[tuple[int, str]] = []
+    for m in _EMAIL_RE.finditer(text):
+        address = _email_from_match(m)
+        if address:
+            emails.append((m.start(), address))
+            _mask(chars, m.start(), m.end())
+    websites: list[tuple[int, str]] = []
+    for m in _URL_RE.finditer("".join(chars)):
+        domain = registered_domain(m.group(1))
+        if domain:
+            websites.append((m.start(), domain))
+            _mask(chars, m.start(), m.end())
+    vats = _find_vats("".join(chars), chars)
+    return chars, emails, websites, vats
+
+
+def _vats_in(text: str) -> tuple[VatNumber, ...]:
+    """``find_identifiers(text).vats`` without looking for the rest (phones cost the most,
+    and VAT numbers are found before them, so they never change what is found here)."""
+    return _dedupe(_scan_vats(text)[3])
 
 
 def _dedupe(items: list[tuple[int, _T]]) -> tuple[_T, ...]:

@@ -285,12 +285,16 @@ class NameColumn:
         """The legal form of a name given as one of :meth:`records`."""
         return self._forms.values[record[2]]  # type: ignore[no-any-return]
 
-    def _names(self, i: int, only: int | None = None) -> list[tuple[int, NormalizedName]]:
-        """The names of entry ``i`` (only the one at position ``only`` if given)."""
+    def _names(
+        self, i: int, only: int | None = None, records: tuple[tuple[Any, ...], ...] | None = None
+    ) -> list[tuple[int, NormalizedName]]:
+        """The names of entry ``i`` (only the one at position ``only`` if given; ``records``:
+        its :meth:`records` when the caller has read them already)."""
         words, forms = self._words.values, self._forms.values
         make = _maker(NormalizedName)
         out = []
-        records = marshal.loads(self._profiles.record(i))
+        if records is None:
+            records = marshal.loads(self._profiles.record(i))
         texts = marshal.loads(self._texts.record(i))
         for (n, ids, form, _joined, compact), (original, cleaned, core) in zip(
             records, texts, strict=True
@@ -310,9 +314,12 @@ class NameColumn:
             out.append((n, name))
         return out
 
-    def name(self, i: int, n: int) -> NormalizedName:
-        """The name of entry ``i`` at position ``n`` among its names."""
-        return self._names(i, only=n)[0][1]
+    def name(
+        self, i: int, n: int, records: tuple[tuple[Any, ...], ...] | None = None
+    ) -> NormalizedName:
+        """The name of entry ``i`` at position ``n`` among its names (``records``: as for
+        :meth:`_names`)."""
+        return self._names(i, only=n, records=records)[0][1]
 
     def __getitem__(self, i: int) -> list[tuple[int, NormalizedName]]:
         return self._names(i)
@@ -411,7 +418,7 @@ class HashIndex:
             return default
         self.freeze()
         h = digest(key)
-        k = int(np.searchsorted(self._keys, h))
+        k = int(self._keys.searchsorted(h))
         if k >= len(self._keys) or self._keys[k] != h:
             return default
         return self._entries[self._starts[k] : self._starts[k + 1]].tolist()

@@ -454,8 +454,9 @@ class Matcher:
         (the entry is dropped, as it would be on its exact score), or the best of the
         names scored when that is below the limit too; either way it is not remembered, so
         no later caller can read it as the entry's exact result."""
-        if i in p.name_results:
-            return p.name_results[i]
+        known = p.name_results.get(i, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         found: _NameResult | None = None
         limit = p.limit
         skipped = False
@@ -584,7 +585,7 @@ class Matcher:
             features.append(compare_foreign_vat(p.foreign_vats[0], number, source=src))
         if p.invalid_number:
             features.append(
-                Feature(
+                _feature(
                     "number_invalid",
                     0.0,
                     0.0,
@@ -592,7 +593,8 @@ class Matcher:
                     "number (its check digits fail).",
                 )
             )
-        features.extend(self._contact_features(i, p))
+        if p.phones or p.emails or p.email_domains or p.websites:
+            features.extend(self._contact_features(i, p))
         found = self._best_name(i, p) if p.name is not None else None
         name_at = -1
         if p.name is not None and found is not None:
@@ -623,7 +625,10 @@ class Matcher:
         else:
             score = combine(features)
             method = _method(features)
-            if any(f.name in ("enterprise_number_conflict", "foreign_vat") for f in features):
+            # (only a number in the query gives these features)
+            if (p.numbers or p.foreign_vats) and any(
+                f.name in ("enterprise_number_conflict", "foreign_vat") for f in features
+            ):
                 cap = self.t_match - 0.01
                 if score > cap:
                     score = cap
@@ -656,7 +661,7 @@ class Matcher:
         if name_at is None or p.name is None or found is None:
             return
         result, n, _form = found
-        best_name = self._name_column.name(i, n)
+        best_name = self._name_column.name(i, n, p.records.get(i))
         label = name_label(n, best_name.original)
         c.explanation[name_at] = compare_names(
             p.name, best_name, source=p.query.source, entry_label=label, result=result
@@ -700,11 +705,20 @@ class Matcher:
     def _apply_cross_rules(self, scored: list[tuple[int, Candidate]], p: _Prepared) -> None:
         """Rules that look at several candidates: ambiguity, and a number pointing elsewhere.
         ``scored`` holds (entry number, candidate) pairs; candidates are replaced in place."""
-        by_name = sorted(
-            (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
-            key=lambda k: -scored[k][1].score,
-        )
-        top = scored[by_name[0]][1].score if by_name else 0.0
+        # only a number in the query identifies a candidate (method "enterprise_number"):
+        # without one, every candidate compares by name, and the ambiguity rule needs their
+        # order only when the best reaches t_match
+        if p.numbers:
+            by_name = sorted(
+                (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
+                key=lambda k: -scored[k][1].score,
+            )
+            top = scored[by_name[0]][1].score if by_name else 0.0
+        else:
+            top = max((c.score for _i, c in scored), default=0.0)
+            if top < self.t_match:
+                return
+            by_name = sorted(range(len(scored)), key=lambda k: -scored[k][1].score)
         tied = [k for k in by_name if top - scored[k][1].score < AMBIGUITY_MARGIN]
         if top >= self.t_match and len(tied) >= 2:
             listing = ", ".join(self._shown(*scored[k]) for k in tied[:4])
@@ -722,6 +736,8 @@ class Matcher:
                     i,
                     Candidate(c.key, min(c.score, cap), POSSIBLE, c.method, [*c.explanation, note]),
                 )
+        if not p.numbers:
+            return
         identified = [k for k, (_i, c) in enumerate(scored) if c.method in IDENTIFIER_METHODS]
         if not identified:
             return
@@ -755,6 +771,9 @@ class Matcher:
             return f"'{c.key}' (?)"
         return f"'{entry.name}' ({format_enterprise_number(entry.enterprise_number)})"
 
+
+#: What ``_Prepared.name_results`` gives for an entry not looked at yet (None is a result).
+_UNKNOWN: Any = object()
 
 #: How far below the exact least name score :func:`_least_name_score` puts its limit: far
 #: more than the rounding of the few operations of the tests it stands for.

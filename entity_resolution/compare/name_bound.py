@@ -33,7 +33,12 @@ from entity_resolution.compare.name_profile import (
 )
 from entity_resolution.compare.name_readings import _garbled_form, _mistyped, _readings
 from entity_resolution.compare.name_score import _abbreviates, _whole_similarity
-from entity_resolution.compare.words import GENERIC_WEIGHT, token_weight
+from entity_resolution.compare.words import (
+    GENERIC_WEIGHT,
+    GENERIC_WORDS,
+    common_word_shortenings,
+    token_weight,
+)
 from entity_resolution.geo import place_name_words
 
 #: Sums of word weights are added in another order than the scorer adds them, and a
@@ -97,7 +102,7 @@ class NameBound:
 
     __slots__ = (
         "query", "_columns", "_bits", "_prefixes", "_firsts", "_towns", "_initials",
-        "_joined", "_acronyms", "_short",
+        "_joined", "_acronyms", "_short", "_shorteners", "_ij", "_y",
     )  # fmt: skip
 
     def __init__(self, query: NameProfile) -> None:
@@ -175,16 +180,31 @@ class NameBound:
                 for end in range(start + 3, min(len(initials), start + 6) + 1):
                     self._acronyms.add(initials[start:end])
         self._short = [t for t in tokens if 3 <= len(t) <= 6 and t.isalpha()]
+        # the query words that may shorten a register word (_abbreviates): at least three
+        # letters, not a common word, and a prefix two letters shorter at least of a common
+        # word, or digits (a number weighs as much as a common word); most queries have none
+        shortenings = common_word_shortenings()
+        self._shorteners = [
+            (k, a)
+            for k, a in enumerate(tokens)
+            if len(a) >= 3 and a not in GENERIC_WORDS and (a in shortenings or a.isdigit())
+        ]
+        self._ij = any("ij" in a for a in tokens)
+        self._y = any("y" in a for a in tokens)
 
     def _special(self, new: list[str], rows: list[list[float]]) -> None:
         """Raise ``rows`` for the pairs that the rules other than similarity may pair."""
         tokens = self.query.tokens
-        words = set(new)
-        shortened = words & self._prefixes.keys()
-        # the words a shorter word may shorten: common words, and numbers (weighing as much)
-        common = [b for b in words if token_weight(b) == GENERIC_WEIGHT and len(b) >= 5]
-        towns = words & place_name_words() if self._towns else ()
-        letters = words & self._firsts
+        shortened = self._prefixes.keys() & new if self._prefixes else ()
+        # the words a shorter word may shorten: common words, and numbers (weighing as much);
+        # only the query's _shorteners can shorten one
+        common = (
+            [b for b in new if len(b) >= 5 and token_weight(b) == GENERIC_WEIGHT]
+            if self._shorteners
+            else ()
+        )
+        towns = place_name_words().intersection(new) if self._towns else ()
+        letters = self._firsts.intersection(new)
         if shortened or common or towns or letters or self._initials:
             at = {b: j for j, b in enumerate(new)}
             for b in shortened:  # a register word shortens a query word
@@ -193,7 +213,7 @@ class NameBound:
                     row[k] = max(row[k], ABBREVIATION_SIMILARITY)
             for b in common:  # a query word shortens a register word
                 row = rows[at[b]]
-                for k, a in enumerate(tokens):
+                for k, a in self._shorteners:
                     if b.startswith(a) and _abbreviates(a, b):
                         row[k] = max(row[k], ABBREVIATION_SIMILARITY)
             for b in towns:
@@ -210,8 +230,7 @@ class NameBound:
                     if len(b) >= 3 and b[0] == tokens[k]:
                         rows[j][k] = max(rows[j][k], INITIAL_SIMILARITY)
         # "ij" read as "y": only for pairs with an "ij" and a "y" between them
-        query_ij = any("ij" in a for a in tokens)
-        query_y = any("y" in a for a in tokens)
+        query_ij, query_y = self._ij, self._y
         if query_ij and query_y:
             ij = list(range(len(new)))
         elif query_y:

@@ -88,3 +88,17 @@ def token_weight(token: str) -> float:
 def is_distinctive(token: str) -> bool:
     """A word that can identify a company (not generic, not a place, at least 3 letters)."""
     return token_weight(token) == 1.0
+
+
+@lru_cache(maxsize=1)
+def common_word_shortenings() -> dict[str, tuple[str, ...]]:
+    """Every way a common word can be shortened → the common words it shortens, sorted: each
+    prefix of three letters or more of a common word, at least two letters shorter than the
+    word ("nett" → "nettoyage"; see ``_abbreviates`` in :mod:`.name_score`). A prefix that is
+    itself a common word is listed too: the caller decides (a common word is never read as a
+    shortening)."""
+    found: dict[str, list[str]] = {}
+    for word in GENERIC_WORDS:
+        for end in range(3, len(word) - 1):
+            found.setdefault(word[:end], []).append(word)
+    return {prefix: tuple(sorted(words)) for prefix, words in found.items()}

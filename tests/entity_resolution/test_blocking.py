@@ -127,6 +127,27 @@ def test_segment_index_finds_every_word_within_two_edits() -> None:
         assert blocks._far_neighbours(query) == expected, query
 
 
+def test_shortenings_are_looked_up_as_the_common_words_are_scanned() -> None:
+    """``shortened`` looks a word up in an index of the common words' prefixes: the very
+    words a scan of every common word gives, for every prefix of every common word (and the
+    prefix with a letter more, and words that are not prefixes)."""
+    from entity_resolution.compare import GENERIC_WORDS
+
+    def scanned(token: str) -> tuple[str, ...]:
+        if len(token) < 3 or token in GENERIC_WORDS or not token.isalpha():
+            return ()
+        return tuple(
+            sorted(w for w in GENERIC_WORDS if len(w) > len(token) + 1 and w.startswith(token))
+        )
+
+    tokens = {"nett", "constr", "zzz", "b0uw", "Nett", "é", ""}
+    for word in GENERIC_WORDS:
+        for end in range(len(word) + 1):
+            tokens.update((word[:end], word[:end] + "x"))
+    assert [t for t in sorted(tokens) if shortened(t) != scanned(t)] == []
+    assert sum(bool(shortened(t)) for t in tokens) > 400  # most prefixes shorten a word
+
+
 def test_a_shortened_common_word_counts_as_the_word() -> None:
     assert shortened("nett") == ("nettoyage",)
     assert shortened("constr") == ("construct", "constructie", "construction", "constructions")

@@ -118,6 +118,26 @@ def test_foreign_vat(text: str, compact: str) -> None:
     assert vat.enterprise_number is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BE 3007.610.506",  # check digits of a BE number fail: the text is searched
+        "BE 0200.065.766",
+        "TVA: PL5261040828 / tel 02 315 13 51",
+        "contact info@firm.be BE0200065765",
+        "www.pl5261040828.be",
+        "0200.065.765",
+        "BTW 0200.065.765 of PL 526-104-08-28",
+    ],
+)
+def test_vats_are_found_without_the_rest_as_find_identifiers_finds_them(text: str) -> None:
+    """``normalize_vat`` falls back on the VAT numbers that ``find_identifiers`` finds in the
+    text, looked for without the phones (found after them, and costly)."""
+    from entity_resolution.identifiers import _vats_in
+
+    assert _vats_in(text) == find_identifiers(text).vats
+
+
 def test_foreign_vat_with_bad_check_digit() -> None:
     assert normalize_vat("PL5261040829") is None
     assert normalize_vat("DE136695977") is None

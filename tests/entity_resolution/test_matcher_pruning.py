@@ -4,6 +4,7 @@ from worker processes, give the very candidates (scores, reasons, entries) of th
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pytest
@@ -17,7 +18,15 @@ from entity_resolution.compare import (
 )
 from entity_resolution.compare.name_feature import compare_names
 from entity_resolution.index import NameColumn, name_label
-from entity_resolution.matcher import Matcher, MatchQuery
+from entity_resolution.matcher import (
+    AMBIGUITY_MARGIN,
+    IDENTIFIER_METHODS,
+    POSSIBLE,
+    Candidate,
+    Matcher,
+    MatchQuery,
+    _name_score,
+)
 from entity_resolution.names import normalize_name
 from tests.entity_resolution.generated import generated
 
@@ -83,6 +92,57 @@ class EagerReasons(Matcher):
         return c
 
 
+class EveryCrossRule(Matcher):
+    """The matcher looking at every candidate for the rules across candidates (ambiguity, a
+    number pointing elsewhere), whether or not the query has a number — as before those
+    rules skipped what a query without a number cannot trigger."""
+
+    def _apply_cross_rules(self, scored, p):  # type: ignore[no-untyped-def]
+        by_name = sorted(
+            (k for k, (_i, c) in enumerate(scored) if c.method not in IDENTIFIER_METHODS),
+            key=lambda k: -scored[k][1].score,
+        )
+        top = scored[by_name[0]][1].score if by_name else 0.0
+        tied = [k for k in by_name if top - scored[k][1].score < AMBIGUITY_MARGIN]
+        if top >= self.t_match and len(tied) >= 2:
+            listing = ", ".join(self._shown(*scored[k]) for k in tied[:4])
+            for k in tied:
+                i, c = scored[k]
+                note = Feature(
+                    "rule_ambiguous", 0.0, 0.0,
+                    f"{len(tied)} register entries match about equally well "
+                    f"({listing}): a person must choose; none of them is declared a match.",
+                )  # fmt: skip
+                scored[k] = (
+                    i,
+                    Candidate(c.key, min(c.score, self.t_match - 0.01), POSSIBLE, c.method,
+                              [*c.explanation, note]),
+                )  # fmt: skip
+        identified = [k for k, (_i, c) in enumerate(scored) if c.method in IDENTIFIER_METHODS]
+        if not identified:
+            return
+        strongest = max(
+            (ic for ic in scored if ic[1].method not in IDENTIFIER_METHODS),
+            key=lambda ic: _name_score(ic[1]),
+            default=None,
+        )
+        if strongest is None or _name_score(strongest[1]) < self.t_match:
+            return
+        strongest_score = _name_score(strongest[1])
+        for k in identified:
+            i, c = scored[k]
+            if _name_score(c) >= strongest_score:
+                continue
+            note = Feature(
+                "similar_name_elsewhere", 0.0, 0.0,
+                f"Another register entry, {self._shown(*strongest)}, has a name "
+                f"{round(strongest_score * 100)} % similar to the name in "
+                f"{p.query.source}; the number decides, but check that the number is not "
+                "borrowed.",
+            )  # fmt: skip
+            scored[k] = (i, Candidate(c.key, c.score, c.outcome, c.method, [*c.explanation, note]))
+
+
 @pytest.fixture(scope="module")
 def sample() -> tuple[list[tuple[str, object]], list[MatchQuery]]:
     entries, queries = generated(register_seed=11, size=4_000, sample_seed=3, sources=500,
@@ -140,6 +200,35 @@ def test_a_name_shared_by_entries_is_scored_once_with_the_same_result(sample) ->
         names = sum(len(fast._name_column.records(i)) for i in pool)
         shared += names > len(p.name_scores)
     assert shared > 10
+
+
+def test_cross_rules_skipped_for_queries_without_a_number_change_no_result(sample) -> None:  # type: ignore[no-untyped-def]
+    generated_entries, queries = sample
+    # the generated numbers fail their check digits: give the entries valid ones, so that
+    # numbers in queries identify entries
+    entries = []
+    for k, (_key, e) in enumerate(generated_entries):
+        base = 2_000_000 + k
+        number = f"{base:08d}{97 - base % 97:02d}"
+        entries.append((number, dataclasses.replace(e, enterprise_number=number)))  # type: ignore[call-arg]
+    by_name: dict[str, list[object]] = {}
+    for _key, e in entries:
+        by_name.setdefault(e.name, []).append(e)  # type: ignore[attr-defined]
+    # names borne by two entries (ambiguous without a number), with and without the number
+    # of one of them, and entries' names with another entry's number
+    twins = [group for group in by_name.values() if len(group) >= 2][:40]
+    extra = [MatchQuery(name=g[0].name) for g in twins]  # type: ignore[attr-defined]
+    extra += [MatchQuery(name=g[0].name, number=g[1].enterprise_number) for g in twins]  # type: ignore[attr-defined]
+    extra += [
+        MatchQuery(name=entries[k][1].name, number=entries[k + 1][1].enterprise_number)  # type: ignore[attr-defined]
+        for k in range(0, 120, 3)
+    ]
+    fast, every = Matcher(entries), EveryCrossRule(entries)
+    found = [fast.match(q) for q in [*queries, *extra]]
+    assert found == [every.match(q) for q in [*queries, *extra]]
+    notes = [f.name for cands in found for c in cands for f in c.explanation]
+    assert notes.count("rule_ambiguous") > 10  # both rules ran
+    assert notes.count("similar_name_elsewhere") > 5
 
 
 def test_workers_send_rows_that_become_the_same_candidates(sample) -> None:  # type: ignore[no-untyped-def]
