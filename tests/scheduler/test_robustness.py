@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect, text
@@ -34,6 +35,7 @@ from scheduler.lease import crawl_key, read_holder
 from scheduler.service import make_scheduler, sync_jobs
 from storage.db import session_scope
 from storage.models import Capture, CrawlRun, Schedule
+from tests.vigie_cli import run_vigie
 from vigie.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,9 +159,28 @@ def test_run_missed_beyond_the_grace_time_is_recorded_as_skipped(settings, engin
         assert session.exec(select(Capture)).first() is None  # nothing was fetched
 
 
+def _refused_by_hand(settings: Settings, args: dict[str, str]) -> Any:
+    """``vigie crawl jobs`` with the scheduled crawl's arguments, launched by hand while the
+    scheduler's child holds the crawl's lease: through the CLI's entry point in this process
+    (a process other than the child; no Python start-up to wait for). Refused before any
+    fetch, so no reactor starts here; were it not refused, the crawl fails this test instead
+    of running in the test process."""
+
+    def not_refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the lease let a second instance of the running crawl start")
+
+    with mock.patch("vigie.crawl._crawl", not_refused):
+        return run_vigie(["crawl", "jobs", "--purpose", "by hand", "--no-progress",
+                          *[f"-a{k}={v}" for k, v in args.items()]],
+                         _env(settings, COLUMNS="400"))
+
+
 def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, engine,
                                                                      monkeypatch):
-    limit, next_limit = 30, 20  # the first leaves time for a crawl launched by hand
+    # The first limit leaves time for the child's start-up, its four pages and the launch by
+    # hand; the second for the next child's start-up and its resume (the slow page then
+    # holds both until they are killed).
+    limit, next_limit = 20, 12
     # The scheduler's crawl children inherit this: no delay, and the slow page must not
     # hold the only connection to the board.
     for name, value in (("VIGIE_DOWNLOAD_DELAY", "0"), ("VIGIE_AUTOTHROTTLE", "false"),
@@ -184,11 +205,7 @@ def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, 
                            and h.run_id is not None and h)
             first_id = holder.run_id
             # The same crawl launched by hand while it runs: refused, recorded as skipped.
-            manual = subprocess.run(
-                [sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "by hand",
-                 "--no-progress", *[f"-a{k}={v}" for k, v in args.items()]],
-                env=_env(settings, COLUMNS="400"), cwd=ROOT, capture_output=True, text=True,
-                timeout=120)
+            manual = _refused_by_hand(settings, args)
             # Due again in this scheduler while it runs: one instance only, recorded.
             scheduler.modify_job("schedule-1", next_run_time=datetime.now(UTC))
             killed = _wait("the time limit", lambda: [
