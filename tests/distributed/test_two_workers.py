@@ -1,7 +1,9 @@
 """Two real ``vigie worker`` processes share one crawl of the demo job board through Redis.
 
 Every page is fetched exactly once (the demo server counts each request), both workers fetch
-some, and the records equal those of a single-process ``vigie crawl`` of the same board.
+some, and the records equal those of a single-process ``vigie crawl`` of the same board. The
+launches (``vigie crawl --enqueue``: no reactor, nothing fetched) run through the CLI's entry
+point in this process; the workers and the single-process crawl are real processes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from spiders.distributed import CrawlKeys, RedisBudget  # noqa: E402
 from spiders.jobs import JobsSpider  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests.vigie_cli import run_vigie  # noqa: E402
 
 ADS = 150  # about 160 pages: 150 ads and their search pages
 
@@ -56,10 +59,8 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     url = databases.url(data)
     env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
-    launched = subprocess.run(
-        _vigie("crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
-               "--enqueue", "-a", f"base_url={board.url}"),
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    launched = run_vigie(["crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
+                          "--enqueue", "-a", f"base_url={board.url}"], env)
     assert launched.returncode == 0, launched.stderr[-3000:]
     key = re.search(r"distributed crawl (jobs-1-[0-9a-f]{6}) enqueued with 1 start requests",
                     launched.stdout)
@@ -131,10 +132,8 @@ def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: D
     url = databases.url(tmp_path / "limited")
     env = crawl_env(tmp_path / "limited", VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
-    launched = subprocess.run(
-        _vigie("crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
-               "-a", f"base_url={board.url}", "-a", f"limit={limit}"),
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    launched = run_vigie(["crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
+                          "-a", f"base_url={board.url}", "-a", f"limit={limit}"], env)
     assert launched.returncode == 0, launched.stderr[-3000:]
     key = re.search(r"distributed crawl (jobs-\d+-[0-9a-f]{6}) enqueued", launched.stdout)
     assert key is not None, launched.stdout
