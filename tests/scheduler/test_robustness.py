@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -35,6 +33,7 @@ from scheduler.lease import crawl_key, read_holder
 from scheduler.service import make_scheduler, sync_jobs
 from storage.db import session_scope
 from storage.models import Capture, CrawlRun, Schedule
+from tests import vigie_zygote as zygote
 from tests.vigie_cli import run_vigie
 from vigie.settings import Settings
 
@@ -80,6 +79,13 @@ def _stored_job(engine: Any, job_id: str) -> tuple[str, float] | None:
     return (row[0], float(row[1])) if row else None
 
 
+def _scheduler(env: dict[str, str], stderr: Path | None = None) -> zygote.Child:
+    """A ``vigie scheduler`` process in a session of its own (``os.killpg`` reaches it and
+    the crawls it starts), forked by the test process's zygote (tests/vigie_zygote.py: the
+    imports done once); its standard error to ``stderr`` (default: nowhere)."""
+    return zygote.popen(["scheduler"], env, ROOT, stderr=stderr, start_new_session=True)
+
+
 def _daily_at(moment: datetime) -> str:
     return f"{moment.minute} {moment.hour} * * *"
 
@@ -93,9 +99,7 @@ def test_scheduler_process_killed_and_restarted_runs_the_missed_crawl_once(setti
             session.add(Schedule(spider="registry", cron=_daily_at(due), purpose="daily refresh",
                                  args={"base_url": server.url, "numbers": number}))
         env = _env(settings)
-        first = subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env, cwd=ROOT,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        first = _scheduler(env)
         try:
             registered = _wait("the job in the database", lambda: _stored_job(engine,
                                                                                "schedule-1"))
@@ -114,9 +118,7 @@ def test_scheduler_process_killed_and_restarted_runs_the_missed_crawl_once(setti
         store.shutdown()
         assert _runs(engine) == []
 
-        second = subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env,
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)
+        second = _scheduler(env)
         try:
             _wait("the missed run to finish",
                   lambda: [r for r in _runs(engine) if r.status not in ("running",)])
@@ -262,30 +264,25 @@ def test_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(
     key = crawl_key("scheduler", {})
     logs = tmp_path / "second.log"
 
-    def start(log_to: Any) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=log_to,
-                                start_new_session=True)
-
-    first = start(subprocess.DEVNULL)
-    with open(logs, "wb") as log_file:
-        second = None
-        try:
-            _wait("the first scheduler's lease",
-                  lambda: _pid_of(read_holder(engine, key)) == first.pid)
-            second = start(log_file)
-            _wait("the second scheduler to stand by",
-                  lambda: "standby: another scheduler is active" in logs.read_text())
-            time.sleep(2)  # several of its attempts, each refused
-            assert _pid_of(read_holder(engine, key)) == first.pid
-            _wait("the first scheduler's jobs", lambda: _stored_job(engine, "vigie-retention"))
-            os.killpg(first.pid, signal.SIGKILL)
-            first.wait(timeout=30)
-            _wait("the standby to take over",
-                  lambda: _pid_of(read_holder(engine, key)) == second.pid, timeout=30)
-            assert second.poll() is None
-        finally:
-            for proc in (first, second):
-                if proc is not None and proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=30)
+    first = _scheduler(env)
+    logs.touch()  # read before the second scheduler opens it: empty
+    second = None
+    try:
+        _wait("the first scheduler's lease",
+              lambda: _pid_of(read_holder(engine, key)) == first.pid)
+        second = _scheduler(env, stderr=logs)
+        _wait("the second scheduler to stand by",
+              lambda: "standby: another scheduler is active" in logs.read_text())
+        time.sleep(2)  # several of its attempts, each refused
+        assert _pid_of(read_holder(engine, key)) == first.pid
+        _wait("the first scheduler's jobs", lambda: _stored_job(engine, "vigie-retention"))
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        _wait("the standby to take over",
+              lambda: _pid_of(read_holder(engine, key)) == second.pid, timeout=30)
+        assert second.poll() is None
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
