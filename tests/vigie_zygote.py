@@ -107,13 +107,18 @@ def _child(request: dict[str, Any]) -> None:
         os.dup2(target, fd)
         os.close(target)
     os.chdir(request["cwd"])
-    sys.path[0] = os.getcwd()  # as ``python -m`` puts it
     os.environ.clear()
     os.environ.update(request["env"])
-    sys.argv = [str(ROOT / "vigie" / "__main__.py"), *request["args"]]
     import runpy
 
-    runpy.run_module("vigie", run_name="__main__", alter_sys=True)
+    if request.get("script"):  # python SCRIPT ARGS
+        sys.path[0] = os.path.dirname(os.path.abspath(request["script"]))
+        sys.argv = [request["script"], *request["args"]]
+        runpy.run_path(request["script"], run_name="__main__")
+    else:  # python -m vigie ARGS
+        sys.path[0] = os.getcwd()
+        sys.argv = [str(ROOT / "vigie" / "__main__.py"), *request["args"]]
+        runpy.run_module("vigie", run_name="__main__", alter_sys=True)
     raise SystemExit(0)
 
 
@@ -135,6 +140,7 @@ def serve(path: str) -> None:
     while True:
         ready, _, _ = select.select([sys.stdin, listener, *children], [], [])
         if sys.stdin in ready and not sys.stdin.readline():
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # the socket's folder
             return
         if listener in ready:
             conn, _ = listener.accept()
@@ -235,12 +241,11 @@ class _Zygote:
         return Child(conn)
 
     def close(self) -> None:
-        """Stop the zygote (its standard input closes) and remove its socket."""
+        """Stop the zygote: its standard input closes (as when this process dies)."""
         assert self.proc.stdin is not None
         if not self.proc.stdin.closed:
-            self.proc.stdin.close()
+            self.proc.stdin.close()  # the zygote removes its folder and ends
             self.proc.wait(timeout=30)
-            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _zygote: _Zygote | None = None
@@ -249,9 +254,10 @@ _lock = threading.Lock()
 
 def popen(args: list[str], env: Mapping[str, str], cwd: Path | str = ROOT,
           stdout: Path | str | None = None, stderr: Path | str | None = None,
-          start_new_session: bool = False) -> Child:
-    """``python -m vigie ARGS`` as a child of the zygote (``ARGS`` without ``python -m vigie``):
-    ``env`` is its whole environment; ``stdout``/``stderr`` files (``None``: ``/dev/null``)."""
+          start_new_session: bool = False, script: Path | str | None = None) -> Child:
+    """``python -m vigie ARGS`` as a child of the zygote (``ARGS`` without ``python -m vigie``),
+    or ``python SCRIPT ARGS`` (a test helper that ends in the CLI): ``env`` is its whole
+    environment; ``stdout``/``stderr`` files (``None``: ``/dev/null``)."""
     global _zygote
     with _lock:
         if _zygote is None or _zygote.proc.poll() is not None:
@@ -263,7 +269,8 @@ def popen(args: list[str], env: Mapping[str, str], cwd: Path | str = ROOT,
     return zygote.fork({"args": list(args), "env": dict(env), "cwd": str(cwd),
                         "stdout": str(stdout) if stdout else None,
                         "stderr": str(stderr) if stderr else None,
-                        "new_session": start_new_session})
+                        "new_session": start_new_session,
+                        "script": str(script) if script else None})
 
 
 def run(args: list[str], env: Mapping[str, str], timeout: float, cwd: Path | str = ROOT,
@@ -281,18 +288,24 @@ def run(args: list[str], env: Mapping[str, str], timeout: float, cwd: Path | str
 
 
 class VigiePopen:
-    """Stand-in for ``subprocess.Popen`` where product code starts ``python -m vigie ...``
-    children (``vigie investigate``'s crawls): the same command and environment, forked by
-    the zygote; standard output discarded, standard error kept for ``communicate``."""
+    """Stand-in for ``subprocess.Popen`` of a ``python -m vigie ...`` (or ``python SCRIPT
+    ...``) child: the same command and environment, forked by the zygote; its output goes to
+    files read back by ``communicate`` (text), as with ``stdout=PIPE, stderr=PIPE``."""
 
     def __init__(self, cmd: list[str], env: Mapping[str, str] | None = None,
+                 cwd: Path | str = ROOT, start_new_session: bool = False,
                  **_streams: Any) -> None:
-        assert cmd[:3] == [sys.executable, "-m", "vigie"], cmd
+        if cmd[:3] == [sys.executable, "-m", "vigie"]:
+            args, script = cmd[3:], None
+        else:
+            assert cmd[0] == sys.executable and cmd[1].endswith(".py"), cmd
+            args, script = cmd[2:], cmd[1]
         self.args = cmd
-        handle, self._stderr = tempfile.mkstemp(prefix="vigie-child-", suffix=".stderr")
-        os.close(handle)
-        self._child = popen(cmd[3:], dict(os.environ if env is None else env),
-                            stderr=self._stderr)
+        self._out, self._err = _scratch_file(), _scratch_file()
+        self._output: tuple[str, str] | None = None
+        self._child = popen(args, dict(os.environ if env is None else env), cwd,
+                            stdout=self._out, stderr=self._err,
+                            start_new_session=start_new_session, script=script)
         self.pid = self._child.pid
 
     @property
@@ -308,11 +321,20 @@ class VigiePopen:
     def kill(self) -> None:
         self._child.kill()
 
-    def communicate(self, timeout: float | None = None) -> tuple[None, str]:
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
         self._child.wait(timeout)
-        err = Path(self._stderr).read_text(errors="replace")
-        os.unlink(self._stderr)
-        return None, err
+        if self._output is None:
+            out, err = (Path(p).read_text(errors="replace") for p in (self._out, self._err))
+            os.unlink(self._out)
+            os.unlink(self._err)
+            self._output = (out, err)
+        return self._output
+
+
+def _scratch_file() -> str:
+    handle, path = tempfile.mkstemp(prefix="vigie-child-")
+    os.close(handle)
+    return path
 
 
 def _run_vigie(cmd: list[str], env: Mapping[str, str] | None = None,

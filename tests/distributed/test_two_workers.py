@@ -9,7 +9,6 @@ point in this process; the workers and the single-process crawl are real process
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from spiders.distributed import CrawlKeys, RedisBudget  # noqa: E402
 from spiders.jobs import JobsSpider  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
 from tests.vigie_cli import run_vigie  # noqa: E402
 
 ADS = 150  # about 160 pages: 150 ads and their search pages
@@ -40,8 +40,15 @@ def board() -> Iterator[DemoServer]:
         yield server
 
 
-def _vigie(*args: str) -> list[str]:
-    return [sys.executable, "-m", "vigie", *args]
+def _workers(env: dict[str, str], folder: Path) -> list[tuple[zygote.Child, tuple[Path, Path]]]:
+    """Two ``vigie worker jobs`` processes started at once (forked by the test process's
+    zygote, tests/vigie_zygote.py), each with its output files."""
+    started = []
+    for i in range(2):
+        out, err = folder / f"worker{i}.stdout", folder / f"worker{i}.stderr"
+        started.append((zygote.popen(["worker", "jobs", "--idle-timeout", "3"], env, ROOT,
+                                     stdout=out, stderr=err), (out, err)))
+    return started
 
 
 def _records(url: str) -> set[tuple[str, str, str]]:
@@ -68,15 +75,10 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     assert board.requests.total() == 0  # launching fetches nothing
 
     started = time.monotonic()
-    workers = [
-        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [w.communicate(timeout=180) for w in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err[-3000:]
-        assert "worker run" in out
+    workers = _workers(env, tmp_path)
+    for worker, (out, err) in workers:
+        assert worker.wait(timeout=180) == 0, err.read_text()[-3000:]
+        assert "worker run" in out.read_text()
     elapsed = time.monotonic() - started
 
     fetched = board.requests.by_target
@@ -137,14 +139,8 @@ def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: D
     assert launched.returncode == 0, launched.stderr[-3000:]
     key = re.search(r"distributed crawl (jobs-\d+-[0-9a-f]{6}) enqueued", launched.stdout)
     assert key is not None, launched.stdout
-    workers = [
-        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=180)
-        assert worker.returncode == 0, err[-3000:]
+    for worker, (_, err) in _workers(env, tmp_path):
+        assert worker.wait(timeout=180) == 0, err.read_text()[-3000:]
     ads = {t for t in board.requests.by_target if t.startswith("/jobs/ad/")}
     assert len(ads) == limit
     assert len(_records(url)) == limit
