@@ -1,19 +1,19 @@
 """Run the real ``vigie crawl`` command in a subprocess against a local server (test helper).
 
 A Twisted reactor runs once per process, so every crawl of a test is its own process, exactly
-as the scheduler runs them.
+as the scheduler runs them (forked by the test process's zygote, :mod:`tests.vigie_zygote`,
+which did the imports once).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from storage.db import upgrade
+from tests.vigie_zygote import run as zygote_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,10 +38,13 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def crawl_command(base_url: str, start_url: str | None = None, *more: str) -> list[str]:
+    """``python -m vigie crawl jobs ...`` (see :func:`vigie_args`)."""
+    return [sys.executable, "-m", "vigie", *vigie_args(base_url, start_url, *more)]
+
+
+def vigie_args(base_url: str, start_url: str | None = None, *more: str) -> list[str]:
+    """The arguments of ``vigie`` for a crawl of the demo job board."""
     args = [
-        sys.executable,
-        "-m",
-        "vigie",
         "crawl",
         "jobs",
         "--purpose",
@@ -71,26 +74,16 @@ def run_crawl(
     timeout: int = 180,
     **extra_env: str,
 ) -> CrawlResult:
-    """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked."""
+    """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked. The
+    process is forked by the test process's zygote (:mod:`vigie_zygote`: the imports done
+    once, the crawl in a process of its own)."""
     out_path, err_path = data_dir / "crawl.stdout", data_dir / "crawl.stderr"
     env = crawl_env(data_dir, **extra_env)
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        proc = subprocess.Popen(
-            crawl_command(base_url, start_url, *more), env=env, cwd=ROOT, stdout=out, stderr=err
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise TimeoutError(f"crawl still running after {timeout} s")
-            time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    child = zygote_run(vigie_args(base_url, start_url, *more), env, timeout, ROOT, out_path,
+                       err_path)
     return CrawlResult(
-        proc.returncode,
+        int(child.returncode or 0),
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
-        usage.ru_maxrss / 1024,
+        child.max_rss_kb / 1024,
     )

@@ -1,13 +1,14 @@
 """Two real ``vigie worker`` processes share one crawl of the demo job board through Redis.
 
 Every page is fetched exactly once (the demo server counts each request), both workers fetch
-some, and the records equal those of a single-process ``vigie crawl`` of the same board.
+some, and the records equal those of a single-process ``vigie crawl`` of the same board. The
+launches (``vigie crawl --enqueue``: no reactor, nothing fetched) run through the CLI's entry
+point in this process; the workers and the single-process crawl are real processes.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from spiders.distributed import CrawlKeys, RedisBudget  # noqa: E402
 from spiders.jobs import JobsSpider  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
+from tests.vigie_cli import run_vigie  # noqa: E402
 
 ADS = 150  # about 160 pages: 150 ads and their search pages
 
@@ -37,8 +40,15 @@ def board() -> Iterator[DemoServer]:
         yield server
 
 
-def _vigie(*args: str) -> list[str]:
-    return [sys.executable, "-m", "vigie", *args]
+def _workers(env: dict[str, str], folder: Path) -> list[tuple[zygote.Child, tuple[Path, Path]]]:
+    """Two ``vigie worker jobs`` processes started at once (forked by the test process's
+    zygote, tests/vigie_zygote.py), each with its output files."""
+    started = []
+    for i in range(2):
+        out, err = folder / f"worker{i}.stdout", folder / f"worker{i}.stderr"
+        started.append((zygote.popen(["worker", "jobs", "--idle-timeout", "3"], env, ROOT,
+                                     stdout=out, stderr=err), (out, err)))
+    return started
 
 
 def _records(url: str) -> set[tuple[str, str, str]]:
@@ -56,10 +66,8 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     url = databases.url(data)
     env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
-    launched = subprocess.run(
-        _vigie("crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
-               "--enqueue", "-a", f"base_url={board.url}"),
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    launched = run_vigie(["crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
+                          "--enqueue", "-a", f"base_url={board.url}"], env)
     assert launched.returncode == 0, launched.stderr[-3000:]
     key = re.search(r"distributed crawl (jobs-1-[0-9a-f]{6}) enqueued with 1 start requests",
                     launched.stdout)
@@ -67,15 +75,10 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
     assert board.requests.total() == 0  # launching fetches nothing
 
     started = time.monotonic()
-    workers = [
-        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [w.communicate(timeout=180) for w in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err[-3000:]
-        assert "worker run" in out
+    workers = _workers(env, tmp_path)
+    for worker, (out, err) in workers:
+        assert worker.wait(timeout=180) == 0, err.read_text()[-3000:]
+        assert "worker run" in out.read_text()
     elapsed = time.monotonic() - started
 
     fetched = board.requests.by_target
@@ -131,21 +134,13 @@ def test_a_limit_bounds_the_whole_crawl_not_each_worker(tmp_path: Path, board: D
     url = databases.url(tmp_path / "limited")
     env = crawl_env(tmp_path / "limited", VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
     board.requests.reset()
-    launched = subprocess.run(
-        _vigie("crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
-               "-a", f"base_url={board.url}", "-a", f"limit={limit}"),
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    launched = run_vigie(["crawl", "jobs", "--purpose", "distributed limit", "--enqueue",
+                          "-a", f"base_url={board.url}", "-a", f"limit={limit}"], env)
     assert launched.returncode == 0, launched.stderr[-3000:]
     key = re.search(r"distributed crawl (jobs-\d+-[0-9a-f]{6}) enqueued", launched.stdout)
     assert key is not None, launched.stdout
-    workers = [
-        subprocess.Popen(_vigie("worker", "jobs", "--idle-timeout", "3"), env=env, cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=180)
-        assert worker.returncode == 0, err[-3000:]
+    for worker, (_, err) in _workers(env, tmp_path):
+        assert worker.wait(timeout=180) == 0, err.read_text()[-3000:]
     ads = {t for t in board.requests.by_target if t.startswith("/jobs/ad/")}
     assert len(ads) == limit
     assert len(_records(url)) == limit

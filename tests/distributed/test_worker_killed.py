@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from demo.server import DemoServer  # noqa: E402
 from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
+from tests.vigie_cli import run_vigie  # noqa: E402
 
 ADS = 80
 
@@ -47,15 +48,14 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_
     # A small shared delay keeps the crawl going long enough to kill a worker in the middle.
     env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DOWNLOAD_DELAY="0.05",
                     VIGIE_DATABASE_URL=url)
-    vigie = [sys.executable, "-m", "vigie"]
-    launched = subprocess.run(
-        [*vigie, "crawl", "jobs", "--purpose", "kill test", "--enqueue",
-         "-a", f"base_url={board.url}"], env=env, cwd=ROOT, capture_output=True, text=True,
-        timeout=120)
+    # The launch (no reactor, nothing fetched) and the final check through the CLI's entry
+    # point in this process; the workers are real processes.
+    launched = run_vigie(["crawl", "jobs", "--purpose", "kill test", "--enqueue",
+                          "-a", f"base_url={board.url}"], env)
     assert launched.returncode == 0, launched.stderr[-3000:]
 
-    doomed = subprocess.Popen([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The workers: processes forked by the test process's zygote (tests/vigie_zygote.py).
+    doomed = zygote.popen(["worker", "jobs", "--idle-timeout", "3"], env, ROOT)
     engine = make_engine(url)
     deadline = time.monotonic() + 120
     while _captures(engine, 2) < 10:  # run 1 launched the crawl, run 2 is this worker
@@ -67,9 +67,11 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_
     assert _captures(engine, 2) < ADS  # killed in the middle of the crawl
     engine.dispose()
 
-    survivor = subprocess.run([*vigie, "worker", "jobs", "--idle-timeout", "3"], env=env,
-                              cwd=ROOT, capture_output=True, text=True, timeout=240)
-    assert survivor.returncode == 0, survivor.stderr[-3000:]
+    # Unpaced: the delay only had to keep the doomed worker busy until its kill.
+    survivor = zygote.run(["worker", "jobs", "--idle-timeout", "3"],
+                          {**env, "VIGIE_DOWNLOAD_DELAY": "0"}, 240, ROOT,
+                          stderr=tmp_path / "survivor.stderr")
+    assert survivor.returncode == 0, (tmp_path / "survivor.stderr").read_text()[-3000:]
 
     engine = make_engine(url)
     with Session(engine) as session:
@@ -85,6 +87,5 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_
     assert any(f"worker run {killed.id} died" in n for n in launch.report["notes"])
     assert launch.items_scraped == ADS
 
-    verified = subprocess.run([*vigie, "evidence", "verify"], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+    verified = run_vigie(["evidence", "verify"], env)
     assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]

@@ -4,7 +4,6 @@ with ``vigie crawl websites`` against the demo's company sites (capture middlewa
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from spiders.parsers.website import merge_pages, parse_website_page
 from storage.db import make_engine, session_scope
 from storage.evidence import EvidenceStore
 from storage.models import Capture, CrawlRun, Employer, Match, Record
+from tests import vigie_zygote as zygote
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "websites_constructed"
 REPO = Path(__file__).parents[2]
@@ -142,12 +142,13 @@ def test_vigie_crawl_websites_end_to_end(tmp_path: Path, databases) -> None:  # 
            "PYTHONPATH": str(REPO), "VIGIE_DATABASE_URL": databases.url(data_dir)}
     with DemoServer(world) as server:
         domains = ",".join(f"/sites/{s.slug}/" for s in chosen)
-        done = subprocess.run(
+        # a process forked by the test process's zygote (tests/vigie_zygote.py)
+        done = zygote.VigiePopen(
             [sys.executable, "-m", "vigie", "crawl", "websites", "--purpose",
              "test: company sites", "--no-progress", "-a", f"base_url={server.url}",
-             "-a", f"domains={domains}"],
-            capture_output=True, text=True, env=env, timeout=180, cwd=REPO)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+             "-a", f"domains={domains}"], env, REPO)
+        out, err = done.communicate(timeout=180)
+    assert done.returncode == 0, out[-2000:] + err[-2000:]
     engine = make_engine(env["VIGIE_DATABASE_URL"])
     try:
         with Session(engine) as session:

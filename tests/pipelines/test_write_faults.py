@@ -31,6 +31,7 @@ from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.evidence import scan_warc  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
 from vigie.verify import verify_evidence  # noqa: E402
 
 HELPER = Path(__file__).with_name("crawl_with.py")
@@ -44,22 +45,21 @@ def board() -> Any:
 
 
 def crawl(data_dir: Path, url: str, overrides: dict[str, Any], *more: str,
-          **env: str) -> subprocess.Popen[str]:
+          **env: str) -> zygote.VigiePopen:
+    """``python crawl_with.py OVERRIDES crawl jobs ...``, forked by the test process's zygote
+    (tests/vigie_zygote.py: the imports done once), its output read by ``communicate``."""
     command = [
         sys.executable, str(HELPER), json.dumps(overrides), "crawl", "jobs",
         "--purpose", "write path test", "--no-progress", "-a", f"base_url={url}", *more,
     ]
-    return subprocess.Popen(
-        command, env=crawl_env(data_dir, **env), cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+    return zygote.VigiePopen(command, crawl_env(data_dir, **env), ROOT)
 
 
 def db_path(data_dir: Path) -> Path:
     return data_dir / "vigie.sqlite3"
 
 
-def wait_for_records(data_dir: Path, count: int, proc: subprocess.Popen[str]) -> None:
+def wait_for_records(data_dir: Path, count: int, proc: zygote.VigiePopen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         with sqlite3.connect(db_path(data_dir), timeout=10) as db:

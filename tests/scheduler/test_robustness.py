@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect, text
@@ -34,6 +33,8 @@ from scheduler.lease import crawl_key, read_holder
 from scheduler.service import make_scheduler, sync_jobs
 from storage.db import session_scope
 from storage.models import Capture, CrawlRun, Schedule
+from tests import vigie_zygote as zygote
+from tests.vigie_cli import run_vigie
 from vigie.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,13 @@ def _stored_job(engine: Any, job_id: str) -> tuple[str, float] | None:
     return (row[0], float(row[1])) if row else None
 
 
+def _scheduler(env: dict[str, str], stderr: Path | None = None) -> zygote.Child:
+    """A ``vigie scheduler`` process in a session of its own (``os.killpg`` reaches it and
+    the crawls it starts), forked by the test process's zygote (tests/vigie_zygote.py: the
+    imports done once); its standard error to ``stderr`` (default: nowhere)."""
+    return zygote.popen(["scheduler"], env, ROOT, stderr=stderr, start_new_session=True)
+
+
 def _daily_at(moment: datetime) -> str:
     return f"{moment.minute} {moment.hour} * * *"
 
@@ -91,9 +99,7 @@ def test_scheduler_process_killed_and_restarted_runs_the_missed_crawl_once(setti
             session.add(Schedule(spider="registry", cron=_daily_at(due), purpose="daily refresh",
                                  args={"base_url": server.url, "numbers": number}))
         env = _env(settings)
-        first = subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env, cwd=ROOT,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        first = _scheduler(env)
         try:
             registered = _wait("the job in the database", lambda: _stored_job(engine,
                                                                                "schedule-1"))
@@ -112,9 +118,7 @@ def test_scheduler_process_killed_and_restarted_runs_the_missed_crawl_once(setti
         store.shutdown()
         assert _runs(engine) == []
 
-        second = subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env,
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)
+        second = _scheduler(env)
         try:
             _wait("the missed run to finish",
                   lambda: [r for r in _runs(engine) if r.status not in ("running",)])
@@ -157,9 +161,28 @@ def test_run_missed_beyond_the_grace_time_is_recorded_as_skipped(settings, engin
         assert session.exec(select(Capture)).first() is None  # nothing was fetched
 
 
+def _refused_by_hand(settings: Settings, args: dict[str, str]) -> Any:
+    """``vigie crawl jobs`` with the scheduled crawl's arguments, launched by hand while the
+    scheduler's child holds the crawl's lease: through the CLI's entry point in this process
+    (a process other than the child; no Python start-up to wait for). Refused before any
+    fetch, so no reactor starts here; were it not refused, the crawl fails this test instead
+    of running in the test process."""
+
+    def not_refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the lease let a second instance of the running crawl start")
+
+    with mock.patch("vigie.crawl._crawl", not_refused):
+        return run_vigie(["crawl", "jobs", "--purpose", "by hand", "--no-progress",
+                          *[f"-a{k}={v}" for k, v in args.items()]],
+                         _env(settings, COLUMNS="400"))
+
+
 def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, engine,
                                                                      monkeypatch):
-    limit, next_limit = 30, 20  # the first leaves time for a crawl launched by hand
+    # The first limit leaves time for the child's start-up, its four pages and the launch by
+    # hand; the second for the next child's start-up and its resume (the slow page then
+    # holds both until they are killed).
+    limit, next_limit = 20, 12
     # The scheduler's crawl children inherit this: no delay, and the slow page must not
     # hold the only connection to the board.
     for name, value in (("VIGIE_DOWNLOAD_DELAY", "0"), ("VIGIE_AUTOTHROTTLE", "false"),
@@ -184,11 +207,7 @@ def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, 
                            and h.run_id is not None and h)
             first_id = holder.run_id
             # The same crawl launched by hand while it runs: refused, recorded as skipped.
-            manual = subprocess.run(
-                [sys.executable, "-m", "vigie", "crawl", "jobs", "--purpose", "by hand",
-                 "--no-progress", *[f"-a{k}={v}" for k, v in args.items()]],
-                env=_env(settings, COLUMNS="400"), cwd=ROOT, capture_output=True, text=True,
-                timeout=120)
+            manual = _refused_by_hand(settings, args)
             # Due again in this scheduler while it runs: one instance only, recorded.
             scheduler.modify_job("schedule-1", next_run_time=datetime.now(UTC))
             killed = _wait("the time limit", lambda: [
@@ -245,30 +264,25 @@ def test_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(
     key = crawl_key("scheduler", {})
     logs = tmp_path / "second.log"
 
-    def start(log_to: Any) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "vigie", "scheduler"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=log_to,
-                                start_new_session=True)
-
-    first = start(subprocess.DEVNULL)
-    with open(logs, "wb") as log_file:
-        second = None
-        try:
-            _wait("the first scheduler's lease",
-                  lambda: _pid_of(read_holder(engine, key)) == first.pid)
-            second = start(log_file)
-            _wait("the second scheduler to stand by",
-                  lambda: "standby: another scheduler is active" in logs.read_text())
-            time.sleep(2)  # several of its attempts, each refused
-            assert _pid_of(read_holder(engine, key)) == first.pid
-            _wait("the first scheduler's jobs", lambda: _stored_job(engine, "vigie-retention"))
-            os.killpg(first.pid, signal.SIGKILL)
-            first.wait(timeout=30)
-            _wait("the standby to take over",
-                  lambda: _pid_of(read_holder(engine, key)) == second.pid, timeout=30)
-            assert second.poll() is None
-        finally:
-            for proc in (first, second):
-                if proc is not None and proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=30)
+    first = _scheduler(env)
+    logs.touch()  # read before the second scheduler opens it: empty
+    second = None
+    try:
+        _wait("the first scheduler's lease",
+              lambda: _pid_of(read_holder(engine, key)) == first.pid)
+        second = _scheduler(env, stderr=logs)
+        _wait("the second scheduler to stand by",
+              lambda: "standby: another scheduler is active" in logs.read_text())
+        time.sleep(2)  # several of its attempts, each refused
+        assert _pid_of(read_holder(engine, key)) == first.pid
+        _wait("the first scheduler's jobs", lambda: _stored_job(engine, "vigie-retention"))
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        _wait("the standby to take over",
+              lambda: _pid_of(read_holder(engine, key)) == second.pid, timeout=30)
+        assert second.poll() is None
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlmodel import Session, select
 
 from storage.db import make_engine
 from storage.models import Capture, CrawlRun, Match, Record, Signal, SignalEvidence
+from tests import vigie_zygote as zygote
 from tests.vigie_cli import run_vigie
+from vigie import demo_run
 
 # The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
 # timeout: more than the default on a busy machine.
@@ -36,26 +38,22 @@ RULES = {
 }
 
 
-def _vigie(data_dir: Path, url: str, *args: str,
-           timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def _vigie(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vigie ARGS`` through the CLI's entry point in this process (no reactor runs here:
+    ``vigie demo`` starts each crawl as a process of its own, as ``python -m vigie`` would)."""
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "COLUMNS": "200",
            "VIGIE_DATABASE_URL": url}
-    if args[0] != "demo":  # the commands that read the demo's results: in this process
-        return run_vigie(list(args), env)
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+    return run_vigie(list(args), env)
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Path:
     data_dir = tmp_path_factory.mktemp("demo") / "var"
-    done = _vigie(data_dir, databases.url(data_dir, migrate=False), "demo", "--no-serve",
-                  "--size", str(SIZE))
+    # Each crawl in a process of its own, forked by the test process's zygote (the imports
+    # done once: tests/vigie_zygote.py) instead of a new Python.
+    with mock.patch.object(demo_run, "subprocess", zygote.subprocess_module()):
+        done = _vigie(data_dir, databases.url(data_dir, migrate=False), "demo", "--no-serve",
+                      "--size", str(SIZE))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "signals by type" in done.stdout
     return data_dir

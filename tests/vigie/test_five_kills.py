@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -32,13 +31,14 @@ from warcio.archiveiterator import ArchiveIterator
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from vigie_crawl import ROOT, crawl_command, crawl_env, run_crawl  # noqa: E402
+from vigie_crawl import ROOT, crawl_env, run_crawl, vigie_args  # noqa: E402
 
 from demo.server import DemoServer  # noqa: E402
 from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.evidence import scan_warc  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
 from tests.vigie_cli import run_vigie  # noqa: E402
 
 SEED = 20261127
@@ -75,7 +75,7 @@ def _inside_a_write(engine: Any, evidence: Path, run_id: int) -> dict[str, int] 
     return None
 
 
-def _kill_one(proc: subprocess.Popen[bytes], before: int, engine: Any, evidence: Path,
+def _kill_one(proc: zygote.Child, before: int, engine: Any, evidence: Path,
               rng: random.Random, aimed: bool) -> dict[str, Any]:
     """Wait for the process to archive a random number of new pages, wait a random few
     milliseconds, then SIGKILL it (for an aimed kill: at a frozen instant inside a write)."""
@@ -150,11 +150,8 @@ def crawls(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Iterator
             for kill in range(KILLS):
                 more = ("--resume",) if kill else ()
                 before = _newest_run(engine) or 0
-                proc = subprocess.Popen(
-                    crawl_command(server.url, None, *more), env=env, cwd=ROOT,
-                    start_new_session=True, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                proc = zygote.popen(vigie_args(server.url, None, *more), env, ROOT,
+                                    start_new_session=True)
                 try:
                     moments.append(_kill_one(proc, before, engine, killed / "evidence", rng,
                                              kill in AIMED))

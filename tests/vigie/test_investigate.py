@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from rich.console import Console
@@ -24,7 +25,9 @@ from spiders.jobs import JobsSpider
 from storage.audit import verify_chain
 from storage.db import make_engine
 from storage.models import AuditEvent, CrawlRun, Employer, Match, Record
+from tests import vigie_zygote as zygote
 from tests.vigie_cli import run_vigie
+from vigie import investigate_run
 from vigie.cli import app
 from vigie.investigate import MAX_FANOUT, InvestigationError, Target, board_queries, plan
 from vigie.investigate_findings import verdict
@@ -160,7 +163,10 @@ def investigation(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> d
     write_kbo_opendata(world, root / "kbo")
     import_kbo(settings, root / "kbo")
     out = root / "report.json"
-    with DemoServer(world) as server:
+    # Each crawl in a process of its own, forked by the test process's zygote (the imports
+    # done once: tests/vigie_zygote.py) instead of a new Python.
+    with DemoServer(world) as server, mock.patch.object(investigate_run, "subprocess",
+                                                        zygote.subprocess_module()):
         report = run_investigation(
             settings, Target.of(number=NUMBER),
             Launch(PURPOSE, CASE, "analyst.ana", server.url),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -24,13 +23,14 @@ from sqlmodel import Session, func, select
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from vigie_crawl import ROOT, crawl_command, crawl_env, run_crawl  # noqa: E402
+from vigie_crawl import ROOT, crawl_env, run_crawl, vigie_args  # noqa: E402
 
 from demo.server import DemoServer  # noqa: E402
 from demo.world import build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.evidence import scan_warc  # noqa: E402
 from storage.models import Capture, CrawlRun, Record  # noqa: E402
+from tests import vigie_zygote as zygote  # noqa: E402
 from vigie.verify import verify_evidence  # noqa: E402
 
 
@@ -75,14 +75,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory, databases: Any) -> Iterator
         killed_db = databases.url(killed)
         env = crawl_env(killed, VIGIE_DOWNLOAD_DELAY="0.15", VIGIE_CONCURRENT_PER_DOMAIN="1",
                         VIGIE_DATABASE_URL=killed_db)
-        proc = subprocess.Popen(
-            crawl_command(server.url),
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = zygote.popen(vigie_args(server.url), env, ROOT, start_new_session=True)
         deadline = time.monotonic() + 90
         stored = 0
         while time.monotonic() < deadline and proc.poll() is None:
