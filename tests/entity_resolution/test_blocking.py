@@ -127,6 +127,26 @@ def test_segment_index_finds_every_word_within_two_edits() -> None:
         assert blocks._far_neighbours(query) == expected, query
 
 
+def test_typo_neighbours_are_the_words_sharing_a_deletion() -> None:
+    """Checked against brute force: a small alphabet makes deletions that many register
+    words share (runs of several words per digest) and words with more than 20 neighbours
+    (cut to the first 20 alphabetically), next to words whose every deletion holds one."""
+    rng = random.Random(7)
+    vocab = sorted({"".join(rng.choices("abc", k=rng.randint(4, 7))) for _ in range(300)})
+    vocab += ["zorglubix", "zorglubiks", "quintessa"]
+    blocks = build(vocab, [None] * len(vocab), max_block=10_000)
+    queries = rng.sample(vocab, 60) + ["abcab", "zorglubik", "quintesa", "nowhere", "cab"]
+    shared_runs = 0
+    for query in queries:
+        mine = set(deletions(query))
+        expected = tuple(sorted(w for w in vocab if w != query and mine & set(deletions(w))))
+        shared_runs += len(expected) > 20
+        assert blocks._typo_neighbours(query) == expected[:20], query
+    assert shared_runs  # the cut at 20 was exercised
+    assert blocks._typo_neighbours("zorglubik") == ("zorglubiks", "zorglubix")
+    assert blocks._typo_neighbours("quintesa") == ("quintessa",)
+
+
 def test_shortenings_are_looked_up_as_the_common_words_are_scanned() -> None:
     """``shortened`` looks a word up in an index of the common words' prefixes: the very
     words a scan of every common word gives, for every prefix of every common word (and the
