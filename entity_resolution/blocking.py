@@ -211,11 +211,18 @@ class NameBlocks:
         self._local = _Postings.empty()  # word number × 10⁴ + postcode
         self._deletions = _Postings.empty()  # digest of a deletion → word numbers
         self._segments = _Postings.empty()  # digest of a word piece and its place → words
+        self._neighbours = _Postings.empty()  # word number → its typo neighbours' numbers
         self._postcodes: np.ndarray | None = None
         self._frozen = True
         self._typo_cache: dict[str, tuple[str, ...]] = {}
         self._far_cache: dict[str, tuple[str, ...]] = {}
         self._pair_cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickling: an index pickled before the neighbour lists existed gets them."""
+        self.__dict__.update(state)
+        if "_neighbours" not in state:
+            self._build_neighbours()
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
@@ -275,6 +282,7 @@ class NameBlocks:
         self._pending_words, self._pending_word_entries = array("i"), array("i")
         self._pending_compact, self._pending_compact_entries = array("q"), array("i")
         self._build_deletions()
+        self._build_neighbours()
         self._build_segments()
         self._build_local(counts)
         self._typo_cache.clear()
@@ -292,6 +300,43 @@ class NameBlocks:
         self._deletions = _Postings.empty().merged(
             np.frombuffer(keys, dtype=np.int64), np.frombuffer(values, dtype=np.int32)
         )
+
+    def _build_neighbours(self) -> None:
+        """The typo neighbours of every register word, as :meth:`_typo_neighbours` finds them
+        for a word of the query: the other words of each run of the deletion postings that
+        holds the word (a word is in the runs of its own deletions), nearest in alphabetical
+        order first, at most ``MAX_TYPO_NEIGHBOURS``. A query word that is a register word
+        (most query words the caches have not seen) then costs one lookup instead of
+        hashing and looking up each of its deletions. Runs of one word (most of them) pair
+        nothing; the pairs of longer runs are found offset by offset."""
+        table = self._deletions
+        runs = np.diff(table.starts)
+        run_of = np.repeat(np.arange(len(runs)), runs)
+        at = np.flatnonzero(np.repeat(runs > 1, runs))  # places in runs of two words or more
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        offset = 1
+        while len(at):
+            at = at[at + offset < len(table.values)]
+            at = at[run_of[at + offset] == run_of[at]]
+            left.append(table.values[at])
+            right.append(table.values[at + offset])
+            offset += 1
+        if not left:
+            self._neighbours = _Postings.empty()
+            return
+        a = np.concatenate(left + right).astype(np.int64)
+        b = np.concatenate(right + left).astype(np.int64)
+        rank = np.empty(len(self._words), dtype=np.int64)
+        rank[sorted(range(len(self._words)), key=self._words.__getitem__)] = np.arange(
+            len(self._words)
+        )
+        pairs = np.unique(a * len(self._words) + rank[b])  # by word, then alphabetically
+        a, b_rank = np.divmod(pairs, len(self._words))
+        first = np.searchsorted(a, a)  # where each word's neighbours start
+        keep = np.arange(len(a)) - first < MAX_TYPO_NEIGHBOURS
+        by_rank = np.argsort(rank)
+        self._neighbours = _Postings.empty().merged(a[keep], by_rank[b_rank[keep]].astype(np.int32))
 
     def _build_segments(self) -> None:
         keys = array("q")
@@ -496,6 +541,12 @@ class NameBlocks:
         cached = self._typo_cache.get(token)
         if cached is not None:
             return cached
+        w = self._vocab.get(token)
+        if w is not None:  # a register word: its neighbours were found with the index
+            neighbours = self._neighbours.get(w)
+            if neighbours is None:
+                return ()
+            return tuple(map(self._words.__getitem__, neighbours.tolist()))
         table = self._deletions
         wanted = deletion_digests(token)
         found: set[str] = set()
@@ -525,6 +576,7 @@ class NameBlocks:
             + self._local.nbytes()
             + self._deletions.nbytes()
             + self._segments.nbytes()
+            + self._neighbours.nbytes()
         )
 
 

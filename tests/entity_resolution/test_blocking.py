@@ -3,6 +3,7 @@ common words kept in their place."""
 
 from __future__ import annotations
 
+import pickle
 import random
 
 from rapidfuzz.distance import Levenshtein
@@ -125,6 +126,40 @@ def test_segment_index_finds_every_word_within_two_edits() -> None:
         assert word == query or (Levenshtein.distance(query, word), word) in near
         expected = tuple(w for _, w in near[:MAX_FAR_NEIGHBOURS])
         assert blocks._far_neighbours(query) == expected, query
+
+
+def test_typo_neighbours_are_the_words_sharing_a_deletion() -> None:
+    """Checked against brute force: a small alphabet makes deletions that many register
+    words share (runs of several words per digest) and words with more than 20 neighbours
+    (cut to the first 20 alphabetically), next to words whose every deletion holds one."""
+    rng = random.Random(7)
+    vocab = sorted({"".join(rng.choices("abc", k=rng.randint(4, 7))) for _ in range(300)})
+    vocab += ["zorglubix", "zorglubiks", "quintessa"]
+    blocks = build(vocab, [None] * len(vocab), max_block=10_000)
+    queries = vocab + ["abcab", "zorglubik", "quintesa", "nowhere", "cab", "abcabcabca"]
+    shared_runs = 0
+    for query in queries:
+        mine = set(deletions(query))
+        expected = tuple(sorted(w for w in vocab if w != query and mine & set(deletions(w))))
+        shared_runs += len(expected) > 20
+        assert blocks._typo_neighbours(query) == expected[:20], query
+    assert shared_runs  # the cut at 20 was exercised
+    assert blocks._typo_neighbours("zorglubik") == ("zorglubiks", "zorglubix")
+    assert blocks._typo_neighbours("quintesa") == ("quintessa",)
+
+
+def test_typo_neighbours_of_register_words_survive_an_older_pickle() -> None:
+    """Register words' neighbours are listed when the index is frozen; an index pickled
+    before those lists existed builds them when unpickled (the same lists)."""
+    blocks = build(["Peeters Bouw", "Peters", "Pieters", "Bouwe"], [None] * 4, max_block=100)
+    assert blocks._typo_neighbours("peeters") == ("peters", "pieters")
+    assert blocks._typo_neighbours("peters") == ("peeters", "pieters")
+    state = pickle.loads(pickle.dumps(blocks)).__dict__
+    del state["_neighbours"]
+    older = NameBlocks.__new__(NameBlocks)
+    older.__setstate__(state)
+    assert older._typo_neighbours("peters") == ("peeters", "pieters")
+    assert older._typo_neighbours("bouw") == ("bouwe",)
 
 
 def test_shortenings_are_looked_up_as_the_common_words_are_scanned() -> None:
