@@ -502,14 +502,27 @@ class PersistPipeline(_DbComponent):
 
     def _candidates_many(self, queries: list[MatchQuery]) -> list[list[Candidate]]:
         """:meth:`_candidates` of each query, the ones not remembered asked of the matcher
-        together (one round trip to a matcher process)."""
+        together (one round trip to a matcher process). A query the matcher refuses is left
+        out here (``match()`` raises again for its item, which alone is left out): then the
+        new queries are asked one by one, so that only that one is missing."""
         assert self.matcher is not None
         new = list(dict.fromkeys(q for q in queries if q not in self._match_cache))
-        for query, found in zip(new, self.matcher.match_many(new), strict=True):
-            self._match_cache[query] = found
-            if len(self._match_cache) > MATCH_CACHE_SIZE:
-                self._match_cache.popitem(last=False)
-        return [self._candidates(query) for query in queries]
+        try:
+            answers: list[list[Candidate]] | None = self.matcher.match_many(new)
+        except (ValueError, KeyError, TypeError):
+            answers = None
+        if answers is not None:
+            for query, found in zip(new, answers, strict=True):
+                self._match_cache[query] = found
+                if len(self._match_cache) > MATCH_CACHE_SIZE:
+                    self._match_cache.popitem(last=False)
+        out: list[list[Candidate]] = []
+        for query in queries:
+            try:
+                out.append(self._candidates(query))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return out
 
     def _employer(self, session: Session, employer_id: int) -> Employer | None:
         return self._employers.get(employer_id) or session.get(Employer, employer_id)

@@ -109,9 +109,7 @@ class MatchProcess:
             except OSError as exc:
                 raise self._gone(exc) from exc
             reply = self._receive()
-        if reply[0] != "ok":
-            raise PipelineError(f"the matcher process failed: {reply[1]}")
-        return [[from_row(row) for row in rows] for rows in reply[1]]
+        return answers(reply)
 
     def _receive(self) -> Any:
         try:
@@ -133,6 +131,19 @@ class MatchProcess:
         except subprocess.TimeoutExpired:
             self._child.kill()
             self._child.wait()
+
+
+def answers(reply: Any) -> list[list[Candidate]]:
+    """The candidates of each query in the child's reply to a batch. A query the matcher
+    refused raises :class:`ValueError`, as ``Matcher.match`` raised it in the child (the
+    caller asks again one by one); a batch the child could not answer at all is a
+    :class:`~pipelines.PipelineError`."""
+    if reply[0] != "ok":
+        raise PipelineError(f"the matcher process failed: {reply[1]}")
+    refused = [answer[1] for answer in reply[1] if isinstance(answer, tuple)]
+    if refused:
+        raise ValueError(f"the matcher refused a query: {refused[0]}")
+    return [[from_row(row) for row in rows] for rows in reply[1]]
 
 
 def _load(url: str, folder: Path) -> tuple[Matcher, str]:
@@ -175,12 +186,17 @@ def serve(conn: Connection) -> None:
             queries = conn.recv()
         except EOFError:
             return
+        answers: list[Any] = []
         try:
-            rows = [[to_row(c) for c in matcher.match(q)] for q in queries]
+            for query in queries:
+                try:
+                    answers.append([to_row(c) for c in matcher.match(query)])
+                except (ValueError, KeyError, TypeError) as exc:  # this query only
+                    answers.append(("refused", f"{type(exc).__name__}: {exc}"))
         except Exception as exc:  # noqa: BLE001 — reported to the parent, which stops
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             continue
-        conn.send(("ok", rows))
+        conn.send(("ok", answers))
 
 
 def main(argv: list[str] | None = None) -> int:

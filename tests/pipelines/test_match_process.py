@@ -165,3 +165,78 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+
+REFUSED = "REFUSE ME"
+
+
+def _refusing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matcher.match raises on one marked query (the real matcher takes any text)."""
+    real = Matcher.match
+
+    def match(self: Matcher, query):  # type: ignore[no-untyped-def]
+        if query.name == REFUSED:
+            raise ValueError("a query this matcher cannot read")
+        return real(self, query)
+
+    monkeypatch.setattr(Matcher, "match", match)
+
+
+def test_a_refused_query_leaves_out_only_its_own_item(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the crawl process: the batch's other queries keep their candidates."""
+    from entity_resolution.matcher import MatchQuery
+
+    with Session(engine) as session:
+        import_entries(session, REGISTER)
+    _refusing(monkeypatch)
+    here = PersistPipeline(engine, get_crawler(), batch_size=100, in_thread=False)
+    here.open_spider()
+    try:
+        found = here._candidates_many([QUERIES[0], MatchQuery(name=REFUSED), QUERIES[3]])
+        assert [_reasons(f) for f in found] == [_reasons(here._candidates(QUERIES[0])),
+                                                _reasons(here._candidates(QUERIES[3]))]
+        assert found[1][0].method == "enterprise_number"
+    finally:
+        here._close()
+
+
+def test_the_child_answers_a_refused_query_apart_and_goes_on(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's loop (run here in a thread, on a real socket pair) answers each query of a
+    batch on its own: a refused one comes back marked, the parent reads it as the ValueError
+    the matcher raised, and the next batch is answered as usual."""
+    import threading
+    from multiprocessing import Pipe
+
+    from entity_resolution.matcher import MatchQuery
+    from pipelines.match_process import answers, serve
+
+    with Session(engine) as session:
+        import_entries(session, REGISTER)
+        reference = build_matcher(session)
+    _refusing(monkeypatch)
+    monkeypatch.setattr("gc.freeze", lambda: None)  # the loop freezes its process's heap
+    mine, theirs = Pipe(duplex=True)
+    child = threading.Thread(target=serve, args=(theirs,), daemon=True)
+    child.start()
+    try:
+        mine.send((engine.url.render_as_string(hide_password=False), str(tmp_path / "cache")))
+        assert mine.recv()[0] == "ready"
+        mine.send([QUERIES[1], MatchQuery(name=REFUSED)])
+        reply = mine.recv()
+        assert reply[0] == "ok" and reply[1][1][0] == "refused"
+        assert "cannot read" in reply[1][1][1]
+        with pytest.raises(ValueError, match="refused a query"):
+            answers(reply)
+        mine.send([QUERIES[1]])
+        assert [_reasons(a) for a in answers(mine.recv())] == [
+            _reasons(reference.match(QUERIES[1]))]
+    finally:
+        mine.close()
+        child.join(timeout=10)
+        theirs.close()
+    assert not child.is_alive()  # the closed pair ended the loop
