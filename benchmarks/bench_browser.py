@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import BenchmarkError
-from benchmarks.common import BenchResult, ChildRun, progress, run_child
+from benchmarks.common import BenchResult, ChildRun, proc_kib, process_tree, progress, run_child
 from benchmarks.demo_web import DemoWebProcess
 
 DEFAULT = {"pages": 2000, "seed": 7, "at_pages": 200}  # reference: memory after 200 pages
@@ -38,49 +38,12 @@ TARGET_RATIO = 1.2
 
 
 # -- memory of a process tree, from /proc --------------------------------------------------------
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                stat = fh.read()
-        except OSError:
-            continue  # the process ended meanwhile
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # field 4; the name may hold spaces
-        children.setdefault(ppid, []).append(int(entry))
-    return children
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants alive now."""
-    children = _children_map()
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(children.get(current, ()))
-    return tree
-
-
-def _kib(path: str, key: str) -> int:
-    try:
-        with open(path, encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except OSError:
-        pass  # gone meanwhile: counts as nothing
-    return 0
-
-
 def tree_memory_mb(pid: int) -> dict[str, float]:
     """RSS of ``pid`` itself, RSS and PSS summed over ``pid`` and its descendants (MB)."""
     tree = process_tree(pid)
-    own = _kib(f"/proc/{pid}/status", "VmRSS:")
-    rss = sum(_kib(f"/proc/{p}/status", "VmRSS:") for p in tree)
-    pss = sum(_kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree)
+    own = proc_kib(f"/proc/{pid}/status", "VmRSS:")
+    rss = sum(proc_kib(f"/proc/{p}/status", "VmRSS:") for p in tree)
+    pss = sum(proc_kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree)
     return {"python_rss": own / 1024, "tree_rss": rss / 1024, "tree_pss": pss / 1024,
             "processes": len(tree)}
 

@@ -41,7 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import BenchmarkError
-from benchmarks.common import REPO_ROOT, BenchResult, ChildRun, progress, run_child, tree_pids
+from benchmarks.common import (
+    REPO_ROOT,
+    BenchResult,
+    ChildRun,
+    proc_kib,
+    process_tree,
+    progress,
+    run_child,
+)
 from benchmarks.demo_web import DemoWebProcess
 from benchmarks.filler import filler_entries
 from benchmarks.kbo_dump import pad_dump
@@ -119,7 +127,7 @@ class RssSampler:
         while not self._stop.wait(self.every):
             if not Path(f"/proc/{pid}").exists():
                 return  # the crawl is over
-            rss_mb = sum(_rss_kb(p) for p in tree_pids(pid)) / 1024
+            rss_mb = sum(proc_kib(f"/proc/{p}/status", "VmRSS:") for p in process_tree(pid)) / 1024
             self.peak_mb = max(self.peak_mb, rss_mb)
             try:
                 with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=1) as db:
@@ -136,18 +144,6 @@ class RssSampler:
             peak = max(peak, rss)
             out[pages // 1000 * 1000] = peak
         return out
-
-
-def _rss_kb(pid: int) -> int:
-    """``VmRSS`` of ``pid`` in KiB (0 for a process gone meanwhile)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def run_sampled(args: list[str], env: dict[str, str], timeout: float,

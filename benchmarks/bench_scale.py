@@ -45,7 +45,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import Indel
 
-from benchmarks.common import BenchResult, progress, tree_pids
+from benchmarks.common import BenchResult, process_tree, progress
 from benchmarks.filler import ScaleRegister
 from demo.spelling import NEW_FORM, OLD_FORM, abbreviate, dotted_form, form_abbreviation, typo
 from entity_resolution.compare import GENERIC_WORDS, _abbreviates, token_weight
@@ -191,7 +191,7 @@ class TreeMemory:
 
     def sample(self) -> None:
         if self._count % self.every == 0:
-            self._pids = tree_pids(os.getpid())
+            self._pids = process_tree(os.getpid())
             sizes = [_memory_kb(pid) for pid in self._pids]
             self.peak_pss_mb = max(self.peak_pss_mb, sum(p for _, p in sizes) / 1024)
             self.peak_processes = max(self.peak_processes, len(self._pids))

@@ -203,22 +203,40 @@ def progress(bench: str, message: str) -> None:
     print(f"  {stamp} [{bench}] {message}", flush=True)
 
 
-def tree_pids(root: int) -> list[int]:
-    """``root`` and every process below it (children, grandchildren…), read from ``/proc``."""
+# -- processes and their memory, from /proc ------------------------------------------------------
+def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                stat = fh.read()
         except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
+            continue  # the process ended meanwhile
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # field 4; the name may hold spaces
+        children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants alive now."""
+    children = _children_map()
+    tree, todo = [], [pid]
     while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, ()))
-    return out
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
+def proc_kib(path: str, key: str) -> int:
+    """The KiB figure on the line of ``path`` (a /proc file) starting with ``key``."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass  # gone meanwhile: counts as nothing
+    return 0
