@@ -64,7 +64,11 @@ def test_two_workers_fetch_every_page_once(tmp_path: Path, board: DemoServer,
                                            databases: Any) -> None:
     data = tmp_path / "distributed"
     url = databases.url(data)
-    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url)
+    # A small delay per page: on the loopback board with none, the first worker to pop can
+    # empty the shared queue each time pages are pushed (0.25 s before the other's next look)
+    # and fetch the whole board alone, and "both workers fetched pages" would hang on timing.
+    env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DATABASE_URL=url,
+                    VIGIE_DOWNLOAD_DELAY="0.02")
     board.requests.reset()
     launched = run_vigie(["crawl", "jobs", "--purpose", "distributed test", "--case", "T-6",
                           "--enqueue", "-a", f"base_url={board.url}"], env)
