@@ -275,3 +275,18 @@ def engine(settings: Settings, databases: Databases) -> Iterator[Engine]:
     eng = make_engine(settings.db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def zygote_children() -> Iterator[None]:
+    """The ``python -m vigie`` children the scheduler starts from this process (its crawls, by
+    ``scheduler.runner``) forked by the test process's zygote (``tests/vigie_zygote.py``: the
+    imports done once) instead of a new Python each; each is still a process of its own, in
+    its own session, stopped by the same signals at its time limit."""
+    from unittest import mock
+
+    from scheduler import runner
+    from tests import vigie_zygote
+
+    with mock.patch.object(runner, "subprocess", vigie_zygote.subprocess_module()):
+        yield

@@ -372,11 +372,15 @@ def _scratch_file() -> str:
 
 
 def _run_vigie(cmd: list[str], env: Mapping[str, str] | None = None,
-               check: bool = False) -> subprocess.CompletedProcess[str]:
+               check: bool = False, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
     """Stand-in for ``subprocess.run`` of a ``python -m vigie ...`` child (``vigie demo``'s
-    crawls; their output was not captured: discarded here)."""
+    crawls, the scheduler's retention job; their output was not captured: discarded here).
+    After ``timeout`` s the child is killed and ``subprocess.TimeoutExpired`` raised."""
     assert cmd[:3] == [sys.executable, "-m", "vigie"] and not check, cmd
-    child = run(cmd[3:], dict(os.environ if env is None else env), timeout=3600)
+    try:
+        child = run(cmd[3:], dict(os.environ if env is None else env), timeout=timeout)
+    except TimeoutError:
+        raise subprocess.TimeoutExpired(cmd, timeout) from None
     return subprocess.CompletedProcess(cmd, int(child.returncode or 0))
 
 
