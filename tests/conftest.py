@@ -86,6 +86,14 @@ SLOW_FIRST = (
     "tests/spiders/test_spiders_crawl.py",
     "tests/pipelines/test_website_persist.py",
     "tests/pipelines/test_register_update.py",
+    # then files of 5-15 s that collection puts near the end (tests/vigie sorts last): the
+    # suite should end on small files, not on one of these alone in its process
+    "tests/vigie/test_match_cli.py",
+    "tests/vigie/test_register_import.py",
+    "tests/vigie/test_cli_help.py",
+    "tests/vigie/test_run_evaluation.py",
+    "tests/scheduler/test_scheduled_crawl.py",
+    "tests/storage/test_triage_queue.py",
 )
 
 
