@@ -110,6 +110,23 @@ PRELOAD = (
     "scrapy.core.downloader.handlers.file",
     "scrapy.core.downloader.handlers.ftp",
     "scrapy.core.downloader.handlers.s3",
+    # Loaded lazily by every crawl after start-up (the CLI's click and Rich parts, numpy.ma,
+    # JSON-LD parsing, VAT-number modules of the countries the demo's pages name): 0.1-0.2 s
+    # of CPU per child.
+    "click",
+    "typer._adapters",
+    "typer._click.decorators",
+    "rich._emoji_codes",
+    "numpy.ma",
+    "rdflib.plugins.serializers.jsonld",
+    "rdflib.plugins.stores.memory",
+    "encodings.utf_8_sig",
+    "phonenumbers.data.region_BE",
+    "stdnum.be",
+    "stdnum.bg.vat",
+    "stdnum.pl",
+    "stdnum.pt",
+    "stdnum.ro",
 )
 
 
