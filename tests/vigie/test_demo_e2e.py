@@ -1,9 +1,8 @@
 """`vigie demo --no-serve` in a fresh data folder: the whole path, real at every step.
 
-The world has 50 ads (``--size 50``: 50 ads per board, 16 classifieds listings rendered by
-Chromium): every signal kind, the reposted-ad clusters across boards (19 spanning both boards)
-and every source's expected minimum are there (the XML feed has 14 items; at 45 it falls below
-its minimum of 10)."""
+The world has 60 ads (``--size 60``: 60 ads per board, 20 classifieds listings): the smallest
+size at which every signal kind, the reposted-ad clusters across boards and every source's
+expected minimum are still there (at 45 the XML feed falls below its minimum of 10 items)."""
 
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ from vigie import demo_run
 # The module's demo run (seven crawls, Chromium among them) is set up inside the first test's
 # timeout: more than the default on a busy machine.
 pytestmark = pytest.mark.timeout(600)
-SIZE = 50  # ads on the job board
+SIZE = 60  # ads on the job board
 
 RULES = {
     "unregistered_employer",
