@@ -86,6 +86,14 @@ SLOW_FIRST = (
     "tests/spiders/test_spiders_crawl.py",
     "tests/pipelines/test_website_persist.py",
     "tests/pipelines/test_register_update.py",
+    # then files of 5-15 s that collection puts near the end (tests/vigie sorts last): the
+    # suite should end on small files, not on one of these alone in its process
+    "tests/vigie/test_match_cli.py",
+    "tests/vigie/test_register_import.py",
+    "tests/vigie/test_cli_help.py",
+    "tests/vigie/test_run_evaluation.py",
+    "tests/scheduler/test_scheduled_crawl.py",
+    "tests/storage/test_triage_queue.py",
 )
 
 
@@ -275,3 +283,18 @@ def engine(settings: Settings, databases: Databases) -> Iterator[Engine]:
     eng = make_engine(settings.db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def zygote_children() -> Iterator[None]:
+    """The ``python -m vigie`` children the scheduler starts from this process (its crawls, by
+    ``scheduler.runner``) forked by the test process's zygote (``tests/vigie_zygote.py``: the
+    imports done once) instead of a new Python each; each is still a process of its own, in
+    its own session, stopped by the same signals at its time limit."""
+    from unittest import mock
+
+    from scheduler import runner
+    from tests import vigie_zygote
+
+    with mock.patch.object(runner, "subprocess", vigie_zygote.subprocess_module()):
+        yield

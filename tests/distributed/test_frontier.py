@@ -107,7 +107,7 @@ def test_redis_url_passwords_are_not_reported() -> None:
 
 
 def test_scheduler_enqueues_due_crawls_when_redis_is_configured(
-    settings: Settings, redis_url: str, redis_client: Any
+    settings: Settings, redis_url: str, redis_client: Any, zygote_children: None
 ) -> None:
     assert "--enqueue" in crawl_command("jobs", "p", {}, enqueue=True)
     assert "--enqueue" not in crawl_command("jobs", "p", {})

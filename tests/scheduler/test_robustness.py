@@ -178,7 +178,8 @@ def _refused_by_hand(settings: Settings, args: dict[str, str]) -> Any:
 
 
 def test_slow_crawl_runs_once_is_killed_at_its_time_limit_and_resumed(settings, engine,
-                                                                     monkeypatch):
+                                                                     monkeypatch,
+                                                                     zygote_children):
     # The first limit leaves time for the child's start-up, its four pages and the launch by
     # hand; the second for the next child's start-up and its resume (the slow page then
     # holds both until they are killed).

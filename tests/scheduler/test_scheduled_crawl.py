@@ -14,7 +14,7 @@ from storage.db import session_scope
 from storage.models import CrawlRun, Record, Schedule
 
 
-def test_due_schedule_runs_a_recorded_crawl(settings, engine):
+def test_due_schedule_runs_a_recorded_crawl(settings, engine, zygote_children):
     world = build_world(seed=3, size=30)
     numbers = ",".join(e.enterprise_number for e in world.employers[:3])
     with DemoServer(world) as server:

@@ -7,7 +7,6 @@ test can compare the items with the demo world and count what the crawler fetche
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from demo.gazette import PER_PAGE
 from demo.server import DemoServer
 from demo.world import World, build_world
+from tests import vigie_zygote as zygote
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -28,7 +28,7 @@ def _crawl(out: Path, *args: str) -> tuple[list[dict[str, Any]], list[dict[str, 
     cmd = [sys.executable, str(HERE / "harness.py"), "gazette", str(out)]
     for arg in args:
         cmd += ["-a", arg]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = zygote.run_captured(cmd, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     stats = json.loads((out / "stats.json").read_text())
     assert stats["finish_reason_seen"] == "finished"

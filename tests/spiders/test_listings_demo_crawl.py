@@ -8,7 +8,6 @@ number only after a click on "Afficher le numéro" / "Toon nummer". Contexts are
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from test_spiders_crawl import HERE, REPO, Crawl
 
 from demo.server import DemoServer
 from demo.world import World, build_world
+from tests import vigie_zygote as zygote
 
 
 def run(out: Path, args: list[str], sets: list[str] = ()) -> Crawl:
@@ -25,7 +25,7 @@ def run(out: Path, args: list[str], sets: list[str] = ()) -> Crawl:
     cmd = [sys.executable, str(HERE / "harness.py"), "listings", str(out)]
     cmd += [x for arg in args for x in ("-a", arg)] + [x for s in sets for x in ("-s", s)]
     # generous: a shared 2-core machine under load runs Chromium several times slower
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = zygote.run_captured(cmd, cwd=REPO, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     crawl = Crawl(out)
     assert crawl.stats["finish_reason_seen"] == "finished"

@@ -8,13 +8,14 @@ listings are extracted and screenshotted.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from site_pages import LISTINGS
+
+from tests import vigie_zygote as zygote
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -42,7 +43,7 @@ def run(spider: str, out: Path, *args: str) -> Crawl:
     cmd = [sys.executable, str(HERE / "harness.py"), spider, str(out)]
     for arg in args:
         cmd += ["-a", arg]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = zygote.run_captured(cmd, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     crawl = Crawl(out)
     assert crawl.stats["finish_reason_seen"] == "finished"

@@ -4,7 +4,6 @@ in a subprocess), checked site by site against the demo's ground truth, with the
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from demo.companies import CompanySite, company_sites
 from demo.server import DemoServer
 from demo.world import World, build_world
+from tests import vigie_zygote as zygote
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -36,7 +36,7 @@ def crawl(out: Path, *args: str) -> tuple[list[dict[str, Any]], list[dict[str, s
     cmd = [sys.executable, str(HERE / "harness.py"), "websites", str(out)]
     for arg in args:
         cmd += ["-a", arg]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = zygote.run_captured(cmd, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     stats = json.loads((out / "stats.json").read_text())
     assert stats["finish_reason_seen"] == "finished"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.vigie_cli import run_vigie
 
 REAL = Path(__file__).parents[1] / "fixtures" / "realworld"
 
 
 def _extract(spider: str, url: str, page: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vigie", "extract", "--spider", spider,
-                           "--url", url, str(page)], capture_output=True, text=True)
+    """``vigie extract`` through the CLI's entry point, in this process (no reactor: a new
+    Python would only import Scrapy again)."""
+    return run_vigie(["extract", "--spider", spider, "--url", url, str(page)], os.environ)
 
 
 def test_extract_real_kbo_page():
