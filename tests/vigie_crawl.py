@@ -30,6 +30,9 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
         VIGIE_DATA_DIR=str(data_dir),
         VIGIE_DOWNLOAD_DELAY="0",
         VIGIE_AUTOTHROTTLE="false",
+        # The demo board's 500 page is retried 3 times as in production, 0.05 + 0.1 + 0.2 s
+        # apart instead of 1 + 2 + 4 s (tests/spiders/test_politeness.py checks the back-off).
+        VIGIE_RETRY_BACKOFF_BASE="0.05",
         VIGIE_SECRET_KEY="test-secret-key-0123456789abcdef",
         PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )

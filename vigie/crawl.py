@@ -109,6 +109,8 @@ def scrapy_settings(
         s.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.concurrent_per_domain, priority="cmdline")
     if settings.autothrottle is not None:
         s.set("AUTOTHROTTLE_ENABLED", settings.autothrottle, priority="cmdline")
+    if settings.retry_backoff_base is not None:
+        s.set("VIGIE_RETRY_BACKOFF_BASE", settings.retry_backoff_base, priority="cmdline")
     s.set(
         "ROBOTSTXT_OBEY", settings.robots_obey and spec.politeness.robots_obey, priority="cmdline"
     )

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         None, description="Override of every source's concurrent requests per domain."
     )
     autothrottle: bool | None = Field(None, description="Override of AutoThrottle on/off.")
+    retry_backoff_base: float | None = Field(
+        None, ge=0, description="Override of every source's first retry back-off (s; doubled "
+        "at each retry up to the cap, unless the server sent Retry-After). Default: each "
+        "source's YAML.",
+    )
     match_process: Literal["auto", "on", "off"] = Field(
         "auto", description="Match a crawl's items against the register in a child process "
         "(on the other core): auto = for a register of 20,000 employers or more, on, off."

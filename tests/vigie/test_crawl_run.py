@@ -65,6 +65,19 @@ def test_write_and_capture_batches_reach_the_crawl(settings) -> None:
     assert defaults.getint("VIGIE_CAPTURE_BATCH") == 64
 
 
+def test_the_retry_back_off_is_the_source_s_unless_overridden(settings) -> None:
+    from spiders.source import load_source
+    from vigie.crawl import scrapy_settings
+
+    yaml_base = load_source("jobs").politeness.retry_backoff_base
+    assert scrapy_settings(settings, "jobs", 1, progress=False).getfloat(
+        "VIGIE_RETRY_BACKOFF_BASE") == yaml_base
+    quick = settings.model_copy(update={"retry_backoff_base": 0.05})
+    assert yaml_base != 0.05
+    assert scrapy_settings(quick, "jobs", 1, progress=False).getfloat(
+        "VIGIE_RETRY_BACKOFF_BASE") == 0.05
+
+
 def test_a_crawl_loads_its_own_spider_module_and_no_unused_extension(settings) -> None:
     """Start-up of a crawl process: Scrapy searches only the spider's own module (not every
     spider, Playwright's included), and the remote control and telnet extensions (off in
