@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import resource
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -620,6 +621,12 @@ class PersistPipeline(_DbComponent):
                 log.error("network rules not run: %s", exc)
             finally:
                 self.engine.dispose()
+                if self.crawler is not None and self.crawler.stats is not None:
+                    # This process's own peak (the writer sends its own): the benchmark
+                    # adds the two (rusage of a waited-for process mixes in its children).
+                    self.crawler.stats.set_value(
+                        "vigie/writes/crawl_peak_rss_kb",
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
             return
         if self.spool is not None and len(self.spool):
             try:

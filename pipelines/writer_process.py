@@ -14,7 +14,9 @@ Protocol (pickles over a socket pair, one request answered at a time, in order):
 - parent → child: the :class:`WriterConfig` once, then ``("batch", items)`` … ``("close",)``;
 - child → parent: ``("opened", counts, error)`` once (spool replay done), then per batch
   ``("done", outcomes, counts)`` (one outcome per item: the item's ids, or the exception
-  that item raised) or ``("failed", error, counts)``; at close ``("closed", counts, error)``.
+  that item raised) or ``("failed", error, counts)``; at close ``("closed", error, counts)``,
+  the counts with the child's CPU time and peak RSS (``vigie/writes/process_cpu_ms``,
+  ``vigie/writes/process_peak_rss_kb``: the crawl's resources are both processes').
 
 Counts are the batch's stats counters; the parent adds them to the crawler's stats only when
 the answer arrives, i.e. once the batch is committed (or spooled) — never for a batch the
@@ -31,6 +33,7 @@ import ctypes
 import logging
 import os
 import pickle
+import resource
 import signal
 import socket
 import subprocess
@@ -290,6 +293,9 @@ def serve(conn: Connection) -> int:
             except Exception as exc:  # noqa: BLE001 — reported by the crawl
                 log.exception("item writer close failed")
                 error = _picklable(exc)
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            counts["vigie/writes/process_cpu_ms"] += int((used.ru_utime + used.ru_stime) * 1000)
+            counts["vigie/writes/process_peak_rss_kb"] += used.ru_maxrss
             conn.send(("closed", error, _take(counts)))
             return 0
         else:
