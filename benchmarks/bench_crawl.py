@@ -101,6 +101,17 @@ def _rss_mb(pid: int | str) -> float | None:
     return int(line.split()[1]) / 1024 if line else None
 
 
+def _main_thread_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process's main thread — the Scrapy reactor's — so far;
+    None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -121,6 +132,7 @@ class RssSampler:
         self.every = every
         self.samples: list[tuple[int, float]] = []  # (pages, RSS MB of the crawl process)
         self.peak_together_mb = 0.0
+        self.main_thread_cpu = 0.0  # the last reading (sampled every ``every`` seconds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -136,8 +148,10 @@ class RssSampler:
     def _run(self, pid: int) -> None:
         while not self._stop.wait(self.every):
             rss_mb = _rss_mb(pid)
-            if rss_mb is None:
+            cpu = _main_thread_cpu(pid)
+            if rss_mb is None or cpu is None:
                 return  # the process is gone
+            self.main_thread_cpu = cpu
             together = rss_mb + sum(_rss_mb(child) or 0.0 for child in _children(pid))
             self.peak_together_mb = max(self.peak_together_mb, round(together, 1))
             try:
@@ -186,12 +200,16 @@ def run_sampled(args: list[str], env: dict[str, str], timeout: float,
 
 
 def vigie_crawl(
-    work: Path, kbo_dir: Path, seed: int, size: int, tag: str, warm: bool = True
+    work: Path, kbo_dir: Path, seed: int, size: int, tag: str, warm: bool = True,
+    write_process: str | None = None,
 ) -> dict[str, Any]:
     """Import the register, prepare its matcher (``warm``: as after any register import,
-    timed apart), then crawl the board with the full pipeline; its figures."""
+    timed apart), then crawl the board with the full pipeline; its figures.
+    ``write_process``: ``VIGIE_WRITE_PROCESS`` of the crawl (default: the setting's)."""
     data_dir = work / f"vigie-{tag}"
     env = crawl_env(data_dir)
+    if write_process is not None:
+        env["VIGIE_WRITE_PROCESS"] = write_process
     imported = run_child(
         [sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo_dir)],
         env=env,
@@ -251,6 +269,7 @@ def vigie_crawl(
     own = int(stats.get("vigie/writes/crawl_peak_rss_kb", 0)) / 1024
     figures["crawl_own_peak_rss_mb"] = round(own, 1) if own else figures["peak_rss_mb"]
     figures["peak_rss_together_sampled_mb"] = sampler.peak_together_mb
+    figures["main_thread_cpu_seconds"] = round(sampler.main_thread_cpu, 2)
     return {
         **figures,
         "writes": report.get("writes"),
@@ -266,8 +285,9 @@ def vigie_crawl(
 def bare_crawl(work: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
     data_dir = work / f"bare-{tag}"
     stats_file = work / f"bare-{tag}.json"
+    sampler = RssSampler(data_dir / "no-database", every=0.5)  # for its main thread's CPU
     with DemoWebProcess(seed, size) as web:
-        crawl = run_child(
+        crawl = run_sampled(
             [
                 sys.executable,
                 "-m",
@@ -279,13 +299,15 @@ def bare_crawl(work: Path, seed: int, size: int, tag: str) -> dict[str, Any]:
                 "--stats-out",
                 str(stats_file),
             ],
-            env=crawl_env(data_dir),
-            timeout=_timeout(size),
+            crawl_env(data_dir),
+            _timeout(size),
+            sampler,
         )
     _check(crawl, "the bare spider")
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     return {
         **_figures(stats, crawl, web),
+        "main_thread_cpu_seconds": round(sampler.main_thread_cpu, 2),
         "parse_errors": stats.get("bare/parse_errors"),
         "depth_limit": stats.get("bare/depth_limit"),
     }
@@ -313,7 +335,7 @@ def _figures(stats: dict[str, Any], crawl: ChildRun, web: DemoWebProcess) -> dic
 
 def run_crawl_benchmark(
     size: int = 300, repeats: int = 1, seed: int = 7, keep: bool = False, register: int = 5_000,
-    warm: bool = True,
+    warm: bool = True, write_process: str | None = None,
 ) -> BenchResult:
     from pipelines.matcher_cache import BACKGROUND_MIN
 
@@ -332,6 +354,7 @@ def run_crawl_benchmark(
             "download_delay": 0,
             "autothrottle": False,
             "robots_obey": True,
+            "write_process": write_process or "setting's default (auto)",
         },
     )
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-crawl-"))
@@ -345,7 +368,8 @@ def run_crawl_benchmark(
             order = ("vigie", "bare") if rep % 2 == 0 else ("bare", "vigie")
             for side in order:
                 if side == "vigie":
-                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep), warm))
+                    vigie_runs.append(vigie_crawl(work, kbo_dir, seed, size, str(rep), warm,
+                                                  write_process))
                     done = vigie_runs[-1]
                 else:
                     bare_runs.append(bare_crawl(work, seed, size, str(rep)))
@@ -384,6 +408,13 @@ def run_crawl_benchmark(
         "ms",
         best_v["cpu_ms_per_page"],
         best_b["cpu_ms_per_page"],
+        higher_is_better=False,
+    )
+    result.compare(
+        "CPU s of the reactor (main) thread",
+        "s",
+        best_v["main_thread_cpu_seconds"],
+        best_b["main_thread_cpu_seconds"],
         higher_is_better=False,
     )
     together = [_peak_together(r) for r in vigie_runs]
@@ -469,11 +500,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the result here as JSON")
     parser.add_argument("--cold", action="store_true",
                         help="do not prepare the matcher after the import: the crawl builds it")
+    parser.add_argument("--write-process", choices=("auto", "true", "false"),
+                        help="VIGIE_WRITE_PROCESS of the Vigie crawl (default: auto)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (data folders, database) for inspection")
     args = parser.parse_args(argv)
     result = run_crawl_benchmark(args.ads, args.repeats, args.seed, register=args.register,
-                                 warm=not args.cold, keep=args.keep)
+                                 warm=not args.cold, keep=args.keep,
+                                 write_process=args.write_process)
     for row in result.comparisons:
         print(f"{row.measure}: Vigie {row.vigie:.3f}, bare {row.baseline:.3f}, "
               f"ratio {row.ratio:.3f} {row.unit}")

@@ -137,11 +137,31 @@ class ValidatePipeline:
                 stats.inc_value(f"vigie/fill/{name}")
 
 
+# Stat set when a crawl's items are written (and normalised) by the writer process.
+NORMALIZED_BY_WRITER = "vigie/writes/normalized_by_process"
+
+
 class NormalizePipeline:
-    """Attach the normalised fields (identifiers, names, place, district)."""
+    """Attach the normalised fields (identifiers, names, place, district).
+
+    When the crawl writes its items in a child process (:mod:`pipelines.writer_process`),
+    that process normalises them, off the crawl's interpreter lock, just before it stores
+    them (same function, same result); this stage then passes them on untouched."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+        self._by_writer: bool | None = None  # known from the first item on
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        item["normalized"] = normalize_item(item)
+        if self._by_writer is None:
+            stats = self.crawler.stats if self.crawler is not None else None
+            self._by_writer = bool(stats is not None and stats.get_value(NORMALIZED_BY_WRITER))
+        if not self._by_writer:
+            item["normalized"] = normalize_item(item)
         return item
 
 
@@ -310,6 +330,8 @@ class PersistPipeline(_DbComponent):
         self._writer = WriterClient(config, self._from_writer(self._counts),
                                     self._from_writer(self._writer_died))
         self._count("vigie/writes/process", 1)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value(NORMALIZED_BY_WRITER, 1)
         log.info("items written by process %d (register of %d employers, mode %s)",
                  self._writer.pid, size, self.write_process)
         return True

@@ -52,7 +52,7 @@ from pipelines import PipelineError
 log = logging.getLogger(__name__)
 
 MODES = ("auto", "true", "false")
-ID_KEYS = ("record_id", "match_id", "employer_id")  # what a write adds to an item
+ID_KEYS = ("normalized", "record_id", "match_id", "employer_id")  # what a write adds
 PR_SET_PDEATHSIG = 1
 
 
@@ -279,12 +279,17 @@ def serve(conn: Connection) -> int:
             log.error("the crawl process went away: item writer leaves")
             return 1
         if message[0] == "batch":
+            items = message[1]
+            outcomes = _normalized(items)
+            todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
             try:
-                outcomes = pipeline._write_batch(message[1])
+                written = pipeline._write_batch([items[i] for i in todo]) if todo else []
             except Exception as exc:  # noqa: BLE001 — the whole batch fails, as in a thread
-                log.exception("batch of %d items not written", len(message[1]))
+                log.exception("batch of %d items not written", len(items))
                 conn.send(("failed", _picklable(exc), _take(counts)))
                 continue
+            for index, outcome in zip(todo, written, strict=True):
+                outcomes[index] = outcome
             conn.send(("done", [_outcome(o) for o in outcomes], _take(counts)))
         elif message[0] == "close":
             error = None
@@ -300,6 +305,24 @@ def serve(conn: Connection) -> int:
             return 0
         else:
             raise PipelineError(f"item writer: unknown request {message[0]!r}")
+
+
+def _normalized(items: list[dict[str, Any]]) -> list[BaseException | None]:
+    """Normalise the items the crawl left to this process (``NormalizePipeline`` passes
+    them on); per item None, or the exception that failed it (as that stage would have)."""
+    from pipelines.normalize import normalize_item
+
+    failures: list[BaseException | None] = []
+    for item in items:
+        failure = None
+        if "normalized" not in item:
+            try:
+                item["normalized"] = normalize_item(item)
+            except Exception as exc:  # noqa: BLE001 — the item fails, as in NormalizePipeline
+                log.error("item from %s not normalised: %r", item.get("url"), exc)
+                failure = exc
+        failures.append(failure)
+    return failures
 
 
 def _take(counts: Counter[str]) -> Counter[str]:
