@@ -32,6 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -236,12 +237,15 @@ class CaptureMiddleware:
         database is unavailable, up to ``VIGIE_DB_OUTAGE_LIMIT``)."""
 
         def write() -> None:
-            rows = [Capture(**c.model_dump(exclude={"id"})) for c in captures]
-            with session_scope(self.engine) as session:
-                session.add_all(rows)
-                session.flush()
-            for capture, row in zip(captures, rows, strict=True):
-                capture.id = row.id
+            # One multi-row INSERT … RETURNING id in parameter order (Core: append-only rows
+            # need none of the ORM's unit of work; the same column values as an ORM flush).
+            table = Capture.__table__  # type: ignore[attr-defined]
+            rows = [c.model_dump(exclude={"id"}) for c in captures]
+            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            with self.engine.begin() as conn:
+                ids = conn.execute(statement, rows).scalars().all()
+            for capture, capture_id in zip(captures, ids, strict=True):
+                capture.id = capture_id
 
         _, retries = retry_unavailable(
             write, self.retry, lambda _: self._count("vigie/capture/db_retries")

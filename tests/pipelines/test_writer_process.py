@@ -31,7 +31,14 @@ from demo.kbo_export import write_kbo_opendata  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
 from demo.world import World, build_world  # noqa: E402
 from storage.db import make_engine  # noqa: E402
-from storage.models import CrawlRun, Employer, Match, Record, Signal  # noqa: E402
+from storage.models import (  # noqa: E402
+    CrawlRun,
+    Employer,
+    Match,
+    Record,
+    Signal,
+    SignalEvidence,
+)
 
 ADS = 60
 # A rationale cites its capture by id and fetch time: which page is fetched first (and so
@@ -50,9 +57,10 @@ def board(world: World) -> Any:
         yield server
 
 
-def _with_register(data_dir: Path, world: World, **env: str) -> dict[str, str]:
-    """A data folder holding the demo world's register; the crawl environment."""
-    environ = crawl_env(data_dir, **env)
+def _with_register(data_dir: Path, world: World, databases: Any, **env: str) -> dict[str, str]:
+    """A data folder whose database (this test's backend) holds the demo world's register;
+    the crawl environment."""
+    environ = crawl_env(data_dir, VIGIE_DATABASE_URL=databases.url(data_dir), **env)
     kbo = data_dir / "kbo"
     write_kbo_opendata(world, kbo)
     subprocess.run([sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo)],
@@ -60,14 +68,27 @@ def _with_register(data_dir: Path, world: World, **env: str) -> dict[str, str]:
     return environ
 
 
-def _stored(data_dir: Path) -> dict[str, Any]:
+def _rationale(signal: Signal) -> str:
+    """The rationale of a signal seen once; a signal seen again words the latest sighting,
+    and which ad of the two came last depends on the downloads' order, whoever writes (its
+    records are compared instead)."""
+    if signal.occurrences > 1:
+        return "(latest sighting)"
+    return CAPTURE_REF.sub("(capture)", signal.rationale)
+
+
+def _stored(url: str) -> dict[str, Any]:
     """What a crawl stored, without ids and times: records, matches, signals, the run."""
-    engine = make_engine(f"sqlite:///{data_dir / 'vigie.sqlite3'}")
+    engine = make_engine(url)
     try:
         with Session(engine) as session:
             numbers = dict(session.exec(select(Employer.id, Employer.enterprise_number)).all())
             records = session.exec(select(Record)).all()
             fps = {r.id: r.fingerprint for r in records}
+            evidence: dict[int, list[str]] = {}
+            for link in session.exec(select(SignalEvidence)).all():
+                if link.record_id is not None:
+                    evidence.setdefault(link.signal_id, []).append(fps[link.record_id])
             run = session.exec(select(CrawlRun).order_by(CrawlRun.id.desc())).first()  # type: ignore[union-attr]
             assert run is not None
             return {
@@ -80,8 +101,8 @@ def _stored(data_dir: Path) -> dict[str, Any]:
                      json.dumps(m.explanation, sort_keys=True))
                     for m in session.exec(select(Match)).all()),
                 "signals": sorted(
-                    (s.rule, s.severity, s.subject_type, s.subject_key,
-                     CAPTURE_REF.sub("(capture)", s.rationale), s.occurrences)
+                    (s.rule, s.severity, s.subject_type, s.subject_key, s.occurrences,
+                     _rationale(s), tuple(sorted(evidence.get(s.id, []))))
                     for s in session.exec(select(Signal)).all()),
                 "status": run.status,
                 "stats": run.stats or {},
@@ -92,15 +113,16 @@ def _stored(data_dir: Path) -> dict[str, Any]:
 
 
 def test_the_writer_process_stores_what_the_writer_thread_stores(
-    board: DemoServer, world: World, tmp_path: Path
+    board: DemoServer, world: World, tmp_path: Path, databases: Any
 ) -> None:
     stored = {}
     for mode in ("false", "true"):
         data = tmp_path / mode
-        _with_register(data, world)
-        done = run_crawl(data, board.url, VIGIE_WRITE_PROCESS=mode)
+        env = _with_register(data, world, databases)
+        done = run_crawl(data, board.url, VIGIE_WRITE_PROCESS=mode,
+                         VIGIE_DATABASE_URL=env["VIGIE_DATABASE_URL"])
         assert done.returncode == 0, done.stderr[-2000:]
-        stored[mode] = _stored(data)
+        stored[mode] = _stored(env["VIGIE_DATABASE_URL"])
     thread, process = stored["false"], stored["true"]
     assert process["stats"].get("vigie/writes/process") == 1
     assert "vigie/writes/process" not in thread["stats"]
@@ -127,8 +149,8 @@ def _writer_of(crawl_pid: int, timeout: float = 60) -> int:
     raise AssertionError("no writer process started")
 
 
-def _records(data_dir: Path) -> int:
-    engine = make_engine(f"sqlite:///{data_dir / 'vigie.sqlite3'}")
+def _records(url: str) -> int:
+    engine = make_engine(url)
     try:
         with Session(engine) as session:
             return len(session.exec(select(Record.id)).all())
@@ -145,10 +167,10 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_writer_killed_mid_crawl_fails_the_crawl_and_counts_only_what_was_committed(
-    board: DemoServer, world: World, tmp_path: Path
+    board: DemoServer, world: World, tmp_path: Path, databases: Any
 ) -> None:
     data = tmp_path / "killed"
-    env = _with_register(data, world, VIGIE_WRITE_PROCESS="true",
+    env = _with_register(data, world, databases, VIGIE_WRITE_PROCESS="true",
                          VIGIE_DOWNLOAD_DELAY="0.05", VIGIE_CONCURRENT_PER_DOMAIN="2")
     env["VIGIE_WRITE_BATCH"] = "5"
     proc = subprocess.Popen(crawl_command(board.url), env=env, cwd=ROOT,
@@ -156,14 +178,14 @@ def test_a_writer_killed_mid_crawl_fails_the_crawl_and_counts_only_what_was_comm
     try:
         writer = _writer_of(proc.pid)
         deadline = time.monotonic() + 60
-        while _records(data) < 10 and time.monotonic() < deadline:
+        while _records(env["VIGIE_DATABASE_URL"]) < 10 and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(writer, signal.SIGKILL)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    after = _stored(data)
+    after = _stored(env["VIGIE_DATABASE_URL"])
     assert after["status"] == "failed"
     assert after["report"].get("close_reason") == "writer_process_died"
     assert any("item writer process" in note and "died" in note
@@ -177,16 +199,17 @@ def test_a_writer_killed_mid_crawl_fails_the_crawl_and_counts_only_what_was_comm
 
 
 def test_a_killed_crawl_takes_its_writer_process_with_it(
-    board: DemoServer, world: World, tmp_path: Path
+    board: DemoServer, world: World, tmp_path: Path, databases: Any
 ) -> None:
     data = tmp_path / "parent-killed"
-    env = _with_register(data, world, VIGIE_WRITE_PROCESS="true", VIGIE_DOWNLOAD_DELAY="0.05",
+    env = _with_register(data, world, databases, VIGIE_WRITE_PROCESS="true",
+                         VIGIE_DOWNLOAD_DELAY="0.05",
                          VIGIE_CONCURRENT_PER_DOMAIN="2")
     proc = subprocess.Popen(crawl_command(board.url), env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         writer = _writer_of(proc.pid)
-        while _records(data) < 5 and proc.poll() is None:
+        while _records(env["VIGIE_DATABASE_URL"]) < 5 and proc.poll() is None:
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
