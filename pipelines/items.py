@@ -231,6 +231,7 @@ class PersistPipeline(_DbComponent):
         self.write_process = write_process
         self.writer_config = writer_config
         self._writer: WriterClient | None = None
+        self._writer_open = False  # the crawl started writing through it
         # In the writer child: the stats counters collected for the crawl (sent with each
         # answer) instead of a crawler's stats.
         self.collected: Counter[str] | None = None
@@ -310,9 +311,11 @@ class PersistPipeline(_DbComponent):
             self._matcher = self._matcher_loader.get()
         return self._matcher
 
-    def open_spider(self) -> None:
+    def open_spider(self) -> Any:
         if self._start_writer():
-            return  # the child loads the matcher and replays the spools
+            # The child loads the matcher and replays the spools; the crawl starts once it
+            # has, as it does after the thread writer's (blocking) open.
+            return self._writer_opened()
         self._matcher_loader = MatcherLoader(self.engine, self.matcher_cache)
         self._matcher_loader.start()
         for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
@@ -336,6 +339,18 @@ class PersistPipeline(_DbComponent):
                  self._writer.pid, size, self.write_process)
         return True
 
+    async def _writer_opened(self) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import threads
+
+        assert self._writer is not None
+        try:
+            await maybe_deferred_to_future(threads.deferToThread(self._writer.wait_open))
+        except BaseException:
+            self._writer.kill()
+            raise
+        self._writer_open = True
+
     def _from_writer(self, handler: Any) -> Any:
         """``handler`` run in the reactor thread (the writer client calls it from a worker
         thread): the crawler's stats are the reactor's."""
@@ -357,7 +372,7 @@ class PersistPipeline(_DbComponent):
             return
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("vigie/writes/process_error", str(error))
-        if self.crawler.engine is not None:
+        if self.crawler.engine is not None and self._writer_open:  # else: open fails
             from scrapy.utils.defer import deferred_from_coro
 
             deferred_from_coro(

@@ -131,6 +131,12 @@ class WriterClient:
     def pid(self) -> int:
         return self.process.pid
 
+    def wait_open(self) -> None:
+        """Wait until the child has opened (matcher loaded, spools replayed); raises what
+        failed its open, or :class:`WriterProcessDied`."""
+        with self._lock:
+            self._ensure_open()
+
     def write_batch(self, items: list[dict[str, Any]]) -> list[Any]:
         """Write ``items`` in the child; one outcome per item (the item, its ids set, or the
         exception it raised). Raises :class:`WriterProcessDied` if the child is gone."""

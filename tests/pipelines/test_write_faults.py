@@ -115,15 +115,12 @@ def test_sqlite_locked_mid_crawl_items_retried_spooled_and_replayed(
             "VIGIE_DB_RETRY_LIMIT": 1.0,
             "VIGIE_DB_OUTAGE_LIMIT": 60,
         },
-        VIGIE_DOWNLOAD_DELAY="0.1",
+        VIGIE_DOWNLOAD_DELAY="0.05",
         VIGIE_CONCURRENT_PER_DOMAIN="2",
     )
     # Items are written every 1.5 s: the first batch is seen, then the lock is taken half-way
     # to the next one, so that a batch is certainly waiting when the database goes away
     # (whatever the machine's load; pages stop once their capture rows cannot be written).
-    # The pages take ≥ 6 s to fetch: the first batch can come late (a writer process,
-    # VIGIE_WRITE_PROCESS=true, first starts and loads the matcher) and still find the crawl
-    # fetching.
     wait_for_records(data, 1, proc)
     time.sleep(0.7)
     locker = sqlite3.connect(db_path(data), timeout=10, isolation_level=None)
