@@ -22,8 +22,16 @@ bigger boards from this module's own command line, e.g. the 10,000-ad throughput
     python -m benchmarks.bench_crawl --ads 100000 --repeats 1 --out crawl-100k.json
 
 The Vigie crawl also reports its RSS along the way (``rss_by_pages``: the crawl process's
-resident memory, sampled every 2 s from ``/proc``, at each 1,000 pages), so memory growth with
-pages shows on a 10,000-page run already.
+resident memory, sampled from ``/proc``, at each 1,000 pages), so memory growth with pages
+shows on a 10,000-page run already.
+
+With a large register the Vigie crawl writes its items in a child process
+(``VIGIE_WRITE_PROCESS``, :mod:`pipelines.writer_process`; ``--write-process true|false``
+forces either): CPU is counted for all the crawl's processes (``os.wait4`` includes the
+waited-for writer; the writer's own share comes from its rusage, sent at close), and memory
+as the crawl process's own peak plus the writer's (an upper bound of the two together; their
+largest sum sampled every 0.5 s is reported beside it). The CPU of each side's reactor (main)
+thread — the crawl's critical path — is reported too.
 """
 
 from __future__ import annotations
