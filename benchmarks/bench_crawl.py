@@ -78,8 +78,14 @@ def write_register(seed: int, size: int, register: int, directory: Path) -> int:
     return max(register, demo)
 
 
+# Settings passed through from the benchmark's environment, for A/B runs of one mode against
+# another (e.g. ``VIGIE_WRITE_PROCESS=false``: the item writer as a thread of the crawl).
+PASSED_THROUGH = ("VIGIE_WRITE_PROCESS", "VIGIE_MATCH_PROCESS")
+
+
 def crawl_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
+    env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
     env.update(
         {
             "VIGIE_DATA_DIR": str(data_dir),

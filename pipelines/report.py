@@ -176,6 +176,13 @@ class RunReportExtension:
                 "Nothing half written was recorded; free space and run "
                 "`vigie crawl … --resume` to go on"
             )
+        writer_error = stats.get("vigie/writes/process_error")
+        if writer_error:
+            notes.append(
+                f"{writer_error}: the crawl stopped. Items the writer had committed are "
+                "stored and counted; the others failed (see problems). Run "
+                "`vigie crawl … --resume` to go on"
+            )
         writes = write_report(stats)
         if writes["spool_left"]:
             # Items wait in the spool: the crawl is not done. A close reason other than
