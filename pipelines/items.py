@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -36,6 +36,7 @@ from pipelines import (
     PipelineError,
 )
 from pipelines.batching import WriteBatcher
+from pipelines.capture import PendingCapture
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.match_process import MatchProcess
 from pipelines.matcher_cache import BACKGROUND_MIN, MatcherLoader, cache_folder
@@ -98,7 +99,25 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: dict[str, Any]) -> Any:
+        pending = item.get("capture_id")
+        if isinstance(pending, PendingCapture):
+            return self._after_capture(item, pending)
+        return self._validate(item)
+
+    async def _after_capture(self, item: dict[str, Any], pending: PendingCapture) -> Any:
+        """Wait until the item's page is recorded (a deferred capture, see
+        ``pipelines.capture``): an item is stored only once its evidence is."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        try:
+            item["capture_id"] = await maybe_deferred_to_future(pending.wait())
+        except IgnoreRequest as exc:  # the capture failed: so does the item
+            raise _drop(self.crawler, "no_capture",
+                        f"item from {item.get('url')} dropped: {exc}") from exc
+        return self._validate(item)
+
+    def _validate(self, item: dict[str, Any]) -> dict[str, Any]:
         if item.get("kind") not in KINDS:
             raise _drop(self.crawler, "kind", f"unknown item kind {item.get('kind')!r}")
         if not item.get("capture_id"):
