@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class BareJobsSpider(scrapy.Spider):
         self.parse_errors = 0
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.reactor_cpu_at_start = time.thread_time()  # the reactor's thread, as Vigie's
         for path in self.spec.start_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_search)
 
@@ -55,6 +57,14 @@ class BareJobsSpider(scrapy.Spider):
             yield parse_job_page(response.body, response.url, self.spec.fallbacks)
         except ParseError:
             self.parse_errors += 1
+
+    def closed(self, reason: str) -> None:
+        """CPU seconds of the reactor's thread from the first request to the close, as
+        ``vigie/reactor_cpu_seconds`` of a Vigie crawl (``pipelines.report``)."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(
+                "bare/reactor_cpu_seconds",
+                round(time.thread_time() - getattr(self, "reactor_cpu_at_start", 0.0), 3))
 
 
 def bare_settings(data_dir: Path) -> Any:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ from scrapy.responsetypes import responsetypes
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from twisted.internet import defer
+from twisted.python.failure import Failure
 
 from pipelines import DB_URL, EVIDENCE_DIR, RESUME_RUNS, RUN_ID
 from pipelines.batching import WriteBatcher
@@ -69,10 +71,37 @@ class PendingCapture:
 
     values: dict[str, Any]
     id: int | None = None
+    # Deferred captures (the spider reads the response before the row exists): what the
+    # batch ended with, and the items' Deferreds waiting for it.
+    error: BaseException | None = None
+    settled: bool = False
+    waiters: list[defer.Deferred[int]] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
         return str(self.values["sha256"])
+
+    def wait(self) -> defer.Deferred[int]:
+        """A Deferred firing with the capture's id once its row is committed, or failing
+        with what stopped it (its WARC record not synced, the database unavailable)."""
+        waiter: defer.Deferred[int] = defer.Deferred()
+        if not self.settled:
+            self.waiters.append(waiter)
+        elif self.error is not None:
+            waiter.errback(Failure(self.error))
+        else:
+            waiter.callback(self.id)
+        return waiter
+
+    def settle(self, error: BaseException | None) -> None:
+        """The batch is done: fire every waiter (reactor thread)."""
+        self.settled, self.error = True, error
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            if error is not None:
+                waiter.errback(Failure(error))
+            else:
+                waiter.callback(self.id)
 
 
 class CaptureMiddleware:
@@ -98,6 +127,8 @@ class CaptureMiddleware:
         self.conditional = conditional
         self.retry = retry or RetryPolicy(limit=120.0)
         self.batcher: WriteBatcher[PendingCapture] | None = None
+        self.deferred_limit = max(4 * batch_size, 256)
+        self._deferred: bool | None = None  # the spider's ``deferred_capture`` (read once)
         if batch_size > 1:
             self.batcher = WriteBatcher(
                 self._insert_captures, batch_size, batch_wait, self._sync_evidence, self._full
@@ -214,19 +245,61 @@ class CaptureMiddleware:
 
         assert self.batcher is not None
         capture = PendingCapture(self._archive(request, response, sync=False))
+        if self._defers():
+            # The spider reads the response now; its items wait for the row (see
+            # :meth:`deferred`), so downloads never wait for a write of the database.
+            done = self.batcher.add(capture)
+            done.addCallbacks(self._settled, self._settled_badly,
+                              callbackArgs=(capture,), errbackArgs=(capture, response.url))
+            request.meta["vigie_capture_pending"] = capture
+            request.meta["vigie_capture_sha256"] = capture.sha256
+            return response
         try:
             await maybe_deferred_to_future(self.batcher.add(capture))
-        except EvidenceError as exc:
-            self._fail(response.url, exc)
-        except DatabaseUnavailable as exc:
-            self._count("vigie/capture/errors")
-            log.error("capture of %s not recorded: %s", response.url, exc)
-            self._stop(f"database_unavailable: {exc}")
-            raise IgnoreRequest(f"capture not recorded: {exc}") from exc
+        except (EvidenceError, DatabaseUnavailable) as exc:
+            raise self._not_recorded(response.url, exc) from exc
         request.meta["vigie_capture_id"] = capture.id
         request.meta["vigie_capture_sha256"] = capture.sha256
         self._count("vigie/captures")
         return response
+
+    def _defers(self) -> bool:
+        """Whether this crawl's responses go on before their Capture rows are written: the
+        spider says so (``deferred_capture``: its items carry the pending capture, which the
+        item pipeline waits for), and only while fewer than ``deferred_limit`` captures wait
+        (a database that stalls slows the downloads again instead of filling memory)."""
+        if self._deferred is None:
+            spider = getattr(self.crawler, "spider", None)
+            self._deferred = bool(getattr(spider, "deferred_capture", False))
+        return (
+            self._deferred
+            and self.batcher is not None
+            and len(self.batcher.pending) < self.deferred_limit
+        )
+
+    def _settled(self, _: Any, capture: PendingCapture) -> None:
+        self._count("vigie/captures")
+        capture.settle(None)
+
+    def _settled_badly(self, failure: Failure, capture: PendingCapture, url: str) -> None:
+        error = failure.value
+        if isinstance(error, EvidenceError | DatabaseUnavailable):
+            error = self._not_recorded(url, error)
+        elif not isinstance(error, IgnoreRequest):  # a fault of the write itself
+            self._count("vigie/capture/errors")
+            log.error("capture of %s not recorded: %r", url, error)
+            error = IgnoreRequest(f"capture not recorded: {error!r}")
+        capture.settle(error)
+
+    def _not_recorded(self, url: str, exc: EvidenceError | DatabaseUnavailable) -> IgnoreRequest:
+        """The capture of ``url`` failed: count it, stop the crawl (nothing without
+        evidence is worth fetching) and return the error its response or items end with."""
+        if isinstance(exc, EvidenceError):
+            return self._fail(url, exc, raised=False)
+        self._count("vigie/capture/errors")
+        log.error("capture of %s not recorded: %s", url, exc)
+        self._stop(f"database_unavailable: {exc}")
+        return IgnoreRequest(f"capture not recorded: {exc}")
 
     def _remember(self, url: str, status: int) -> None:
         """This crawl captured ``url``: later look-ups for it (a retry, a redirect back)
@@ -271,21 +344,28 @@ class CaptureMiddleware:
         return captures
 
     def _full(self, pending: int) -> bool:
-        """Every download in flight is waiting for this batch: write it now."""
+        """Every download in flight is waiting for this batch: write it now. (Deferred
+        captures: no download waits for it; its size or its wait decides.)"""
+        if self._deferred:
+            return False
         engine = getattr(self.crawler, "engine", None)
         downloader = getattr(engine, "downloader", None)
         active = getattr(downloader, "active", None)
         return active is not None and pending >= len(active)
 
-    def _fail(self, url: str, exc: EvidenceError) -> None:
-        """Nothing half written is taken as evidence: stop the crawl loudly."""
+    def _fail(self, url: str, exc: EvidenceError, raised: bool = True) -> IgnoreRequest:
+        """Nothing half written is taken as evidence: stop the crawl loudly. Raises the
+        response's error (or returns it, ``raised=False``)."""
         self._count("vigie/capture/errors")
         log.error("evidence not written for %s: %s", url, exc)
         if self.crawler is not None and self.crawler.stats is not None:
             if self.crawler.stats.get_value("vigie/evidence/error") is None:
                 self.crawler.stats.set_value("vigie/evidence/error", str(exc))
         self._stop(f"evidence_error: {exc}")
-        raise IgnoreRequest(f"evidence not written: {exc}") from exc
+        error = IgnoreRequest(f"evidence not written: {exc}")
+        if raised:
+            raise error from exc
+        return error
 
     def _use(self, request: Request, capture: Capture, stat: str) -> None:
         """Point the request at an earlier capture instead of archiving a new one."""

@@ -9,18 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import resource
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from entity_resolution.matcher import Candidate, Matcher, MatchQuery
 from pipelines import (
@@ -33,9 +36,10 @@ from pipelines import (
     PipelineError,
 )
 from pipelines.batching import WriteBatcher
+from pipelines.capture import PendingCapture
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.match_process import MatchProcess
-from pipelines.matcher_cache import MatcherLoader, cache_folder
+from pipelines.matcher_cache import BACKGROUND_MIN, MatcherLoader, cache_folder
 from pipelines.normalize import normalize_item
 from pipelines.outage import (
     DatabaseUnavailable,
@@ -45,6 +49,7 @@ from pipelines.outage import (
     retry_unavailable,
 )
 from pipelines.register_sync import query_for_record, upsert_employer_from_page
+from pipelines.writer_process import WriterClient, WriterConfig, WriterProcessDied, use_process
 from signals import SignalsError
 from signals.base import Finding, RecordContext
 from signals.engine import detect_network, evaluate_record, finding_key, upsert_signals
@@ -94,7 +99,25 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: dict[str, Any]) -> Any:
+        pending = item.get("capture_id")
+        if isinstance(pending, PendingCapture):
+            return self._after_capture(item, pending)
+        return self._validate(item)
+
+    async def _after_capture(self, item: dict[str, Any], pending: PendingCapture) -> Any:
+        """Wait until the item's page is recorded (a deferred capture, see
+        ``pipelines.capture``): an item is stored only once its evidence is."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        try:
+            item["capture_id"] = await maybe_deferred_to_future(pending.wait())
+        except IgnoreRequest as exc:  # the capture failed: so does the item
+            raise _drop(self.crawler, "no_capture",
+                        f"item from {item.get('url')} dropped: {exc}") from exc
+        return self._validate(item)
+
+    def _validate(self, item: dict[str, Any]) -> dict[str, Any]:
         if item.get("kind") not in KINDS:
             raise _drop(self.crawler, "kind", f"unknown item kind {item.get('kind')!r}")
         if not item.get("capture_id"):
@@ -134,11 +157,31 @@ class ValidatePipeline:
                 stats.inc_value(f"vigie/fill/{name}")
 
 
+# Stat set when a crawl's items are written (and normalised) by the writer process.
+NORMALIZED_BY_WRITER = "vigie/writes/normalized_by_process"
+
+
 class NormalizePipeline:
-    """Attach the normalised fields (identifiers, names, place, district)."""
+    """Attach the normalised fields (identifiers, names, place, district).
+
+    When the crawl writes its items in a child process (:mod:`pipelines.writer_process`),
+    that process normalises them, off the crawl's interpreter lock, just before it stores
+    them (same function, same result); this stage then passes them on untouched."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+        self._by_writer: bool | None = None  # known from the first item on
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        item["normalized"] = normalize_item(item)
+        if self._by_writer is None:
+            stats = self.crawler.stats if self.crawler is not None else None
+            self._by_writer = bool(stats is not None and stats.get_value(NORMALIZED_BY_WRITER))
+        if not self._by_writer:
+            item["normalized"] = normalize_item(item)
         return item
 
 
@@ -200,8 +243,19 @@ class PersistPipeline(_DbComponent):
         in_thread: bool = True,
         matcher_cache: Path | None = None,
         match_process: str = "off",
+        write_process: str = "false",
+        writer_config: WriterConfig | None = None,
     ) -> None:
         super().__init__(engine, crawler)
+        # ``VIGIE_WRITE_PROCESS`` (auto|true|false): batches written by a child process
+        # (:mod:`pipelines.writer_process`, built from ``writer_config``) instead of a thread.
+        self.write_process = write_process
+        self.writer_config = writer_config
+        self._writer: WriterClient | None = None
+        self._writer_open = False  # the crawl started writing through it
+        # In the writer child: the stats counters collected for the crawl (sent with each
+        # answer) instead of a crawler's stats.
+        self.collected: Counter[str] | None = None
         # The register matcher: built at open, or loaded from ``matcher_cache`` / built in a
         # child process for a large register (:mod:`pipelines.matcher_cache`).
         self._matcher_loader: MatcherLoader | None = None
@@ -247,18 +301,30 @@ class PersistPipeline(_DbComponent):
         spool_dir = spool_folder(s)
         run_id = s.getint(RUN_ID) or 0
         replay = [Spool(spool_dir / f"run-{r}.jsonl") for r in s.getlist(RESUME_RUNS)]
+        busy_timeout = s.getfloat("VIGIE_DB_BUSY_TIMEOUT", 5.0)
+        since = _aware(datetime.fromisoformat(started)) if started else None
+        spool = Spool(spool_dir / f"run-{run_id}.jsonl")
+        retry_limit = s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)
+        matcher_cache = cache_folder(Path(s.get(EVIDENCE_DIR) or ".").parent)
         return cls(
-            make_engine(url, busy_timeout=s.getfloat("VIGIE_DB_BUSY_TIMEOUT", 5.0)),
+            make_engine(url, busy_timeout=busy_timeout),
             crawler,
-            _aware(datetime.fromisoformat(started)) if started else None,
+            since,
             batch_size=s.getint("VIGIE_WRITE_BATCH", 100),
             batch_wait=s.getint("VIGIE_WRITE_BATCH_MS", 250) / 1000,
-            spool=Spool(spool_dir / f"run-{run_id}.jsonl"),
+            spool=spool,
             replay=replay,
-            retry=RetryPolicy(limit=s.getfloat("VIGIE_DB_RETRY_LIMIT", 30.0)),
+            retry=RetryPolicy(limit=retry_limit),
             in_thread=s.getbool("VIGIE_WRITE_THREAD", True),
-            matcher_cache=cache_folder(Path(s.get(EVIDENCE_DIR) or ".").parent),
+            matcher_cache=matcher_cache,
             match_process=s.get("VIGIE_MATCH_PROCESS", "auto"),
+            write_process=s.get("VIGIE_WRITE_PROCESS") or "auto",
+            writer_config=WriterConfig(
+                db_url=url, busy_timeout=busy_timeout, since=since, spool=spool.path,
+                replay=[r.path for r in replay], retry_limit=retry_limit,
+                matcher_cache=matcher_cache, log_file=s.get("LOG_FILE"),
+                log_level=s.get("LOG_LEVEL") or "INFO",
+            ),
         )
 
     @property
@@ -268,13 +334,74 @@ class PersistPipeline(_DbComponent):
             self._matcher = self._matcher_loader.get()
         return self._matcher
 
-    def open_spider(self) -> None:
+    def open_spider(self) -> Any:
+        if self._start_writer():
+            # The child loads the matcher and replays the spools; the crawl starts once it
+            # has, as it does after the thread writer's (blocking) open.
+            return self._writer_opened()
         self._matcher_loader = MatcherLoader(
             self.engine, self.matcher_cache, process=self.match_process
         )
         self._matcher_loader.start()
         for spool in self.replay_spools:  # what an interrupted run of this crawl left spooled
             self._replay(spool)
+
+    def _start_writer(self) -> bool:
+        """Start the writer child if this crawl writes in one (see ``write_process``)."""
+        if self.batcher is None or self.writer_config is None or self.write_process == "false":
+            return False
+        with Session(self.engine) as session:
+            size = int(session.exec(select(func.count()).select_from(Employer)).one())
+        if not use_process(self.write_process, size, BACKGROUND_MIN):
+            return False
+        config = replace(self.writer_config, parent_pid=os.getpid())
+        self._writer = WriterClient(config, self._from_writer(self._counts),
+                                    self._from_writer(self._writer_died))
+        self._count("vigie/writes/process", 1)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value(NORMALIZED_BY_WRITER, 1)
+        log.info("items written by process %d (register of %d employers, mode %s)",
+                 self._writer.pid, size, self.write_process)
+        return True
+
+    async def _writer_opened(self) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import threads
+
+        assert self._writer is not None
+        try:
+            await maybe_deferred_to_future(threads.deferToThread(self._writer.wait_open))
+        except BaseException:
+            self._writer.kill()
+            raise
+        self._writer_open = True
+
+    def _from_writer(self, handler: Any) -> Any:
+        """``handler`` run in the reactor thread (the writer client calls it from a worker
+        thread): the crawler's stats are the reactor's."""
+        from twisted.internet import reactor
+        from twisted.python import threadable
+
+        def call(arg: Any) -> None:
+            if threadable.isInIOThread() or not self.batcher or not self.batcher.in_thread:
+                handler(arg)
+            else:
+                reactor.callFromThread(handler, arg)  # type: ignore[attr-defined]
+
+        return call
+
+    def _writer_died(self, error: WriterProcessDied) -> None:
+        """The writer child died on its own: the items it held failed; stop the crawl."""
+        log.error("%s", error)
+        if self.crawler is None:
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("vigie/writes/process_error", str(error))
+        if self.crawler.engine is not None and self._writer_open:  # else: open fails
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(
+                self.crawler.engine.close_spider_async(reason="writer_process_died"))
 
     def process_item(self, item: dict[str, Any]) -> Any:
         if self.batcher is None:
@@ -340,6 +467,8 @@ class PersistPipeline(_DbComponent):
     def _write_batch(self, items: list[dict[str, Any]]) -> list[Any]:
         """Write one batch; replay what is spooled first so the order is kept. Outcomes: the
         item, or the exception that item raised (the other items are written without it)."""
+        if self._writer is not None:
+            return self._writer.write_batch(items)
         if self.spool is not None and len(self.spool):
             try:
                 self._replay(self.spool)
@@ -574,6 +703,20 @@ class PersistPipeline(_DbComponent):
 
     def _close(self) -> None:
         """Replay what is still spooled, then run the network rules."""
+        if self._writer is not None:  # the child does both, then exits
+            try:
+                self._writer.close()
+            except WriterProcessDied as exc:
+                log.error("network rules not run: %s", exc)
+            finally:
+                self.engine.dispose()
+                if self.crawler is not None and self.crawler.stats is not None:
+                    # This process's own peak (the writer sends its own): the benchmark
+                    # adds the two (rusage of a waited-for process mixes in its children).
+                    self.crawler.stats.set_value(
+                        "vigie/writes/crawl_peak_rss_kb",
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            return
         try:
             self._close_writes()
         finally:
@@ -600,6 +743,8 @@ class PersistPipeline(_DbComponent):
     def _count(self, key: str, n: int = 1) -> None:
         if self._tx_counts is not None:
             self._tx_counts[key] += n
+        elif self.collected is not None:
+            self.collected[key] += n
         elif n and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
 

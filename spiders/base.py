@@ -79,6 +79,10 @@ class VigieSpider(scrapy.Spider):
 
     source_name: ClassVar[str]
     item_kind: ClassVar[str]
+    # Items carry their page's capture still being written (``pipelines.capture``): the
+    # spider reads a response before its Capture row exists, and the item pipeline waits for
+    # the row before storing the item. A spider that reads capture ids itself sets False.
+    deferred_capture: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -147,7 +151,8 @@ class VigieSpider(scrapy.Spider):
             "kind": self.item_kind,
             "source": self.name,
             "url": response.url,
-            "capture_id": response.meta.get("vigie_capture_id"),
+            "capture_id": (response.meta.get("vigie_capture_id")
+                           or response.meta.get("vigie_capture_pending")),
             "language": result.get("language"),
             "fields": fields,
             "provenance": dict(result.get("provenance") or {}),

@@ -29,6 +29,7 @@ from urllib.parse import quote_plus
 
 from scrapy import Request
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from spiders import ParseError, SpiderError
 from spiders.base import VigieSpider
@@ -39,6 +40,12 @@ from spiders.sitemaps import read_sitemap
 
 AD_PRIORITY = 10
 """Ad pages go before search and sitemap pages (priority 0) in the crawl's queue."""
+
+AD_LOOKAHEAD = 100
+"""While fewer ad pages than this wait to be fetched or parsed, the next search page goes
+before them (``AD_PRIORITY + 1``), so the downloads never run dry while a search page is
+fetched and read; past it, the next search page waits behind the ads. The queue holds at most
+about this many ads plus one page of them, however large the board."""
 
 
 class JobsSpider(VigieSpider):
@@ -69,8 +76,15 @@ class JobsSpider(VigieSpider):
         links = self.spec.links
         self._allow = re.compile(links.allow) if links.allow else None
         self._deny = re.compile(links.deny) if links.deny else None
+        # Ad requests yielded and not yet parsed, failed or dropped (see AD_LOOKAHEAD).
+        self.ads_waiting = 0
 
     async def start(self) -> AsyncIterator[Request]:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            from scrapy import signals
+
+            crawler.signals.connect(self._request_dropped, signal=signals.request_dropped)
         if self.start_url or self.sitemap_url:
             lists = [self.start_url] if self.start_url else []
             sitemaps = [self.sitemap_url] if self.sitemap_url else []
@@ -89,10 +103,27 @@ class JobsSpider(VigieSpider):
         return self._deny is None or not self._deny.search(url)
 
     def ad_request(self, url: str) -> Request:
-        """An ad page, ahead of the next search page (``AD_PRIORITY``): the ads of a search
-        page are fetched before the board's next page is read, so the queue holds about one
-        page of ads instead of every ad of the board (memory stays flat on a 100,000-ad crawl)."""
-        return Request(url, callback=self.parse_ad, errback=self.errback, priority=AD_PRIORITY)
+        """An ad page, ahead of the next search page (``AD_PRIORITY``) once enough ads wait
+        (:data:`AD_LOOKAHEAD`), so the queue holds a bounded number of ads instead of every
+        ad of the board (memory stays flat on a 100,000-ad crawl)."""
+        self.ads_waiting += 1
+        return Request(url, callback=self.parse_ad, errback=self.ad_failed, priority=AD_PRIORITY)
+
+    def _ad_done(self) -> None:
+        self.ads_waiting = max(0, self.ads_waiting - 1)
+
+    def ad_failed(self, failure: Failure) -> None:
+        self._ad_done()
+        self.errback(failure)
+
+    def _request_dropped(self, request: Request, spider: Any = None) -> None:
+        """The scheduler refused an ad request (seen before): it will not be parsed."""
+        if request.callback == self.parse_ad:
+            self._ad_done()
+
+    def next_search_priority(self) -> int:
+        """Priority of the next search page (see :data:`AD_LOOKAHEAD`)."""
+        return AD_PRIORITY + 1 if self.ads_waiting < AD_LOOKAHEAD else 0
 
     def parse_search(self, response: Response) -> Iterator[Request]:
         links = self.spec.links
@@ -115,7 +146,8 @@ class JobsSpider(VigieSpider):
         if links.next_page and self.budget_left():
             pages = link_targets(response.selector, links.next_page)
             if pages:
-                yield response.follow(pages[0], callback=self.parse_search, errback=self.errback)
+                yield response.follow(pages[0], callback=self.parse_search, errback=self.errback,
+                                      priority=self.next_search_priority())
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         try:
@@ -136,6 +168,7 @@ class JobsSpider(VigieSpider):
                 yield self.ad_request(url)
 
     def parse_ad(self, response: Response) -> Iterator[dict[str, Any]]:
+        self._ad_done()
         content_type = response.headers.get("Content-Type")
         declared = declared_encoding(
             content_type.decode("latin-1") if content_type else None, response.body

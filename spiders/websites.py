@@ -97,6 +97,7 @@ class WebsitesSpider(VigieSpider):
     name = "websites"
     source_name = "websites"
     item_kind = "website"
+    deferred_capture = False  # a site's item lists the capture ids of the pages read
 
     def __init__(
         self,

@@ -118,6 +118,7 @@ def scrapy_settings(
     s.set("VIGIE_WRITE_BATCH", settings.write_batch, priority="cmdline")
     s.set("VIGIE_MATCH_PROCESS", settings.match_process, priority="cmdline")
     s.set("VIGIE_DB_RETRY_LIMIT", settings.db_retry_limit, priority="cmdline")
+    s.set("VIGIE_WRITE_PROCESS", settings.write_process, priority="cmdline")
     s.set("VIGIE_DB_OUTAGE_LIMIT", settings.db_outage_limit, priority="cmdline")
     s.set("VIGIE_CAPTURE_BATCH", settings.capture_batch, priority="cmdline")
     s.set("VIGIE_CAPTURE_BATCH_MS", settings.capture_batch_ms, priority="cmdline")

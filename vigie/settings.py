@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         50, ge=0, description="Longest wait (ms) before a partial batch of responses is "
         "archived: the latency a response can gain before its items are processed.",
     )
+    write_process: str = Field(
+        "auto", pattern="^(auto|true|false)$",
+        description="Where a crawl writes its items: `true` in one child process of its own "
+        "(off the crawl's interpreter lock; ~1 s of start-up), `false` in a thread of the "
+        "crawl process, `auto` in a child process when the register holds at least 20,000 "
+        "employers (where matching is costly).",
+    )
     download_timeout: int = Field(30, description="Seconds before a request times out.")
     download_maxsize: int = Field(20 * 1024 * 1024, description="Largest response body (bytes).")
     chromium_path: str | None = Field(

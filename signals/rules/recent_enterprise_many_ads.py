@@ -152,7 +152,8 @@ def _finding(employer, early: list[tuple[FirmMatch, date]], total: int) -> Findi
     severity = SEVERITY
     if not employer.onss_employer or sectors:
         severity = raise_severity(severity)
-    early.sort(key=lambda item: item[1])
+    # By day, then URL: the same ads give the same wording whatever order a crawl stored them in.
+    early.sort(key=lambda item: (item[1], item[0].record.url or ""))
     listing = "; ".join(
         f'"{fm.record.title or fm.record.url}" ({fm.record.kind}, {day.isoformat()}, '
         f"{fm.record.url}, matched by {fm.method})" for fm, day in early[:10])

@@ -91,7 +91,9 @@ def evaluate_network(session: Session) -> list[Finding]:
 
 
 def _finding(cluster: EntityCluster | None, dated, days: list[date]) -> Finding:  # type: ignore[no-untyped-def]
-    dated.sort(key=lambda item: (item[0] or date.max, item[2].id or 0))
+    # By day, then URL: the same postings give the same wording whatever order a crawl
+    # stored them in.
+    dated.sort(key=lambda item: (item[0] or date.max, item[2].url or "", item[2].id or 0))
     span = (days[-1] - days[0]).days
     severity = "medium" if len(days) >= MANY_POSTINGS and span >= LONG_SPAN_DAYS else "low"
     first = dated[0][2]

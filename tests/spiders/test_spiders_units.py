@@ -210,22 +210,47 @@ def test_search_arguments_are_checked() -> None:
     )
 
 
-def test_ads_are_queued_ahead_of_the_next_search_page() -> None:
-    """A search page's ads outrank the board's next page in the queue, so a crawl holds about
-    one page of ads at a time, not the whole board (memory of a 100,000-ad crawl)."""
+def test_the_next_search_page_goes_ahead_only_while_few_ads_wait() -> None:
+    """While fewer than AD_LOOKAHEAD ads wait, the board's next search page outranks them (the
+    downloads never run dry while a list page is read); past that, the ads outrank it, so a
+    crawl holds a bounded number of ads, not the whole board (memory of a 100,000-ad crawl).
+    Every ad request is counted out again when parsed, failed or dropped as a duplicate."""
     from scrapy.http import HtmlResponse, Request
+    from twisted.python.failure import Failure
 
     from demo.pages.jobs import search_page
     from demo.world import build_world
-    from spiders.jobs import JobsSpider
+    from spiders.jobs import AD_LOOKAHEAD, AD_PRIORITY, JobsSpider
 
     world = build_world(7, 60)
     html = search_page([world.ad(i) for i in range(20)], 1, 3, faults=False)
     spider = JobsSpider(base_url="http://127.0.0.1:9")
     url = "http://127.0.0.1:9/jobs/search?page=1"
     response = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url))
-    out = list(spider.parse_search(response))
-    ads = [r for r in out if r.callback == spider.parse_ad]
-    pages = [r for r in out if r.callback == spider.parse_search]
-    assert len(ads) == 20 and len(pages) == 1
-    assert min(r.priority for r in ads) > pages[0].priority
+
+    def parse() -> tuple[list[Request], Request]:
+        out = list(spider.parse_search(response))
+        ads = [r for r in out if r.callback == spider.parse_ad]
+        pages = [r for r in out if r.callback == spider.parse_search]
+        assert len(ads) == 20 and len(pages) == 1
+        assert {r.priority for r in ads} == {AD_PRIORITY}
+        return ads, pages[0]
+
+    ads, next_page = parse()
+    assert spider.ads_waiting == 20
+    assert next_page.priority > AD_PRIORITY  # few ads wait: read the next page now
+    while spider.ads_waiting < AD_LOOKAHEAD:
+        ads, next_page = parse()
+    assert next_page.priority < AD_PRIORITY  # enough ads wait: the next page goes behind
+    # Parsed, failed and dropped ads are counted out; the next page goes ahead again.
+    ad_html = HtmlResponse(ads[0].url, body=b"<html><body></body></html>", encoding="utf-8",
+                           request=ads[0])
+    before = spider.ads_waiting
+    list(spider.parse_ad(ad_html))
+    spider.ad_failed(Failure(ValueError("timeout"), exc_tb=None))
+    spider._request_dropped(ads[1])
+    spider._request_dropped(Request("http://127.0.0.1:9/jobs/search?page=2",
+                                    callback=spider.parse_search))  # not an ad: no change
+    assert spider.ads_waiting == before - 3
+    spider.ads_waiting = AD_LOOKAHEAD - 21  # with this page's 20 ads: one short
+    assert parse()[1].priority > AD_PRIORITY
