@@ -129,6 +129,7 @@ class CaptureMiddleware:
         self.batcher: WriteBatcher[PendingCapture] | None = None
         self.deferred_limit = max(4 * batch_size, 256)
         self._deferred: bool | None = None  # the spider's ``deferred_capture`` (read once)
+        self._writer: Any = None  # the crawl's item writer (False: none), see _writer_room
         if batch_size > 1:
             self.batcher = WriteBatcher(
                 self._insert_captures, batch_size, batch_wait, self._sync_evidence, self._full
@@ -244,6 +245,10 @@ class CaptureMiddleware:
         from scrapy.utils.defer import maybe_deferred_to_future
 
         assert self.batcher is not None
+        room = self._writer_room()
+        if room is not None:  # the item writer is behind: this download waits for it
+            self._count("vigie/captures/waited_for_writer")
+            await maybe_deferred_to_future(room)
         capture = PendingCapture(self._archive(request, response, sync=False))
         if self._defers():
             # The spider reads the response now; its items wait for the row (see
@@ -262,6 +267,16 @@ class CaptureMiddleware:
         request.meta["vigie_capture_sha256"] = capture.sha256
         self._count("vigie/captures")
         return response
+
+    def _writer_room(self) -> Any:
+        """The item writer's :meth:`~pipelines.items.PersistPipeline.room` (None: room, or
+        no such writer in this crawl)."""
+        if self._writer is None:
+            engine = getattr(self.crawler, "engine", None)
+            scraper = getattr(engine, "scraper", None)
+            stages = getattr(getattr(scraper, "itemproc", None), "middlewares", ())
+            self._writer = next((s for s in stages if hasattr(s, "room")), False)
+        return self._writer.room() if self._writer else None
 
     def _defers(self) -> bool:
         """Whether this crawl's responses go on before their Capture rows are written: the

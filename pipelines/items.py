@@ -267,6 +267,11 @@ class PersistPipeline(_DbComponent):
         self.replay_spools = list(replay)
         self.retry = retry or RetryPolicy()
         self.batcher: WriteBatcher[dict[str, Any]] | None = None
+        # Items handed to the batcher and not yet written, and the most the crawl lets wait
+        # (three batches: one being written, the next ones filling) — see :meth:`room`.
+        self.backlog = 0
+        self.backlog_limit = 3 * max(batch_size, 1)
+        self._room_waiters: list[Any] = []
         if batch_size > 1 or spool is not None:
             self.batcher = WriteBatcher(
                 self._write_batch, batch_size, batch_wait, in_thread=in_thread
@@ -420,8 +425,30 @@ class PersistPipeline(_DbComponent):
         from scrapy.utils.defer import maybe_deferred_to_future
 
         assert self.batcher is not None
-        await maybe_deferred_to_future(self.batcher.add(item))
+        self.backlog += 1
+        try:
+            await maybe_deferred_to_future(self.batcher.add(item))
+        finally:
+            self.backlog -= 1
+            if self._room_waiters and self.backlog < self.backlog_limit:
+                waiters, self._room_waiters = self._room_waiters, []
+                for waiter in waiters:
+                    waiter.callback(None)
         return item
+
+    def room(self) -> Any:
+        """None while fewer than ``backlog_limit`` items wait for their batch, else a
+        Deferred that fires once they do. The capture middleware waits for it before a
+        response goes on to the spider: when the writer falls behind, downloads pause
+        instead of parsed pages piling up in memory (each waiting page also holds Scrapy's
+        ``CONCURRENT_ITEMS`` finished tasks, ≈ 100 KB)."""
+        if self.batcher is None or self.backlog < self.backlog_limit:
+            return None
+        from twisted.internet import defer
+
+        waiter: defer.Deferred[None] = defer.Deferred()
+        self._room_waiters.append(waiter)
+        return waiter
 
     def _persist(self, session: Session, item: dict[str, Any]) -> int:
         """Store, match and detect one item in ``session``; the number of signals (distinct

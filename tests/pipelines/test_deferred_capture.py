@@ -9,6 +9,7 @@ which all run with deferred captures now; these pin the pieces.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -107,3 +108,50 @@ def test_which_spiders_defer_and_the_limit_on_waiting_captures(settings, engine)
     single = CaptureMiddleware(store, engine, run_id=None, crawler=crawler)  # batch of one
     assert not single._defers()
     assert isinstance(mw.batcher, WriteBatcher)
+
+
+def test_downloads_wait_while_the_item_writer_is_three_batches_behind(engine) -> None:
+    """``PersistPipeline.room``: past three batches of items waiting for their write, the
+    capture middleware holds each new response until the writer catches up, so a writer
+    that falls behind pauses the downloads instead of letting parsed pages pile up."""
+    from twisted.internet import defer
+
+    from pipelines.items import PersistPipeline
+
+    pipeline = PersistPipeline(engine, batch_size=2)
+    assert pipeline.batcher is not None and pipeline.backlog_limit == 6
+    writes: list[defer.Deferred[Any]] = []
+
+    def add(item: dict[str, Any]) -> defer.Deferred[Any]:
+        writes.append(defer.Deferred())
+        return writes[-1]
+
+    pipeline.batcher.add = add  # type: ignore[method-assign]  # the writer: never done by itself
+    woken: list[int] = []
+
+    async def run() -> None:
+        tasks = [asyncio.ensure_future(pipeline._wait_batched({"n": n})) for n in range(5)]
+        await asyncio.sleep(0)
+        assert pipeline.backlog == 5 and pipeline.room() is None  # room for one more
+        tasks.append(asyncio.ensure_future(pipeline._wait_batched({"n": 5})))
+        await asyncio.sleep(0)
+        waiting = pipeline.room()
+        assert waiting is not None  # six wait: the next download must wait
+        waiting.addCallback(lambda _: woken.append(pipeline.backlog))
+        writes[0].callback(None)  # one item written
+        await asyncio.sleep(0)
+        assert woken == [5]  # the download goes on
+        for write in writes[1:]:
+            write.callback(None)
+        await asyncio.gather(*tasks)
+        assert pipeline.backlog == 0 and pipeline.room() is None
+
+    asyncio.run(run())
+    crawler = _crawler()
+    crawler.engine = SimpleNamespace(
+        scraper=SimpleNamespace(itemproc=SimpleNamespace(middlewares=[object(), pipeline])))
+    mw = CaptureMiddleware(EvidenceStore(Path("/nonexistent")), engine, run_id=None,
+                           crawler=crawler, batch_size=4)
+    assert mw._writer_room() is None and mw._writer is pipeline  # found among the stages
+    pipeline.backlog = 6
+    assert mw._writer_room() is not None
