@@ -65,6 +65,7 @@ FAR_MIN, FAR_MAX = 6, 20  # lengths of the words in the segment index
 MAX_FAR_NEIGHBOURS = 10
 PAIR_CACHE = 8_192  # pairs of common words whose shared entries are remembered
 BITSET_BUDGET = 64 << 20  # bytes of membership bitsets of common words (largest words first)
+BITSET_MIN_LOOKUPS = 1024  # fewer entries to test against a common word: binary search
 _first = operator.itemgetter(0)
 _add = operator.add
 _NO_ENTRIES = np.zeros(0, dtype=np.int32)
@@ -76,10 +77,11 @@ def _size(item: tuple[str, tuple[int, float, np.ndarray, np.ndarray | None]]) ->
 
 def _holding(entries: np.ndarray, postings: np.ndarray, bits: np.ndarray | None) -> np.ndarray:
     """Which of ``entries`` (entry numbers) are in ``postings`` (a sorted posting list), as
-    a boolean mask: read from the posting list's bitset when it has one (bit ``i % 8`` of
-    byte ``i // 8``), else by binary search."""
-    if bits is not None:
-        return ((bits[entries >> 3] >> (entries & 7).astype(np.uint8)) & 1).astype(bool)
+    a boolean mask: read from the posting list's bitset (bit ``i % 8`` of byte ``i // 8``)
+    when it has one and there are ``BITSET_MIN_LOOKUPS`` entries or more, else by binary
+    search (for a few entries, cheaper than the bitset's fixed cost)."""
+    if bits is not None and len(entries) >= BITSET_MIN_LOOKUPS:
+        return ((bits[entries >> 3] >> (entries & 7).astype(np.uint8)) & 1).view(bool)
     at = postings.searchsorted(entries)
     at[at == len(postings)] = len(postings) - 1
     return postings[at] == entries  # type: ignore[no-any-return]

@@ -120,13 +120,18 @@ def test_rank_gives_the_reference_lists(register_and_names, max_block) -> None: 
         assert all(count > 20 for count in plain.paths.values()), plain.paths  # type: ignore[attr-defined]
 
 
-def test_rank_with_part_of_the_common_words_in_bitsets(register_and_names, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("min_lookups", [0, blocking.BITSET_MIN_LOOKUPS])
+def test_rank_with_part_of_the_common_words_in_bitsets(  # type: ignore[no-untyped-def]
+    register_and_names, monkeypatch, min_lookups
+) -> None:
     """Common words beyond the bitsets' budget (and whole names held by many entries) are
-    looked up by binary search instead: both ways together still give the reference lists,
-    and the bitsets hold exactly each word's entries."""
+    looked up by binary search instead, as are a few entries (below ``BITSET_MIN_LOOKUPS``;
+    0: every lookup of a word with a bitset reads it): both ways together still give the
+    reference lists, and the bitsets hold exactly each word's entries."""
     entries, names = register_and_names
     row_bytes = (len(entries) + 7) // 8
     monkeypatch.setattr(blocking, "BITSET_BUDGET", 30 * row_bytes)
+    monkeypatch.setattr(blocking, "BITSET_MIN_LOOKUPS", min_lookups)
     fast = _blocks(NameBlocks, entries, 40)
     plain = _blocks(DictRank, entries, 40)
     plain.paths = {"too_common": 0, "common_pair": 0, "cut": 0}  # type: ignore[attr-defined]
