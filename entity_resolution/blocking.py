@@ -64,13 +64,27 @@ FAR_WEIGHT = 0.35  # … which count as keys of this weight
 FAR_MIN, FAR_MAX = 6, 20  # lengths of the words in the segment index
 MAX_FAR_NEIGHBOURS = 10
 PAIR_CACHE = 8_192  # pairs of common words whose shared entries are remembered
+BITSET_BUDGET = 64 << 20  # bytes of membership bitsets of common words (largest words first)
+BITSET_MIN_LOOKUPS = 1024  # fewer entries to test against a common word: binary search
 _first = operator.itemgetter(0)
 _add = operator.add
 _NO_ENTRIES = np.zeros(0, dtype=np.int32)
 
 
-def _size(item: tuple[str, tuple[int, float, np.ndarray]]) -> int:
+def _size(item: tuple[str, tuple[int, float, np.ndarray, np.ndarray | None]]) -> int:
     return item[1][0]
+
+
+def _holding(entries: np.ndarray, postings: np.ndarray, bits: np.ndarray | None) -> np.ndarray:
+    """Which of ``entries`` (entry numbers) are in ``postings`` (a sorted posting list), as
+    a boolean mask: read from the posting list's bitset (bit ``i % 8`` of byte ``i // 8``)
+    when it has one and there are ``BITSET_MIN_LOOKUPS`` entries or more, else by binary
+    search (for a few entries, cheaper than the bitset's fixed cost)."""
+    if bits is not None and len(entries) >= BITSET_MIN_LOOKUPS:
+        return ((bits[entries >> 3] >> (entries & 7).astype(np.uint8)) & 1).view(bool)
+    at = postings.searchsorted(entries)
+    at[at == len(postings)] = len(postings) - 1
+    return postings[at] == entries  # type: ignore[no-any-return]
 
 
 def _add_weight(totals: dict[int, float], entries: list[int], w: float) -> None:
@@ -213,16 +227,22 @@ class NameBlocks:
         self._segments = _Postings.empty()  # digest of a word piece and its place → words
         self._neighbours = _Postings.empty()  # word number → its typo neighbours' numbers
         self._postcodes: np.ndarray | None = None
+        # words too common to block on alone: word number → row of a bitset of their entries
+        self._bit_rows: dict[int, int] = {}
+        self._bits = np.zeros((0, 0), dtype=np.uint8)
         self._frozen = True
         self._typo_cache: dict[str, tuple[str, ...]] = {}
         self._far_cache: dict[str, tuple[str, ...]] = {}
         self._pair_cache: dict[tuple[str, str], np.ndarray] = {}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        """Unpickling: an index pickled before the neighbour lists existed gets them."""
+        """Unpickling: an index pickled before the neighbour lists (or the bitsets of
+        common words) existed gets them."""
         self.__dict__.update(state)
         if "_neighbours" not in state:
             self._build_neighbours()
+        if "_bits" not in state:
+            self._build_bits(np.diff(self._word_starts))
 
     def add(self, i: int, names: list[NormalizedName]) -> None:
         """Index entry ``i`` (entries must be added in increasing order)."""
@@ -285,6 +305,7 @@ class NameBlocks:
         self._build_neighbours()
         self._build_segments()
         self._build_local(counts)
+        self._build_bits(counts)
         self._typo_cache.clear()
         self._far_cache.clear()
         self._pair_cache.clear()
@@ -367,6 +388,34 @@ class NameBlocks:
         else:
             self._local = _Postings.empty()
 
+    def _build_bits(self, counts: np.ndarray) -> None:
+        """A bitset of the entries of each word held by more than ``max_block`` entries,
+        the largest words first while they fit in ``BITSET_BUDGET``: :meth:`rank` asks
+        whether found entries hold such a word (and intersects two of them), which a
+        binary search in its long posting list answered with a cache miss per step —
+        the part of the blocking's work that grows most with the register."""
+        row_bytes = (self.size + 7) // 8
+        common = np.flatnonzero(counts > self.max_block)
+        common = common[np.argsort(-counts[common], kind="stable")]
+        if row_bytes:
+            common = common[: BITSET_BUDGET // row_bytes]
+        bits = np.zeros((len(common), row_bytes), dtype=np.uint8)
+        member = np.zeros(row_bytes * 8, dtype=bool)
+        for row, w in enumerate(common.tolist()):
+            entries = self._word_entries[self._word_starts[w] : self._word_starts[w + 1]]
+            member[entries] = True
+            bits[row] = np.packbits(member, bitorder="little")
+            member[entries] = False
+        self._bits = bits
+        self._bit_rows = {w: row for row, w in enumerate(common.tolist())}
+
+    def _bitset(self, block_key: str) -> np.ndarray | None:
+        """The bitset of a word key's entries (see :meth:`_build_bits`), if it has one."""
+        if block_key[0] != "t":
+            return None
+        row = self._bit_rows.get(self._vocab.get(block_key[2:], -1))
+        return None if row is None else self._bits[row]
+
     def _postings(self, block_key: str) -> np.ndarray | None:
         if block_key[0] == "c":
             return self._compact.get(digest(block_key))
@@ -387,8 +436,9 @@ class NameBlocks:
         n = max(self.size, 1)
         totals: dict[int, float] = {}
         merged = 0
-        common: dict[str, tuple[int, float, np.ndarray]] = {}  # blocks too big to merge
-        too_common: list[tuple[float, np.ndarray]] = []  # too big to merge here
+        # blocks too big to merge: (size, weight, postings, bitset or None)
+        common: dict[str, tuple[int, float, np.ndarray, np.ndarray | None]] = {}
+        too_common: list[tuple[float, np.ndarray, np.ndarray | None]] = []  # too big here
         typos, far, initials = self.typo_keys(name), self.far_keys(name), self.acronym_keys(name)
         for keys in (name_keys(name), typos, far, initials):
             chosen: list[tuple[int, str, float, np.ndarray]] = []
@@ -413,17 +463,17 @@ class NameBlocks:
                     else:  # the first: 0.0 + w each (a posting holds an entry once)
                         totals = dict.fromkeys(postings.tolist(), 0.0 + w)
                     continue
+                bits = None
                 if size > self.max_block and block_key != "z":
-                    common.setdefault(block_key, (size, w, postings))
-                too_common.append((w, postings))
+                    bits = self._bitset(block_key)
+                    common.setdefault(block_key, (size, w, postings, bits))
+                too_common.append((w, postings, bits))
         # Too common to bring in new entries: they only add to the entries found, by any
         # pass ("Garage" to the "Garage Van Mahuysman" found through a typo of "Mauhysman").
         if totals and too_common:
             found = np.fromiter(totals, dtype=np.int32, count=len(totals))
-            for w, postings in too_common:
-                at = postings.searchsorted(found)
-                at[at == len(postings)] = len(postings) - 1
-                _add_weight(totals, found[postings[at] == found].tolist(), w)
+            for w, postings, bits in too_common:
+                _add_weight(totals, found[_holding(found, postings, bits)].tolist(), w)
         if len(common) >= 2:
             self._add_common_pair(totals, common)
         if len(totals) <= shortlist:
@@ -435,7 +485,9 @@ class NameBlocks:
         return [entries[k] for k in np.argsort(-values, kind="stable")[:shortlist].tolist()]
 
     def _add_common_pair(
-        self, totals: dict[int, float], common: dict[str, tuple[int, float, np.ndarray]]
+        self,
+        totals: dict[int, float],
+        common: dict[str, tuple[int, float, np.ndarray, np.ndarray | None]],
     ) -> None:
         """Entries holding both of the two rarest words too common to block on alone
         ("bouw" and "peeters" in a register of a million): together they are a block.
@@ -443,13 +495,13 @@ class NameBlocks:
         Only registers where several words exceed ``max_block`` get here. The entries found
         get both words' weights (those already found have them from the pass above). The
         intersection of two large postings is remembered: the same pairs come back often."""
-        (key_a, (size_a, w_a, a)), (key_b, (size_b, w_b, b)) = sorted(common.items(), key=_size)[:2]
+        (key_a, (_size_a, w_a, a, _bits_a)), (key_b, (_size_b, w_b, b, bits_b)) = sorted(
+            common.items(), key=_size
+        )[:2]
         pair = (key_a, key_b)
         both = self._pair_cache.get(pair)
         if both is None:
-            at = b.searchsorted(a)
-            at[at == size_b] = size_b - 1
-            both = a[b[at] == a]
+            both = a[_holding(a, b, bits_b)]
             if not 0 < len(both) <= self.max_block:
                 both = _NO_ENTRIES
             if len(self._pair_cache) >= PAIR_CACHE:
@@ -577,6 +629,7 @@ class NameBlocks:
             + self._deletions.nbytes()
             + self._segments.nbytes()
             + self._neighbours.nbytes()
+            + self._bits.nbytes
         )
 
 

@@ -18,6 +18,7 @@ import operator
 import numpy as np
 import pytest
 
+from entity_resolution import blocking
 from entity_resolution.blocking import MERGE_BUDGET, SMALL_BLOCK, NameBlocks, name_keys
 from entity_resolution.names import NormalizedName, normalize_name
 from tests.entity_resolution.generated import generated
@@ -117,3 +118,29 @@ def test_rank_gives_the_reference_lists(register_and_names, max_block) -> None: 
             assert fast.rank(name, postcode, shortlist) == plain.rank(name, postcode, shortlist)
     if max_block == 40:  # every path of rank ran
         assert all(count > 20 for count in plain.paths.values()), plain.paths  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("min_lookups", [0, blocking.BITSET_MIN_LOOKUPS])
+def test_rank_with_part_of_the_common_words_in_bitsets(  # type: ignore[no-untyped-def]
+    register_and_names, monkeypatch, min_lookups
+) -> None:
+    """Common words beyond the bitsets' budget (and whole names held by many entries) are
+    looked up by binary search instead, as are a few entries (below ``BITSET_MIN_LOOKUPS``;
+    0: every lookup of a word with a bitset reads it): both ways together still give the
+    reference lists, and the bitsets hold exactly each word's entries."""
+    entries, names = register_and_names
+    row_bytes = (len(entries) + 7) // 8
+    monkeypatch.setattr(blocking, "BITSET_BUDGET", 30 * row_bytes)
+    monkeypatch.setattr(blocking, "BITSET_MIN_LOOKUPS", min_lookups)
+    fast = _blocks(NameBlocks, entries, 40)
+    plain = _blocks(DictRank, entries, 40)
+    plain.paths = {"too_common": 0, "common_pair": 0, "cut": 0}  # type: ignore[attr-defined]
+    counts = np.diff(fast._word_starts)
+    assert len(fast._bit_rows) == 30 < int((counts > 40).sum())
+    for w, row in fast._bit_rows.items():
+        held = np.flatnonzero(np.unpackbits(fast._bits[row], bitorder="little"))
+        start, end = fast._word_starts[w], fast._word_starts[w + 1]
+        assert held.tolist() == fast._word_entries[start:end].tolist()
+    for name, postcode in names:
+        assert fast.rank(name, postcode, 20) == plain.rank(name, postcode, 20)
+    assert all(count > 20 for count in plain.paths.values()), plain.paths  # type: ignore[attr-defined]
