@@ -18,10 +18,12 @@ from tests.vigie_zygote import run as zygote_run
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment of a test crawl: its own data folder, no delay, no AutoThrottle. The
-    database is the folder's SQLite file (migrated here) unless ``VIGIE_DATABASE_URL`` is
-    given (the ``databases`` fixture's URL: migrated already)."""
+def crawl_env(data_dir: Path, **extra: str | None) -> dict[str, str]:
+    """Environment of a test crawl: its own data folder, no delay, no AutoThrottle, a short
+    retry back-off. The database is the folder's SQLite file (migrated here) unless
+    ``VIGIE_DATABASE_URL`` is given (the ``databases`` fixture's URL: migrated already). An
+    ``extra`` value of None removes that variable (e.g. ``VIGIE_RETRY_BACKOFF_BASE=None``: the
+    source's own back-off, for the tests that time it)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if "VIGIE_DATABASE_URL" not in extra:
         upgrade(f"sqlite:///{(data_dir / 'vigie.sqlite3').resolve()}")
@@ -36,7 +38,11 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
         VIGIE_SECRET_KEY="test-secret-key-0123456789abcdef",
         PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )
-    env.update(extra)
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
@@ -75,7 +81,7 @@ def run_crawl(
     start_url: str | None = None,
     *more: str,
     timeout: int = 180,
-    **extra_env: str,
+    **extra_env: str | None,
 ) -> CrawlResult:
     """One complete ``vigie crawl jobs`` run; its exit code is returned, not checked. The
     process is forked by the test process's zygote (:mod:`vigie_zygote`: the imports done
