@@ -147,19 +147,56 @@ class MatchQuery:
     source: str = "the ad"
 
 
+class _StoredEntry:
+    """Where a candidate's register entry is read from, once asked for (unpickling an entry
+    costs more than the rest of a candidate in the parent of the worker processes, and most
+    candidates' entries are never read: a batch reads the best one's)."""
+
+    __slots__ = ("column", "i")
+
+    def __init__(self, column: PickleColumn, i: int) -> None:
+        self.column = column
+        self.i = i
+
+    def read(self) -> RegisterEntry:
+        return self.column[self.i]  # type: ignore[no-any-return]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as the entry itself, never with the column it points into
+        return (_same, (self.read(),))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A register entry the query may be about, with the evidence."""
+    """A register entry the query may be about, with the evidence.
+
+    :attr:`entry` is the register entry, read from the matcher's index the first time it is
+    asked for (None for a candidate made of keys only, as the match process sends them).
+    Two candidates are equal when their key, score, outcome, method and explanation are."""
 
     key: Hashable
     score: float
     outcome: str  # "match" | "possible"
     method: str  # "enterprise_number" | "name" | "phone" | "email" | "domain"
     explanation: list[Feature] = field(default_factory=list)
-    entry: RegisterEntry | None = None
+    stored_entry: RegisterEntry | _StoredEntry | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def entry(self) -> RegisterEntry | None:
+        stored = self.stored_entry
+        if isinstance(stored, _StoredEntry):
+            stored = stored.read()
+            object.__setattr__(self, "stored_entry", stored)  # read once
+        return stored
 
 
-#: ``Candidate(key, score, outcome, method, explanation, entry)`` without its frozen
+#: ``Candidate(key, score, outcome, method, explanation, stored_entry)`` without its frozen
 #: ``__init__`` (the matcher makes one per candidate compared).
 _new_candidate = slot_maker(Candidate)
 
@@ -350,7 +387,9 @@ class Matcher:
     def _candidate(self, row: _Row) -> Candidate:
         """The candidate of a row of :meth:`_match_rows`, with its register entry read back."""
         i, key, score, outcome, method, explanation = row
-        return _new_candidate(key, score, outcome, method, explanation, self._entries[i])
+        return _new_candidate(
+            key, score, outcome, method, explanation, _StoredEntry(self._entries, i)
+        )
 
     def match_many(
         self, queries: Iterable[MatchQuery], *, workers: int = 1, chunk: int = 256

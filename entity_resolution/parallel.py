@@ -6,9 +6,12 @@ copy-on-write instead of being rebuilt or pickled per worker. Before forking, th
 collector's view of existing objects is frozen (``gc.freeze``) so that collections in the
 workers do not write to, and thereby copy, the parent's pages. Queries go to the workers in
 chunks and results come back in the order of the queries, as plain rows (entry number,
-score, reasons…) that the parent turns into candidates with their register entries read
-from its own copy of the index: unpickling dataclasses field by field cost the parent more
-than a fifth of the matching time.
+score, reasons…) that the parent turns into candidates whose register entries are read from
+its own copy of the index when asked for: unpickling dataclasses field by field cost the
+parent more than a fifth of the matching time. The parent keeps the collector's view frozen
+until the last result: reading results back allocates many objects, and every full
+collection would otherwise walk all the objects the caller holds (a benchmark's 100,000
+queries), which cost more than the reading itself.
 
 Where ``fork`` is not available (Windows, macOS's default), matching stays in this process.
 """
@@ -52,7 +55,6 @@ def match_in_workers(
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
-            gc.unfreeze()
             for rows in pool.imap(partial(_match_chunk, token), _chunks(queries, chunk)):
                 for found in rows:
                     yield [matcher._candidate(row) for row in found]

@@ -239,6 +239,22 @@ def test_workers_send_rows_that_become_the_same_candidates(sample) -> None:  # t
     assert all(c.entry is not None for found in alone for c in found)
 
 
+def test_candidates_read_their_entry_when_asked_and_pickle_it(sample) -> None:  # type: ignore[no-untyped-def]
+    entries, queries = sample
+    matcher = Matcher(entries)
+    by_key = dict(entries)
+    found = [c for q in queries[:100] for c in matcher.match(q)]
+    assert len(found) > 50
+    # pickled before its entry is read: the entry goes along, not the index it is read from
+    first = pickle.loads(pickle.dumps(found[0]))
+    assert first.stored_entry == by_key[found[0].key] and len(pickle.dumps(found[0])) < 4_000
+    assert first == found[0]
+    assert all(c.entry == by_key[c.key] for c in found)
+    assert all(c.stored_entry is c.entry for c in found)  # read once, then kept
+    rows = [dataclasses.replace(c, stored_entry=None) for c in found]
+    assert rows == found and all(c.entry is None for c in rows)  # keys only: still equal
+
+
 def test_features_pickle_as_their_values() -> None:
     feature = Feature("name", 0.9231, 1.0, "Names are 92 % similar ('peeters' vs 'peters').")
     again = pickle.loads(pickle.dumps(feature))
