@@ -15,8 +15,8 @@ Measured, in one process tree:
 - **matching**: ``Matcher.match_iter(queries, workers=2)`` — forked workers sharing the
   index —, wall and CPU time (parent and workers); index build time separately;
 - **memory**: the process tree's resident memory sampled every 0.5 s (sum of RSS, which
-  counts pages shared by the workers once per process) and every 2 s (sum of PSS, which
-  shares them out);
+  counts pages shared by the workers once per process) and every 5 s (sum of PSS, which
+  shares them out; reading it walks each process's page tables, about 20 ms per process);
 - **baseline**: ``rapidfuzz.process.cdist`` with ``fuzz.WRatio`` of a sample of query names
   against all register names, with as many workers; the ratio is per query;
 - **recall lost to blocking**: on a sample of queries written from register entries, how
@@ -157,9 +157,10 @@ class TreeMemory:
     """Samples the resident memory of this process and its descendants in a thread.
 
     RSS (``statm``, cheap) every ``interval``; the list of processes and their PSS
-    (``smaps_rollup``, which walks the page tables) every ``every`` samples."""
+    (``smaps_rollup``, which walks the page tables: about 20 ms per process of 1.7 GB, taken
+    from the cores the matching runs on) every ``every`` samples."""
 
-    def __init__(self, interval: float = 0.5, every: int = 4) -> None:
+    def __init__(self, interval: float = 0.5, every: int = 10) -> None:
         self.interval = interval
         self.every = every
         self.peak_rss_mb = 0.0
@@ -516,7 +517,7 @@ def run_scale(
     result.memory_method = (
         "Vigie: sum over the process tree (parent + forked workers) of RSS from "
         "/proc/<pid>/statm every 0.5 s while building and matching (PSS, from smaps_rollup "
-        "every 2 s, shares the workers' common pages out: vigie_tree_pss); baseline: the same "
+        "every 5 s, shares the workers' common pages out: vigie_tree_pss); baseline: the same "
         "while cdist ran, the matcher freed (the register names and their processed copies)"
     )
     result.notes.append(
