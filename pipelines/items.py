@@ -16,10 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -35,8 +33,6 @@ from pipelines import (
     SPOOL_DIR,
     PipelineError,
 )
-from pipelines.batching import WriteBatcher
-from pipelines.capture import PendingCapture
 from pipelines.gazette_network import apply_publication_persons
 from pipelines.match_process import MatchProcess
 from pipelines.matcher_cache import BACKGROUND_MIN, MatcherLoader, cache_folder
@@ -56,6 +52,17 @@ from signals.engine import detect_network, evaluate_record, finding_key, upsert_
 from storage.db import make_engine, session_scope
 from storage.models import Capture, Employer, Judgement, Match, Record, utcnow
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.exceptions import DropItem
+
+    from pipelines.batching import WriteBatcher
+    from pipelines.capture import PendingCapture
+
+# Scrapy and Twisted are imported where the crawl uses them, not here: the item writer's own
+# process (pipelines.writer_process) runs PersistPipeline without them (≈ 35 MB and a third of
+# a second less to start).
+
 log = logging.getLogger(__name__)
 
 KINDS = {"job_ad", "listing", "register_entry", "website", "gazette"}
@@ -66,6 +73,8 @@ MATCH_CACHE_SIZE = 1_000
 
 
 def _drop(crawler: Crawler | None, kind: str, message: str) -> DropItem:
+    from scrapy.exceptions import DropItem
+
     if crawler is not None and crawler.stats is not None:
         crawler.stats.inc_value(f"vigie/dropped/{kind}")
     return DropItem(message)
@@ -82,6 +91,8 @@ class _DbComponent:
     def from_crawler(cls, crawler: Crawler):  # type: ignore[no-untyped-def]
         url = crawler.settings.get(DB_URL)
         if not url:
+            from scrapy.exceptions import NotConfigured
+
             raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
         return cls(make_engine(url), crawler)
 
@@ -100,6 +111,8 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> Any:
+        from pipelines.capture import PendingCapture
+
         pending = item.get("capture_id")
         if isinstance(pending, PendingCapture):
             return self._after_capture(item, pending)
@@ -108,6 +121,7 @@ class ValidatePipeline:
     async def _after_capture(self, item: dict[str, Any], pending: PendingCapture) -> Any:
         """Wait until the item's page is recorded (a deferred capture, see
         ``pipelines.capture``): an item is stored only once its evidence is."""
+        from scrapy.exceptions import IgnoreRequest
         from scrapy.utils.defer import maybe_deferred_to_future
 
         try:
@@ -227,7 +241,8 @@ class PersistPipeline(_DbComponent):
     committed (or safely spooled). A batch the database refuses because it is unavailable is
     retried with back-off, then spooled (:mod:`pipelines.outage`) and replayed in order when
     the database answers again. Built directly (tests, tools), each item is written at once in
-    its own transaction.
+    its own transaction; ``batched=False`` never makes a batcher (the item writer's process,
+    :mod:`pipelines.writer_process`, is handed whole batches).
     """
 
     def __init__(
@@ -245,6 +260,7 @@ class PersistPipeline(_DbComponent):
         match_process: str = "off",
         write_process: str = "false",
         writer_config: WriterConfig | None = None,
+        batched: bool = True,
     ) -> None:
         super().__init__(engine, crawler)
         # ``VIGIE_WRITE_PROCESS`` (auto|true|false): batches written by a child process
@@ -272,7 +288,9 @@ class PersistPipeline(_DbComponent):
         self.backlog = 0
         self.backlog_limit = 3 * max(batch_size, 1)
         self._room_waiters: list[Any] = []
-        if batch_size > 1 or spool is not None:
+        if batched and (batch_size > 1 or spool is not None):
+            from pipelines.batching import WriteBatcher
+
             self.batcher = WriteBatcher(
                 self._write_batch, batch_size, batch_wait, in_thread=in_thread
             )
@@ -300,6 +318,8 @@ class PersistPipeline(_DbComponent):
     def from_crawler(cls, crawler: Crawler) -> PersistPipeline:
         url = crawler.settings.get(DB_URL)
         if not url:
+            from scrapy.exceptions import NotConfigured
+
             raise NotConfigured("Vigie pipelines need VIGIE_DB_URL")
         started = crawler.settings.get(CRAWL_STARTED_AT)
         s = crawler.settings

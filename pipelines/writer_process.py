@@ -267,8 +267,8 @@ def serve(conn: Connection) -> int:
         retry=RetryPolicy(limit=config.retry_limit),
         in_thread=False,
         matcher_cache=config.matcher_cache,
+        batched=False,  # this process IS the batch writer
     )
-    pipeline.batcher = None  # this process IS the batch writer
     counts: Counter[str] = Counter()
     pipeline.collected = counts
     error: BaseException | None = None
