@@ -232,6 +232,32 @@ class Databases:
         self._urls[key] = url
         return url
 
+    def clone(self, source_dir: Path, data_dir: Path) -> str:
+        """A database for ``data_dir`` that is a copy of ``source_dir``'s as it is now (a
+        module's register imported once, then copied for each test): SQLite's backup of the
+        file, PostgreSQL's CREATE DATABASE … TEMPLATE (nobody may be connected to the
+        source). Released like any other."""
+        key = data_dir.resolve()
+        assert key not in self._urls, f"{data_dir} has a database already"
+        source = self._urls[source_dir.resolve()]
+        if self.backend == "sqlite":
+            key.mkdir(parents=True, exist_ok=True)
+            target = key / "vigie.sqlite3"
+            with (closing(sqlite3.connect(make_url(source).database or "")) as src,
+                  closing(sqlite3.connect(target)) as dst):
+                src.backup(dst)
+            url = f"sqlite:///{target}"
+        else:
+            name = f"vigie_test_{uuid.uuid4().hex[:16]}"
+            admin = _pg_admin()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" '
+                                  f'TEMPLATE "{make_url(source).database}"'))
+            admin.dispose()
+            url = _pg_database_url(name)
+        self._urls[key] = url
+        return url
+
     def release(self, data_dir: Path) -> None:
         """Drop the folder's PostgreSQL database now (SQLite files go with tmp_path)."""
         url = self._urls.pop(data_dir.resolve(), None)

@@ -326,7 +326,8 @@ def run(args: list[str], env: Mapping[str, str], timeout: float, cwd: Path | str
 class VigiePopen:
     """Stand-in for ``subprocess.Popen`` of a ``python -m vigie ...`` (or ``python SCRIPT
     ...``) child: the same command and environment, forked by the zygote; its output goes to
-    files read back by ``communicate`` (text), as with ``stdout=PIPE, stderr=PIPE``."""
+    files read back by ``communicate`` (text), as with ``stdout=PIPE, stderr=PIPE``; signals
+    reach the child itself (``send_signal``, ``kill``)."""
 
     def __init__(self, cmd: list[str], env: Mapping[str, str] | None = None,
                  cwd: Path | str = ROOT, start_new_session: bool = False,
@@ -353,6 +354,9 @@ class VigiePopen:
 
     def wait(self, timeout: float | None = None) -> int | None:
         return self._child.wait(timeout)
+
+    def send_signal(self, sig: int) -> None:
+        self._child.send_signal(sig)
 
     def kill(self) -> None:
         self._child.kill()
