@@ -51,6 +51,18 @@ def _backends() -> list[str]:
 BACKENDS = _backends()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The KBO import reads its dump in a child of a ``forkserver`` (pipelines.register_bulk):
+    the server is started once per test process, but each child it forks imports the reading
+    code again (about a second of CPU), and the tests import registers dozens of times. Here
+    the server imports it once, before its first fork (``__main__`` stays preloaded, as by
+    default); each child still is a fresh single-threaded fork of the server, as in
+    production."""
+    import multiprocessing
+
+    multiprocessing.set_forkserver_preload(["__main__", "pipelines.register_bulk"])
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every database test once per backend (module scope: a module's shared crawl is
     made once per backend, and its tests run grouped by backend)."""
