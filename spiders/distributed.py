@@ -63,11 +63,14 @@ REDIS_URL = "VIGIE_REDIS_URL"
 CRAWL_KEY = "VIGIE_CRAWL_KEY"
 WORKER_ID = "VIGIE_WORKER_ID"
 WORKER_IDLE = "VIGIE_WORKER_IDLE"  # seconds the shared queue must stay empty before exiting
+WORKER_STALE = "VIGIE_WORKER_STALE"  # seconds without a heartbeat before a worker is taken as dead
 SHARED_DELAY = "VIGIE_SHARED_DELAY"  # seconds between two requests to one domain, all workers
 
 KEY_TTL = 7 * 24 * 3600  # an abandoned crawl's keys vanish a week after its last activity
 HEARTBEAT = 1.0  # seconds between two heartbeats of a worker
-STALE = 15.0  # a worker without a heartbeat for this long is taken as dead
+# Default of ``Settings.worker_stale_seconds``: a worker without a heartbeat for this long is
+# taken as dead (what it held goes back in the queue).
+STALE = 15.0
 POLL = 0.25  # seconds between two looks at the shared queue while this worker is idle
 
 
@@ -182,10 +185,12 @@ def touch(server: Any, keys: CrawlKeys, ttl: int = KEY_TTL) -> None:
     pipe.execute()
 
 
-def live_workers(server: Any, keys: CrawlKeys, now: float | None = None) -> dict[str, bool]:
-    """Workers with a fresh heartbeat → whether they were busy (downloading or parsing)."""
+def live_workers(server: Any, keys: CrawlKeys, now: float | None = None,
+                 stale: float = STALE) -> dict[str, bool]:
+    """Workers with a heartbeat less than ``stale`` seconds old → whether they were busy
+    (downloading or parsing)."""
     now = time.time() if now is None else now
-    alive = server.zrangebyscore(keys.workers, now - STALE, "+inf")
+    alive = server.zrangebyscore(keys.workers, now - stale, "+inf")
     busy = server.hgetall(keys.busy)
     return {
         w.decode(): busy.get(w, b"0") == b"1" for w in alive
@@ -216,11 +221,12 @@ def requeue(server: Any, keys: CrawlKeys, worker: str) -> int:
     return len(entries)
 
 
-def recover_dead(server: Any, keys: CrawlKeys, now: float | None = None) -> dict[str, int]:
-    """Workers without a heartbeat for :data:`STALE` seconds: their held requests go back in
-    the queue and they leave the worker list. Returns ``{worker: requests put back}``."""
+def recover_dead(server: Any, keys: CrawlKeys, now: float | None = None,
+                 stale: float = STALE) -> dict[str, int]:
+    """Workers without a heartbeat for ``stale`` seconds: their held requests go back in the
+    queue and they leave the worker list. Returns ``{worker: requests put back}``."""
     now = time.time() if now is None else now
-    dead = [w.decode() for w in server.zrangebyscore(keys.workers, "-inf", now - STALE)]
+    dead = [w.decode() for w in server.zrangebyscore(keys.workers, "-inf", now - stale)]
     recovered: dict[str, int] = {}
     for worker in dead:
         recovered[worker] = requeue(server, keys, worker)

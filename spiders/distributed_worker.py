@@ -26,8 +26,10 @@ from spiders.distributed import (
     POLL,
     REDIS_URL,
     SHARED_DELAY,
+    STALE,
     WORKER_ID,
     WORKER_IDLE,
+    WORKER_STALE,
     CrawlKeys,
     RedisBudget,
     RedisDomainPages,
@@ -46,17 +48,19 @@ log = logging.getLogger(__name__)
 class WorkerExtension:
     """Keeps a worker's heartbeat in Redis and decides when it leaves the crawl: when the
     shared queue stayed empty for ``idle_timeout`` seconds while no other worker was busy
-    (a busy worker may still add requests)."""
+    (a busy worker may still add requests). Another worker is taken as dead after ``stale``
+    seconds without a heartbeat (``VIGIE_WORKER_STALE_SECONDS``)."""
 
     def __init__(
         self, server: Any, keys: CrawlKeys, worker_id: str, idle_timeout: float,
-        crawler: Crawler | None = None,
+        crawler: Crawler | None = None, stale: float = STALE,
     ) -> None:
         self.server = server
         self.keys = keys
         self.worker_id = worker_id
         self.idle_timeout = idle_timeout
         self.crawler = crawler
+        self.stale = stale
         self._idle_since: float | None = None
         self._loop: Any = None
 
@@ -68,7 +72,8 @@ class WorkerExtension:
             raise NotConfigured("not a distributed worker")
         worker = crawler.settings.get(WORKER_ID) or new_worker_id()
         ext = cls(connect(url), CrawlKeys(key), worker,
-                  crawler.settings.getfloat(WORKER_IDLE, 10.0), crawler)
+                  crawler.settings.getfloat(WORKER_IDLE, 10.0), crawler,
+                  crawler.settings.getfloat(WORKER_STALE, STALE))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -99,7 +104,7 @@ class WorkerExtension:
         pipe.expire(self.keys.inflight(self.worker_id), KEY_TTL)
         pipe.execute()
         touch(self.server, self.keys)
-        recovered = sum(recover_dead(self.server, self.keys).values())
+        recovered = sum(recover_dead(self.server, self.keys, stale=self.stale).values())
         if recovered and self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("vigie/distributed/recovered_requests", recovered)
 
@@ -107,7 +112,7 @@ class WorkerExtension:
         """Stay while the crawl may still grow; leave after ``idle_timeout`` of nothing."""
         now = time.monotonic()
         queued = self.server.zcard(self.keys.requests)
-        others = {w: b for w, b in live_workers(self.server, self.keys).items()
+        others = {w: b for w, b in live_workers(self.server, self.keys, stale=self.stale).items()
                   if w != self.worker_id}
         if queued or any(others.values()) or self._held_elsewhere():
             self._idle_since = None

@@ -51,6 +51,18 @@ def _backends() -> list[str]:
 BACKENDS = _backends()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The KBO import reads its dump in a child of a ``forkserver`` (pipelines.register_bulk):
+    the server is started once per test process, but each child it forks imports the reading
+    code again (about a second of CPU), and the tests import registers dozens of times. Here
+    the server imports it once, before its first fork (``__main__`` stays preloaded, as by
+    default); each child still is a fresh single-threaded fork of the server, as in
+    production."""
+    import multiprocessing
+
+    multiprocessing.set_forkserver_preload(["__main__", "pipelines.register_bulk"])
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every database test once per backend (module scope: a module's shared crawl is
     made once per backend, and its tests run grouped by backend)."""
@@ -227,6 +239,32 @@ class Databases:
             admin = _pg_admin()
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+            admin.dispose()
+            url = _pg_database_url(name)
+        self._urls[key] = url
+        return url
+
+    def clone(self, source_dir: Path, data_dir: Path) -> str:
+        """A database for ``data_dir`` that is a copy of ``source_dir``'s as it is now (a
+        module's register imported once, then copied for each test): SQLite's backup of the
+        file, PostgreSQL's CREATE DATABASE … TEMPLATE (nobody may be connected to the
+        source). Released like any other."""
+        key = data_dir.resolve()
+        assert key not in self._urls, f"{data_dir} has a database already"
+        source = self._urls[source_dir.resolve()]
+        if self.backend == "sqlite":
+            key.mkdir(parents=True, exist_ok=True)
+            target = key / "vigie.sqlite3"
+            with (closing(sqlite3.connect(make_url(source).database or "")) as src,
+                  closing(sqlite3.connect(target)) as dst):
+                src.backup(dst)
+            url = f"sqlite:///{target}"
+        else:
+            name = f"vigie_test_{uuid.uuid4().hex[:16]}"
+            admin = _pg_admin()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" '
+                                  f'TEMPLATE "{make_url(source).database}"'))
             admin.dispose()
             url = _pg_database_url(name)
         self._urls[key] = url

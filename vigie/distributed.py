@@ -72,8 +72,10 @@ def _spider_class(spider: str) -> type:
         raise CrawlError(f"no spider named {spider!r}") from exc
 
 
-def in_progress(server: Any, spider: str) -> tuple[str, int, int] | None:
-    """``(key, queued, live workers)`` of the spider's current crawl if it is not over."""
+def in_progress(server: Any, spider: str,
+                stale: float = dist.STALE) -> tuple[str, int, int] | None:
+    """``(key, queued, live workers)`` of the spider's current crawl if it is not over (a
+    worker is live with a heartbeat less than ``stale`` seconds old)."""
     raw = server.get(dist.current_key(spider))
     if raw is None:
         return None
@@ -81,7 +83,7 @@ def in_progress(server: Any, spider: str) -> tuple[str, int, int] | None:
     if server.exists(keys.closed):
         return None
     queued = int(server.zcard(keys.requests))
-    workers = len(dist.live_workers(server, keys))
+    workers = len(dist.live_workers(server, keys, stale=stale))
     if queued or workers:
         return keys.crawl, queued, workers
     return None
@@ -90,7 +92,7 @@ def in_progress(server: Any, spider: str) -> tuple[str, int, int] | None:
 def enqueue_crawl(settings: Settings, launch: Launch) -> Enqueued:
     """Record the launch and push the spider's start requests into a new crawl in Redis."""
     server = _redis(settings)
-    busy = in_progress(server, launch.spider)
+    busy = in_progress(server, launch.spider, settings.worker_stale_seconds)
     if busy is not None:
         key, queued, workers = busy
         raise CrawlError(
@@ -210,6 +212,7 @@ def scrapy_worker_settings(
     s.set(dist.CRAWL_KEY, keys.crawl, priority="cmdline")
     s.set(dist.WORKER_ID, worker_id, priority="cmdline")
     s.set(dist.WORKER_IDLE, idle_timeout, priority="cmdline")
+    s.set(dist.WORKER_STALE, settings.worker_stale_seconds, priority="cmdline")
     s.set(dist.SHARED_DELAY, delay, priority="cmdline")
     extensions = dict(s.getdict("EXTENSIONS"))
     extensions["pipelines.report.RunReportExtension"] = None
@@ -295,8 +298,9 @@ def run_worker(
 def close_crawl(settings: Settings, server: Any, keys: dist.CrawlKeys) -> bool:
     """If the crawl is over (queue empty, no live worker), close it once: totals, expectations
     and gone ads on the launching run, keys retired. ``False`` if others still work."""
-    dist.recover_dead(server, keys)  # what dead workers held goes back in the queue first
-    if server.zcard(keys.requests) or dist.live_workers(server, keys):
+    stale = settings.worker_stale_seconds
+    dist.recover_dead(server, keys, stale=stale)  # what dead workers held goes back first
+    if server.zcard(keys.requests) or dist.live_workers(server, keys, stale=stale):
         return False
     if not server.set(keys.closed, datetime.now(UTC).isoformat(), nx=True, ex=dist.KEY_TTL):
         return False  # another worker closed it

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="A scheduled run missed (scheduler down) is still run if the scheduler is "
         "back within this many seconds; later, it is recorded as skipped.",
     )
+    worker_stale_seconds: float = Field(
+        15.0, ge=2,
+        description="Seconds without a heartbeat (a worker sends one every second) after which "
+        "a distributed crawl's worker is taken as dead: the requests it held go back in the "
+        "queue and the crawl may close without it.",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL (redis://host:port/db) of the shared crawl frontier: with it, "

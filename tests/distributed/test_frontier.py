@@ -191,3 +191,19 @@ def test_a_silent_worker_is_recovered_by_the_others(redis_client: Any) -> None:
     assert redis_client.zcard(keys.requests) == 1
     assert dist.live_workers(redis_client, keys, now) == {"host:3:ok": False}
     assert dist.recover_dead(redis_client, keys, now) == {}  # recovered once
+
+
+def test_how_long_a_silent_worker_counts_as_alive_is_a_setting(redis_client: Any) -> None:
+    keys = dist.CrawlKeys("jobs-11")
+    now = time.time()
+    redis_client.zadd(keys.workers, {"host:4:quiet": now - 5, "host:5:ok": now})
+    redis_client.hset(keys.inflight("host:4:quiet"), "1", b"0|x")
+    # 5 s of silence: alive by the default of 15 s, dead when 3 s is the limit
+    assert set(dist.live_workers(redis_client, keys, now)) == {"host:4:quiet", "host:5:ok"}
+    assert dist.recover_dead(redis_client, keys, now) == {}
+    assert set(dist.live_workers(redis_client, keys, now, stale=3)) == {"host:5:ok"}
+    assert dist.recover_dead(redis_client, keys, now, stale=3) == {"host:4:quiet": 1}
+    assert Settings().worker_stale_seconds == dist.STALE == 15
+    assert Settings(worker_stale_seconds=3).worker_stale_seconds == 3
+    with pytest.raises(ValueError):
+        Settings(worker_stale_seconds=1)  # a live worker beats every second

@@ -1,5 +1,6 @@
 """A worker killed with SIGKILL mid-crawl loses nothing: another worker puts back what it held
-(once its heartbeat is stale) and finishes; every ad is recorded once, the evidence verifies."""
+(once its heartbeat is stale: ``VIGIE_WORKER_STALE_SECONDS``, 3 s here) and finishes; every ad
+is recorded once, the evidence verifies."""
 
 from __future__ import annotations
 
@@ -46,8 +47,10 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, board: DemoServer, redis_
     data = tmp_path / "data"
     url = databases.url(data)
     # A small shared delay keeps the crawl going long enough to kill a worker in the middle.
+    # The killed worker is taken as dead after 3 s without a heartbeat instead of 15 s (one
+    # worker runs at a time here, and a worker never finds itself stale: it beats first).
     env = crawl_env(data, VIGIE_REDIS_URL=redis_url, VIGIE_DOWNLOAD_DELAY="0.05",
-                    VIGIE_DATABASE_URL=url)
+                    VIGIE_DATABASE_URL=url, VIGIE_WORKER_STALE_SECONDS="3")
     # The launch (no reactor, nothing fetched) and the final check through the CLI's entry
     # point in this process; the workers are real processes.
     launched = run_vigie(["crawl", "jobs", "--purpose", "kill test", "--enqueue",

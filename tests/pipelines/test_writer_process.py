@@ -5,6 +5,11 @@ register imported (KBO Open Data format): the crawl written by the child process
 same records, matches and signals as the crawl written by a thread; a writer child killed
 mid-crawl fails the crawl loudly with nothing counted that was not committed; a killed crawl
 takes its writer child with it.
+
+The register is imported once per module (and backend) by the real ``vigie register import
+kbo``; each crawl gets a copy of that database (``Databases.clone``). Crawl processes are
+forked by the test process's zygote (``tests/vigie_zygote.py``: the imports done once); the
+writer child each crawl starts is a fresh interpreter of its own, as in production.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -39,6 +43,7 @@ from storage.models import (  # noqa: E402
     Signal,
     SignalEvidence,
 )
+from tests import vigie_zygote as zygote  # noqa: E402
 
 ADS = 60
 # A rationale cites its capture by id and fetch time: which page is fetched first (and so
@@ -57,15 +62,24 @@ def board(world: World) -> Any:
         yield server
 
 
-def _with_register(data_dir: Path, world: World, databases: Any, **env: str) -> dict[str, str]:
-    """A data folder whose database (this test's backend) holds the demo world's register;
-    the crawl environment."""
-    environ = crawl_env(data_dir, VIGIE_DATABASE_URL=databases.url(data_dir), **env)
-    kbo = data_dir / "kbo"
+@pytest.fixture(scope="module")
+def register(world: World, databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose database (this module's backend) holds the demo world's register,
+    imported once by ``vigie register import kbo`` (KBO Open Data format)."""
+    data_dir = tmp_path_factory.mktemp("register") / "var"
+    environ = crawl_env(data_dir, VIGIE_DATABASE_URL=databases.url(data_dir))
+    kbo = data_dir.parent / "kbo"
     write_kbo_opendata(world, kbo)
-    subprocess.run([sys.executable, "-m", "vigie", "register", "import", "kbo", str(kbo)],
-                   env=environ, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    return environ
+    err = data_dir.parent / "import.stderr"
+    done = zygote.run(["register", "import", "kbo", str(kbo)], environ, 120, ROOT, stderr=err)
+    assert done.returncode == 0, err.read_text()[-2000:]
+    return data_dir
+
+
+def _with_register(data_dir: Path, register: Path, databases: Any, **env: str) -> dict[str, str]:
+    """A data folder whose database (this test's backend) holds the demo world's register (a
+    copy of the module's); the crawl environment."""
+    return crawl_env(data_dir, VIGIE_DATABASE_URL=databases.clone(register, data_dir), **env)
 
 
 def _rationale(signal: Signal) -> str:
@@ -113,12 +127,12 @@ def _stored(url: str) -> dict[str, Any]:
 
 
 def test_the_writer_process_stores_what_the_writer_thread_stores(
-    board: DemoServer, world: World, tmp_path: Path, databases: Any
+    board: DemoServer, register: Path, tmp_path: Path, databases: Any
 ) -> None:
     stored = {}
     for mode in ("false", "true"):
         data = tmp_path / mode
-        env = _with_register(data, world, databases)
+        env = _with_register(data, register, databases)
         done = run_crawl(data, board.url, VIGIE_WRITE_PROCESS=mode,
                          VIGIE_DATABASE_URL=env["VIGIE_DATABASE_URL"])
         assert done.returncode == 0, done.stderr[-2000:]
@@ -167,14 +181,13 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_writer_killed_mid_crawl_fails_the_crawl_and_counts_only_what_was_committed(
-    board: DemoServer, world: World, tmp_path: Path, databases: Any
+    board: DemoServer, register: Path, tmp_path: Path, databases: Any
 ) -> None:
     data = tmp_path / "killed"
-    env = _with_register(data, world, databases, VIGIE_WRITE_PROCESS="true",
+    env = _with_register(data, register, databases, VIGIE_WRITE_PROCESS="true",
                          VIGIE_DOWNLOAD_DELAY="0.05", VIGIE_CONCURRENT_PER_DOMAIN="2")
     env["VIGIE_WRITE_BATCH"] = "5"
-    proc = subprocess.Popen(crawl_command(board.url), env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = zygote.VigiePopen(crawl_command(board.url), env=env, cwd=ROOT)
     try:
         writer = _writer_of(proc.pid)
         deadline = time.monotonic() + 60
@@ -199,14 +212,13 @@ def test_a_writer_killed_mid_crawl_fails_the_crawl_and_counts_only_what_was_comm
 
 
 def test_a_killed_crawl_takes_its_writer_process_with_it(
-    board: DemoServer, world: World, tmp_path: Path, databases: Any
+    board: DemoServer, register: Path, tmp_path: Path, databases: Any
 ) -> None:
     data = tmp_path / "parent-killed"
-    env = _with_register(data, world, databases, VIGIE_WRITE_PROCESS="true",
+    env = _with_register(data, register, databases, VIGIE_WRITE_PROCESS="true",
                          VIGIE_DOWNLOAD_DELAY="0.05",
                          VIGIE_CONCURRENT_PER_DOMAIN="2")
-    proc = subprocess.Popen(crawl_command(board.url), env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = zygote.VigiePopen(crawl_command(board.url), env=env, cwd=ROOT)
     try:
         writer = _writer_of(proc.pid)
         while _records(env["VIGIE_DATABASE_URL"]) < 5 and proc.poll() is None:
