@@ -60,8 +60,8 @@ if TYPE_CHECKING:
     from pipelines.capture import PendingCapture
 
 # Scrapy and Twisted are imported where the crawl uses them, not here: the item writer's own
-# process (pipelines.writer_process) runs PersistPipeline without them (≈ 35 MB and a third of
-# a second less to start).
+# process (pipelines.writer_process) runs PersistPipeline without them (≈ 32 MB and 0.4 s less
+# to start).
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +104,18 @@ class ValidatePipeline:
     """Refuse items that cannot be traced to a capture or lack what every record needs."""
 
     def __init__(self, crawler: Crawler | None = None) -> None:
+        from pipelines.capture import PendingCapture  # (a crawl stage: Scrapy is there)
+
         self.crawler = crawler
+        self._pending = PendingCapture
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> Any:
-        from pipelines.capture import PendingCapture
-
         pending = item.get("capture_id")
-        if isinstance(pending, PendingCapture):
+        if isinstance(pending, self._pending):
             return self._after_capture(item, pending)
         return self._validate(item)
 
