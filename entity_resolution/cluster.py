@@ -46,7 +46,7 @@ from entity_resolution.identifiers import (
     normalize_enterprise_number,
     normalize_phone,
     normalize_vat,
-    registered_domain,
+    site_key,
 )
 from entity_resolution.names import normalize_name
 from entity_resolution.neardup import (
@@ -60,7 +60,7 @@ from entity_resolution.neardup import (
     words,
 )
 
-VERSION = "cluster-1.0"
+VERSION = "cluster-1.1"
 KINDS = ("job_ad", "listing")
 
 MAX_NAMES_PER_IDENTIFIER = 10
@@ -273,9 +273,9 @@ def _prepare(item: ClusterItem, names: dict[str, str]) -> _Prepared:
         if address:
             idents.append(("email", address))
     for site in item.websites:
-        domain = registered_domain(site)
-        if domain and domain not in FREE_MAIL_DOMAINS:
-            idents.append(("website", domain))
+        key = site_key(site)  # a network's page by its path: the network's domain links no one
+        if key and key not in FREE_MAIL_DOMAINS:
+            idents.append(("website", key))
     name_key = ""
     if item.name and item.name.strip():
         name_key = names.get(item.name) or ""

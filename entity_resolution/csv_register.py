@@ -1,8 +1,8 @@
 """Read ANY employer list kept as CSV (an inspector's spreadsheet export, another service's list).
 
 Unlike the KBO Open Data dump, such a list has no fixed layout: the caller names the columns
-(``name_col`` required; number, address, postcode, phone and id optional). The reader is
-tolerant of what spreadsheets do to data:
+(``name_col`` required; number, address, postcode, phone, e-mail, website and id optional).
+The reader is tolerant of what spreadsheets do to data:
 
 - the **delimiter** is taken from the header line (``,`` ``;`` or tab, whichever occurs most
   outside quotes);
@@ -12,7 +12,11 @@ tolerant of what spreadsheets do to data:
   (``200065765.0``, lost leading zeros, ``BE 0200.065.765``); a foreign VAT number is kept as
   such; anything else is a problem;
 - a **postcode** is taken from the address when there is no postcode column;
-- **phones** become E.164 (an unreadable phone is noted and dropped, the row is kept).
+- **phones** become E.164 (an unreadable phone is noted and dropped, the row is kept);
+- **e-mail addresses** are lower-cased (``mailto:`` dropped); a **website** is kept as written
+  when it names a firm's site (:func:`identifiers.site_key`: its own domain, its page on a
+  social network, its site on a site builder); a job board's, a directory's or a network's own
+  address is noted and dropped, as is an unreadable value; the row is kept.
 
 A bad line (no name, unrepairable number, wrong column count) is reported as an
 :class:`ImportProblem` with its line number and never stops the reading.
@@ -36,9 +40,12 @@ from entity_resolution import EntityResolutionError
 from entity_resolution.geo import lookup_postcode, normalize_postcode, parse_location
 from entity_resolution.identifiers import (
     format_enterprise_number,
+    normalize_email,
     normalize_enterprise_number,
     normalize_phone,
     normalize_vat,
+    registered_domain,
+    site_key,
 )
 from entity_resolution.register import ImportProblem, RegisterEntry
 from entity_resolution.text import fold_key
@@ -101,6 +108,8 @@ class EmployerCsv:
     phone_col: str | None = None
     id_col: str | None = None
     encoding: str | None = None
+    email_col: str | None = None
+    website_col: str | None = None
     problems: list[ImportProblem] = field(default_factory=list)
     repaired_numbers: int = 0
     delimiter: str = ","
@@ -128,6 +137,8 @@ class EmployerCsv:
                 ("postcode", self.postcode_col),
                 ("phone", self.phone_col),
                 ("id", self.id_col),
+                ("email", self.email_col),
+                ("website", self.website_col),
             )
             if col
         }
@@ -234,6 +245,20 @@ class EmployerCsv:
         phone = normalize_phone(raw_phone) if raw_phone else None
         if raw_phone and phone is None:
             notes.append(f"phone {raw_phone!r} not understood")
+        raw_email = self._cell(cells, "email")
+        email = normalize_email(raw_email) if raw_email else None
+        if raw_email and email is None:
+            notes.append(f"e-mail address {raw_email!r} not understood")
+        website = self._cell(cells, "website") or None
+        if website and registered_domain(website) is None:
+            notes.append(f"website {website!r} not understood")
+            website = None
+        elif website and site_key(website) is None:
+            notes.append(
+                f"website {website!r} is a shared site's address (job board, directory, "
+                "network), not the firm's: not used"
+            )
+            website = None
         key: str | None = None
         ident = self._cell(cells, "id")
         if ident:
@@ -248,6 +273,8 @@ class EmployerCsv:
             postcode=postcode,
             municipality=place.municipality_fr if place else None,
             phone=phone,
+            email=email,
+            website=website,
         )
         return CsvRow(line, cells, entry, key, number, vat, (), tuple(notes))
 
@@ -261,12 +288,15 @@ def read_employer_csv(
     phone_col: str | None = None,
     id_col: str | None = None,
     encoding: str | None = None,
+    email_col: str | None = None,
+    website_col: str | None = None,
 ) -> tuple[Iterator[tuple[str | None, RegisterEntry]], list[ImportProblem]]:
     """``(entries, problems)``: the ``(key, entry)`` stream and the list it fills as it goes.
 
     Raises :class:`EntityResolutionError` at once when the file or a named column is missing.
     """
     reader = EmployerCsv(
-        Path(path), name_col, number_col, address_col, postcode_col, phone_col, id_col, encoding
+        Path(path), name_col, number_col, address_col, postcode_col, phone_col, id_col,
+        encoding, email_col, website_col,
     )
     return reader.entries(), reader.problems

@@ -260,9 +260,119 @@ def registered_domain(host: str | None) -> str | None:
     return ".".join(labels[-keep:]) if len(labels) >= keep else None
 
 
+#: Social networks, where a firm's page is a path: the host's path segments that name the
+#: page (``facebook.com/bouwpeeters``, ``linkedin.com/company/bouw-peeters``); the first
+#: segments listed under a host are the network's own pages (share buttons, posts, search).
+_PROFILE_HOSTS: dict[str, tuple[str, dict[str, int], frozenset[str]]] = {
+    # host: (canonical host, {first segment: segments naming the page}, not a page)
+    "facebook.com": (
+        "facebook.com",
+        {"pages": 3, "pg": 2, "people": 3, "groups": 2},
+        frozenset(
+            "sharer sharer.php share dialog plugins tr login watch events hashtag help "
+            "policies marketplace photo.php photo story.php permalink.php search".split()
+        ),
+    ),
+    "fb.com": ("facebook.com", {"pages": 3, "pg": 2}, frozenset({"sharer", "share"})),
+    "instagram.com": (
+        "instagram.com",
+        {},
+        frozenset("p reel reels explore stories accounts".split()),
+    ),
+    "tiktok.com": ("tiktok.com", {}, frozenset("share tag music video discover".split())),
+    "x.com": ("x.com", {}, frozenset("intent share home search hashtag i".split())),
+    "twitter.com": ("x.com", {}, frozenset("intent share home search hashtag i".split())),
+    "linkedin.com": (
+        "linkedin.com",
+        {"company": 2, "in": 2, "school": 2, "showcase": 2},
+        frozenset("sharing shareArticle feed jobs posts pulse search".lower().split()),
+    ),
+    "youtube.com": (
+        "youtube.com",
+        {"channel": 2, "c": 2, "user": 2},
+        frozenset("watch shorts results playlist embed share".split()),
+    ),
+    "pinterest.com": ("pinterest.com", {}, frozenset("pin search".split())),
+    "linktr.ee": ("linktr.ee", {}, frozenset()),
+}
+#: Site builders and hosts that give each customer a sub-domain: the whole host names the site
+#: (``bouwpeeters.wixsite.com``); a path names it on ``sites.google.com``.
+_SUBDOMAIN_HOSTS = frozenset(
+    "wixsite.com business.site blogspot.com blogspot.be jimdosite.com jimdofree.com jimdo.com "
+    "webnode.be webnode.com webnode.fr webnode.nl wordpress.com weebly.com site123.me "
+    "squarespace.com godaddysites.com mystrikingly.com canva.site github.io netlify.app "
+    "vercel.app ueniweb.com webador.be webador.com webador.nl one-website.be".split()
+)
+#: Sites whose address says nothing about one firm: job boards, classifieds, directories,
+#: maps, messaging and link shorteners (an ad or a listing links to them, not to its firm).
+NOT_A_FIRM_SITE = frozenset(
+    "indeed.com indeed.be stepstone.be jobat.be vdab.be actiris.brussels leforem.be "
+    "monster.be jobs.be references.be talent.com jooble.org linkedin.com facebook.com "
+    "2dehands.be 2ememain.be marktplaats.nl kapaza.be immoweb.be goldenpages.be pagesdor.be "
+    "gulden-gids.be infobel.com trustpilot.com google.com google.be goo.gl bit.ly "
+    "tinyurl.com wa.me whatsapp.com m.me t.me apple.com instagram.com tiktok.com x.com "
+    "twitter.com youtube.com youtu.be pinterest.com linktr.ee fb.com fb.me".split()
+)
+
+
+def shared_site(domain: str) -> bool:
+    """Whether many firms have their pages under this registered domain (a social network, a
+    site builder, a job board, a directory…): then the domain alone identifies no firm."""
+    return (
+        domain in NOT_A_FIRM_SITE
+        or domain in _SUBDOMAIN_HOSTS
+        or domain in _PROFILE_HOSTS
+        or domain.startswith("google.")
+    )
+
+
+def site_key(url: str | None) -> str | None:
+    """What identifies a firm's website, compared across the register, ads and listings.
+
+    For most sites its registered domain (``"https://www.Bouw-Peeters.be/jobs"`` →
+    ``"bouw-peeters.be"``). A page on a social network is its path on the network
+    (``"fb.com/BouwPeeters?ref=x"`` → ``"facebook.com/bouwpeeters"``), a site on a site
+    builder its own host (``"bouwpeeters.wixsite.com"``): the network's or the builder's
+    domain is shared by thousands of firms and would link them all. None for an address
+    that names no firm: a job board, a directory, a share button, a network's home page
+    (:data:`NOT_A_FIRM_SITE`), or no domain at all."""
+    domain = registered_domain(url)
+    if domain is None:
+        return None
+    if not shared_site(domain):
+        return domain
+    s = re.sub(r"^[a-z][a-z0-9+.-]*://", "", str(url).strip().lower())
+    host, _, rest = s.partition("/")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
+    host = host[4:] if host.startswith("www.") else host
+    host = host[2:] if host.startswith("m.") else host
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    segments = [part for part in path.split("/") if part]
+    if domain in _SUBDOMAIN_HOSTS:
+        return host if host != domain else None
+    if host == "sites.google.com" and len(segments) >= 2 and segments[0] in ("view", "site"):
+        return f"sites.google.com/{segments[0]}/{segments[1]}"
+    profile = _PROFILE_HOSTS.get(domain)
+    if profile is None or host != domain or not segments:
+        return None
+    canonical, deeper, reserved = profile
+    first = segments[0]
+    if first in reserved or (first.endswith(".php") and first != "profile.php"):
+        return None
+    if first == "profile.php":
+        found = re.search(r"[?&]id=(\d+)", rest)
+        return f"{canonical}/profile.php?id={found.group(1)}" if found else None
+    count = deeper.get(first, 1)
+    if len(segments) < count:
+        return None
+    return canonical + "/" + "/".join(segments[:count])
+
+
 def normalize_website(url: str | None) -> str | None:
-    """Registered domain of a website: ``"www.Bouw-Peeters.be/jobs"`` → ``"bouw-peeters.be"``."""
-    return registered_domain(url)
+    """A website as the matcher compares it: its :func:`site_key` (the registered domain,
+    ``"www.Bouw-Peeters.be/jobs"`` → ``"bouw-peeters.be"``, but a social network's page by its
+    path and a site builder's site by its host; None for a job board or a share button)."""
+    return site_key(url)
 
 
 def normalize_email(text: str | None) -> str | None:
@@ -468,9 +578,10 @@ def _scan_vats(
     websites: list[tuple[int, str]] = []
     unmailed = "".join(chars)
     for m in _URL_RE.finditer(unmailed) if _URL_HINT.search(unmailed) else ():
-        domain = registered_domain(m.group(1))
-        if domain:
-            websites.append((m.start(), domain))
+        if registered_domain(m.group(1)):
+            key = site_key(m.group(0))  # None for a job board's or a network's own page
+            if key:
+                websites.append((m.start(), key))
             _mask(chars, m.start(), m.end())
     vats = _find_vats("".join(chars), chars)
     return chars, emails, websites, vats

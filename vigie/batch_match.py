@@ -54,6 +54,8 @@ def _query(row: CsvRow) -> MatchQuery:
         name=row.entry.name,
         number=row.number or row.vat,
         phone=row.entry.phone,
+        email=row.entry.email,
+        website=row.entry.website,
         postcode=row.entry.postcode,
         municipality=row.entry.municipality,
         source="the list",
@@ -97,6 +99,8 @@ def match_csv(
     phone_col: str | None = None,
     encoding: str | None = None,
     console: Console | None = None,
+    email_col: str | None = None,
+    website_col: str | None = None,
 ) -> dict[str, int]:
     """Match every row of ``in_path`` against the register; write ``out_path``.
 
@@ -105,7 +109,8 @@ def match_csv(
     :class:`entity_resolution.EntityResolutionError` when the input or a column is missing.
     """
     reader = EmployerCsv(
-        Path(in_path), name_col, number_col, address_col, postcode_col, phone_col, None, encoding
+        Path(in_path), name_col, number_col, address_col, postcode_col, phone_col, None,
+        encoding, email_col, website_col,
     )
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)

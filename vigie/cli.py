@@ -340,6 +340,8 @@ def register_import(
     address: Column = None,
     postcode: Column = None,
     phone: Column = None,
+    email: Column = None,
+    website: Column = None,
     id: Column = None,
     force: Annotated[
         bool,
@@ -363,7 +365,8 @@ def register_import(
         if not name:
             raise VigieError("register import csv needs --name COLUMN")
         counts = import_csv(
-            settings, path, name, number, address, postcode, phone, id, console=console
+            settings, path, name, number, address, postcode, phone, id, console=console,
+            email_col=email, website_col=website,
         )
     else:
         raise VigieError(f"unknown register format {kind!r} (supported: kbo, csv)")
@@ -385,12 +388,15 @@ def match_file(
     address: Column = None,
     postcode: Column = None,
     phone: Column = None,
+    email: Column = None,
+    website: Column = None,
 ) -> None:
     """Match any employer list against the register (batch datamatching)."""
     from vigie.batch_match import match_csv
 
     counts = match_csv(
-        _settings(), file, out, name, number, address, postcode, phone, console=console
+        _settings(), file, out, name, number, address, postcode, phone, console=console,
+        email_col=email, website_col=website,
     )
     console.print(f"{out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 

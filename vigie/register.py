@@ -92,6 +92,8 @@ def import_csv(
     id_col: str | None = None,
     encoding: str | None = None,
     console: Console | None = None,
+    email_col: str | None = None,
+    website_col: str | None = None,
 ) -> dict[str, int]:
     """Import any employer list (CSV) into the register; re-importing it updates, never doubles.
 
@@ -100,7 +102,8 @@ def import_csv(
     Raises :class:`entity_resolution.EntityResolutionError` when the file or a column is missing.
     """
     reader = EmployerCsv(
-        Path(path), name_col, number_col, address_col, postcode_col, phone_col, id_col, encoding
+        Path(path), name_col, number_col, address_col, postcode_col, phone_col, id_col,
+        encoding, email_col, website_col,
     )
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)

@@ -118,21 +118,28 @@ def compare_domains(
     what_entry: str,
     source: str = "the ad",
 ) -> Feature | None:
-    """The same registered domain of an e-mail or website (free-mail domains never count)."""
+    """The same registered domain of an e-mail or website (free-mail domains never count), or
+    the same page of a social network (``facebook.com/bouwpeeters``, see
+    :func:`entity_resolution.identifiers.site_key`)."""
     if not query or not entry:
         return None
     if query == entry:
-        return Feature(
-            "domain",
-            1.0,
-            W_DOMAIN,
-            f"The {what_query} domain {query} in {source} is the domain of the "
-            f"register's {what_entry}.",
-        )
+        if "/" in query:
+            reason = f"The {what_query} page {query} in {source} is the register's {what_entry}."
+        else:
+            reason = (
+                f"The {what_query} domain {query} in {source} is the domain of the "
+                f"register's {what_entry}."
+            )
+        return Feature("domain", 1.0, W_DOMAIN, reason)
     return Feature(
         "domain_differs",
         0.0,
         0.0,
-        f"The {what_query} domain {query} in {source} differs from the register's "
-        f"{what_entry} domain {entry}.",
+        f"The {what_query} {_site_noun(query)} {query} in {source} differs from the register's "
+        f"{what_entry} {_site_noun(entry)} {entry}.",
     )
+
+
+def _site_noun(key: str) -> str:
+    return "page" if "/" in key else "domain"

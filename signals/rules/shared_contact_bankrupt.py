@@ -26,7 +26,10 @@ Known false positives: the curator's or the buyer's legitimate takeover of the b
 sale of the going concern by the curator is lawful: check the Gazette); recycled phone numbers
 re-assigned by the operator years later; shared switchboards of business centres; generic
 domains are never compared (only the enterprise's own website domain and full e-mail
-addresses).
+addresses). Version 2: a website on a shared site is its page (``facebook.com/bouwpeeters``,
+:func:`entity_resolution.identifiers.site_key`), and a job board's or a network's own address
+is no contact; before, every record showing a Facebook page shared the "website" facebook.com
+with every bankrupt enterprise that had one.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from entity_resolution.identifiers import normalize_email, normalize_phone, registered_domain
+from entity_resolution.identifiers import normalize_email, normalize_phone, site_key
 from signals.base import EvidenceRef, Finding, describe_employer, fmt_number
 from signals.firm_matches import CHUNK, firm_matches, load_by_id
 from signals.register_status import NORMAL_CODES, classify_situation, status_class
@@ -46,7 +49,7 @@ from storage.models import Capture, Employer, Record
 
 RULE = "shared_contact_bankrupt"
 SEVERITY = "high"
-VERSION = "1"
+VERSION = "2"
 DESCRIPTION = (
     "Ad, listing or website using the phone, e-mail or website of a bankrupt enterprise "
     "(possible phoenix company)."
@@ -77,7 +80,7 @@ def _contacts_of_employer(employer: Employer) -> set[tuple[str, str]]:
     email = normalize_email(employer.email) if employer.email else None
     if email:
         out.add(("email", email))
-    domain = registered_domain(employer.website) if employer.website else None
+    domain = site_key(employer.website) if employer.website else None
     if domain and domain not in FREE_MAIL:
         out.add(("website", domain))
     return out
@@ -100,7 +103,7 @@ def _contacts(phone: object, phone_e164: object, phones: object, emails: object,
         if email:
             out.add(("email", str(email).lower()))
     for url in (website, employer_url):
-        domain = registered_domain(str(url)) if url else None
+        domain = site_key(str(url)) if url else None
         if domain and domain not in FREE_MAIL and not domain[0].isdigit():
             out.add(("website", domain))
     return out

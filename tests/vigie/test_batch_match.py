@@ -183,3 +183,54 @@ def test_real_yamnyr_numbers_after_spreadsheet_damage(settings: Settings, engine
             assert row["outcome"] == "none", row
     assert counts["match"] == sum(1 for raw in numbers
                                   if normalize_enterprise_number(raw) in names)
+
+
+def test_email_and_website_columns_in_and_out(settings: Settings, engine: Engine,
+                                              tmp_path: Path) -> None:
+    """An employer list with e-mail and website columns: imported as identifiers, matched
+    through them; a job board's address is not kept as a firm's website."""
+    register = tmp_path / "employers.csv"
+    register.write_text(
+        "id;name;email;site\n"
+        "1;Poetsdienst Anna;Info@Poets-Anna.be;https://www.facebook.com/PoetsAnna\n"
+        "2;Klusjes Ben;mailto:ben.klus@gmail.com;www.klusjesben.be/contact\n"
+        "3;Tuinen Carl;geen;https://be.indeed.com/cmp/tuinen-carl\n",
+        encoding="utf-8",
+    )
+    console = Console(file=io.StringIO(), width=200)
+    counts = import_csv(settings, register, "name", id_col="id", email_col="email",
+                        website_col="site", console=console)
+    assert counts["new"] == 3 and counts["problems"] == 0
+    with Session(engine) as session:
+        stored = {e.name: (e.email, e.website) for e in session.exec(select(Employer))}
+    assert stored == {
+        "Poetsdienst Anna": ("info@poets-anna.be", "https://www.facebook.com/PoetsAnna"),
+        "Klusjes Ben": ("ben.klus@gmail.com", "www.klusjesben.be/contact"),
+        "Tuinen Carl": (None, None),
+    }
+    reader = EmployerCsv(register, "name", email_col="email", website_col="site")
+    notes = {row.entry.name: row.notes for row in reader.rows() if row.entry is not None}
+    assert notes["Tuinen Carl"] == (
+        "e-mail address 'geen' not understood",
+        "website 'https://be.indeed.com/cmp/tuinen-carl' is a shared site's address (job board, "
+        "directory, network), not the firm's: not used",
+    )
+
+    wanted = tmp_path / "wanted.csv"
+    wanted.write_text(
+        "naam;mail;web\n"
+        "Anna's Schoonmaak;;fb.com/poetsanna\n"
+        "B. Klusjes;BEN.KLUS@gmail.com;\n"
+        "Anna's Schoonmaak;;https://www.facebook.com/someoneelse\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "matched.csv"
+    match_csv(settings, wanted, out, "naam", email_col="mail", website_col="web")
+    rows = _read_out(out)
+    assert rows[0]["match_name"] == "Poetsdienst Anna"
+    assert "The website page facebook.com/poetsanna in the list is the register's website" in (
+        rows[0]["explanation"])
+    assert rows[1]["match_name"] == "Klusjes Ben"
+    assert "ben.klus@gmail.com" in rows[1]["explanation"]
+    # another firm's page on the same network is no evidence at all
+    assert rows[2]["outcome"] == "none"

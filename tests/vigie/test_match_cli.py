@@ -56,3 +56,27 @@ def test_evaluate_prints_vigie_and_baseline(tmp_path):
     row = next(line for line in done.stdout.splitlines() if line.startswith("│ dnb"))
     assert "500" in row
     assert "WRatio ≥" in row  # the baseline's tuned threshold is reported
+
+
+def test_email_and_website_columns_through_the_cli(tmp_path):
+    data = tmp_path / "var"
+    employers = tmp_path / "employers.csv"
+    employers.write_text("name,mail,site\nPoetsdienst Anna,info@poets-anna.be,"
+                         "https://www.facebook.com/PoetsAnna\nKlusjes Ben,,www.klusjesben.be\n",
+                         encoding="utf-8")
+    done = _vigie(data, "register", "import", "csv", str(employers), "--name", "name",
+                  "--email", "mail", "--website", "site")
+    assert done.returncode == 0, done.stderr
+    assert "2 new" in done.stdout
+    wanted = tmp_path / "wanted.csv"
+    wanted.write_text("who,mail,web\nA. Poets,INFO@poets-anna.be,\nBen,,klusjesben.be/offerte\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.csv"
+    done = _vigie(data, "match", str(wanted), "--out", str(out), "--name", "who",
+                  "--email", "mail", "--website", "web")
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["match_name"] for r in rows] == ["Poetsdienst Anna", "Klusjes Ben"]
+    assert "info@poets-anna.be" in rows[0]["explanation"]
+    assert "klusjesben.be" in rows[1]["explanation"]
