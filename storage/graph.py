@@ -58,6 +58,34 @@ _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')  # a string of a JSON text, es
 
 Describe = Callable[[Employer], dict[str, Any]]
 
+#: Hosts under which many firms have pages (social networks, job boards, directories, maps,
+#: shorteners): a website there names no firm by its host, so it links no one in the graph.
+#: The same lists as ``entity_resolution.identifiers`` (a test keeps them equal; this room
+#: imports none of the others), which keys such a page by its path for the matcher.
+SHARED_PATH_HOSTS = frozenset(
+    "indeed.com indeed.be stepstone.be jobat.be vdab.be actiris.brussels leforem.be "
+    "monster.be jobs.be references.be talent.com jooble.org linkedin.com facebook.com "
+    "2dehands.be 2ememain.be marktplaats.nl kapaza.be immoweb.be goldenpages.be pagesdor.be "
+    "gulden-gids.be infobel.com trustpilot.com google.com google.be goo.gl bit.ly "
+    "tinyurl.com wa.me whatsapp.com m.me t.me apple.com instagram.com tiktok.com x.com "
+    "twitter.com youtube.com youtu.be pinterest.com linktr.ee fb.com fb.me".split()
+)
+#: Site builders that give each customer a sub-domain: ``anna.wixsite.com`` is one firm's
+#: site, ``wixsite.com`` itself none.
+SHARED_SUBDOMAIN_HOSTS = frozenset(
+    "wixsite.com business.site blogspot.com blogspot.be jimdosite.com jimdofree.com jimdo.com "
+    "webnode.be webnode.com webnode.fr webnode.nl wordpress.com weebly.com site123.me "
+    "squarespace.com godaddysites.com mystrikingly.com canva.site github.io netlify.app "
+    "vercel.app ueniweb.com webador.be webador.com webador.nl one-website.be".split()
+)
+
+
+def _shared_host(host: str) -> bool:
+    """Whether ``host`` (lower case, without ``www.``) is a shared site's, naming no firm."""
+    if host in SHARED_SUBDOMAIN_HOSTS or host.startswith("google.") or ".google." in host:
+        return True
+    return any(host == d or host.endswith("." + d) for d in SHARED_PATH_HOSTS)
+
 
 class GraphError(StorageError):
     """A graph request the builder refuses (no centre, bad depth or node cap)."""
@@ -168,7 +196,8 @@ def canonical(kind: str, value: Any) -> str | None:
     """The comparison key of a phone / e-mail / website (``None`` when unusable).
 
     Phones: ``+`` and digits, a Belgian national ``0…`` number as ``+32…``; e-mails: lower
-    case without ``mailto:``; websites: the host without scheme, ``www.`` and path.
+    case without ``mailto:``; websites: the host without scheme, ``www.`` and path, None for a
+    shared site's host (a social network's page, a job board: :data:`SHARED_PATH_HOSTS`).
     """
     if value is None:
         return None
@@ -191,7 +220,9 @@ def canonical(kind: str, value: Any) -> str | None:
         host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.lower())
         host = re.split(r"[/?#:]", host, maxsplit=1)[0].strip(".")
         host = host[4:] if host.startswith("www.") else host
-        return host if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host) else None
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host) or _shared_host(host):
+            return None
+        return host
     raise GraphError(f"unknown resource kind {kind!r}")
 
 

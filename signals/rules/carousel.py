@@ -38,6 +38,9 @@ namesakes merged into one Person by a too-coarse ``Person.key``; professional di
 companies as directors are filtered out only if they are not stored as persons); a bankruptcy
 closed long ago with all debts paid (the rule does not see the Gazette's closing details);
 shared phones of accountants or call centres; business-centre seats below the crowd limit.
+Since version 3 a website on a shared site (a social network's page, a job board:
+:data:`storage.graph.SHARED_PATH_HOSTS`) links no one; before, every enterprise whose
+website was a Facebook page shared the resource "facebook.com".
 Curators, liquidators and auditors are excluded because they are appointed to (or audit) many
 failing enterprises by profession.
 """
@@ -73,7 +76,7 @@ from storage.models import Address, Employer, Person, Record, Role
 
 RULE = "carousel"
 SEVERITY = "high"
-VERSION = "2"
+VERSION = "3"
 DESCRIPTION = (
     "A chain of bankrupt or struck-off enterprises, linked by shared directors or resources "
     "(phone, e-mail, website, seat), leads to an active enterprise (possible bankruptcy "

@@ -117,3 +117,19 @@ def test_listings_on_different_network_pages_are_not_one_provider() -> None:
     result = cluster_records(items)
     assert [c.keys for c in result.clusters] == [(1, 3)]
     assert result.clusters[0].links[0].method == "website"
+
+
+def test_the_network_graph_never_links_through_a_shared_site() -> None:
+    """The graph room keys a website by its host and imports no other room: its own list of
+    shared sites must stay that of the matcher's, and a shared host links no one."""
+    from entity_resolution import identifiers
+    from storage.graph import SHARED_PATH_HOSTS, SHARED_SUBDOMAIN_HOSTS, canonical
+
+    assert SHARED_SUBDOMAIN_HOSTS == identifiers._SUBDOMAIN_HOSTS
+    assert SHARED_PATH_HOSTS == identifiers.NOT_A_FIRM_SITE | set(identifiers._PROFILE_HOSTS)
+    assert canonical("website", "https://www.Bouw-Peeters.be/jobs") == "bouw-peeters.be"
+    assert canonical("website", "anna.wixsite.com/home") == "anna.wixsite.com"
+    for shared in ("https://www.facebook.com/PoetsAnna", "m.facebook.com/x", "wixsite.com",
+                   "https://be.indeed.com/cmp/x", "sites.google.com/view/anna",
+                   "maps.google.be/?q=x"):
+        assert canonical("website", shared) is None, shared

@@ -22,7 +22,7 @@ def test_carousel_is_scored_and_names_chain_dates_and_sources(session) -> None: 
     c = build_carousel(session)
     [s] = detect_network(session, rules=[carousel])
     assert s.key == signal_key("carousel", "person", "peeters jan", "0200065765")  # as in v1
-    assert (s.severity, s.employer_id, s.rule_version) == ("high", c.gamma, "2")
+    assert (s.severity, s.employer_id, s.rule_version) == ("high", c.gamma, "3")
     facts = s.facts
     assert facts["score"] == 100 and facts["chain_length"] == 3 and facts["bankruptcies"] == 2
     assert [p["points"] for p in facts["score_parts"]] == [50, 10, 20, 15, 5, 10]
