@@ -347,7 +347,8 @@ def site_key(url: str | None) -> str | None:
     host = host[4:] if host.startswith("www.") else host
     host = host[2:] if host.startswith("m.") else host
     path = re.split(r"[?#]", rest, maxsplit=1)[0]
-    segments = [part for part in path.split("/") if part]
+    # (a link in running text may end with the sentence's punctuation)
+    segments = [part for part in (p.rstrip(".,;:!?") for p in path.split("/")) if part]
     if domain in _SUBDOMAIN_HOSTS:
         return host if host != domain else None
     if host == "sites.google.com" and len(segments) >= 2 and segments[0] in ("view", "site"):

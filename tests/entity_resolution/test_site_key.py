@@ -60,6 +60,11 @@ def test_scanned_text_keeps_pages_and_drops_shared_sites() -> None:
     )
     assert found.websites == ("facebook.com/bouwpeeters", "bouwpeeters.wixsite.com",
                               "bouw-peeters.be")
+    # the sentence's punctuation is not part of the page
+    assert find_identifiers("Volg ons: www.facebook.com/BouwPeeters.").websites == (
+        "facebook.com/bouwpeeters",)
+    assert find_identifiers("Zie linkedin.com/company/bouw-peeters, of bel.").websites == (
+        "linkedin.com/company/bouw-peeters",)
     # the share link is still read as a link: its digits are not a phone number
     assert found.phones == ()
 
