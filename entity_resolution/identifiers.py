@@ -326,6 +326,19 @@ def shared_site(domain: str) -> bool:
     )
 
 
+def site_domain(host: str | None) -> str | None:
+    """The domain that bounds one firm's site: its registered domain (``shop.firm.be`` →
+    ``firm.be``), but the whole host on a site builder that gives each customer a sub-domain
+    (``anna.wixsite.com``: ``bob.wixsite.com`` is another firm's site). None without a domain,
+    and for the builder's own host."""
+    domain = registered_domain(host)
+    if domain is None or domain not in _SUBDOMAIN_HOSTS:
+        return domain
+    full = str(host).strip().lower().strip(".")
+    full = full[4:] if full.startswith("www.") else full
+    return full if full != domain else None
+
+
 def site_key(url: str | None) -> str | None:
     """What identifies a firm's website, compared across the register, ads and listings.
 
@@ -350,7 +363,7 @@ def site_key(url: str | None) -> str | None:
     # (a link in running text may end with the sentence's punctuation)
     segments = [part for part in (p.rstrip(".,;:!?") for p in path.split("/")) if part]
     if domain in _SUBDOMAIN_HOSTS:
-        return host if host != domain else None
+        return site_domain(host)
     if host == "sites.google.com" and len(segments) >= 2 and segments[0] in ("view", "site"):
         return f"sites.google.com/{segments[0]}/{segments[1]}"
     profile = _PROFILE_HOSTS.get(domain)

@@ -32,7 +32,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from entity_resolution.identifiers import registered_domain
+from entity_resolution.identifiers import site_domain
 from spiders import ParseError, SpiderError
 from spiders.base import VigieSpider, classify_failure
 from spiders.parsers.website import (
@@ -72,9 +72,10 @@ def parse_domains(text: str, base_url: str) -> list[str]:
 
 
 def site_key(url: str) -> str:
-    """Identity of a site: its registered domain, or host + path for hosts without one."""
+    """Identity of a site: its registered domain (on a site builder, the customer's host:
+    :func:`~entity_resolution.identifiers.site_domain`), or host + path for hosts without one."""
     parts = urlsplit(url)
-    domain = registered_domain(parts.hostname)
+    domain = site_domain(parts.hostname)
     return domain or f"{parts.netloc}{_root(url)[len(parts.scheme) + 3 + len(parts.netloc):]}"
 
 
@@ -122,7 +123,7 @@ class WebsitesSpider(VigieSpider):
         hosts = {urlsplit(u).hostname or "" for u in self.start_urls_given}
         if self.start_urls_given:
             self.allowed_domains = sorted(
-                {registered_domain(h) or h for h in hosts} | set(self.allowed_domains)
+                {site_domain(h) or h for h in hosts} | set(self.allowed_domains)
             )
         else:
             self.allowed_domains = []  # list mode: the sites listed may live anywhere

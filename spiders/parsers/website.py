@@ -41,6 +41,7 @@ from entity_resolution.identifiers import (
     normalize_phone,
     normalize_vat,
     registered_domain,
+    site_domain,
 )
 from spiders import ParseError
 from spiders.parsers.language import detect_language, language_from_tag
@@ -352,10 +353,11 @@ def site_root_of(url: str) -> str:
 
 
 def same_site(url: str, root: str) -> bool:
-    """Same registered domain as ``root`` (any subdomain), or — for hosts without one (an IP
-    address, localhost) — same host and port under ``root``'s path."""
+    """Same registered domain as ``root`` (any subdomain; on a site builder, the same
+    customer's host: :func:`~entity_resolution.identifiers.site_domain`), or — for hosts without
+    one (an IP address, localhost) — same host and port under ``root``'s path."""
     a, b = urlsplit(url), urlsplit(root)
-    domain_a, domain_b = registered_domain(a.hostname), registered_domain(b.hostname)
+    domain_a, domain_b = site_domain(a.hostname), site_domain(b.hostname)
     if domain_b:
         return domain_a == domain_b
     return a.netloc == b.netloc and a.path.startswith(b.path or "/")

@@ -21,12 +21,16 @@ def test_parse_domains_accepts_domains_urls_and_paths() -> None:
 def test_site_key_is_the_registered_domain_or_host_and_path() -> None:
     assert site_key("https://www.shop.firm.be/fr/contact") == "firm.be"
     assert site_key("http://127.0.0.1:8800/sites/abc/") == "127.0.0.1:8800/sites/abc/"
+    assert site_key("https://www.anna.wixsite.com/site") == "anna.wixsite.com"  # a builder
 
 
 def test_spider_arguments_and_yaml_bound() -> None:
     spider = WebsitesSpider(domains="firm.be,www.other.be")
     assert spider.pages_per_domain == 8  # limits.pages_per_domain of websites.yaml
     assert {"firm.be", "other.be"} <= set(spider.allowed_domains)
+    builder = WebsitesSpider(domains="anna.wixsite.com/site")
+    assert "anna.wixsite.com" in builder.allowed_domains
+    assert "wixsite.com" not in builder.allowed_domains  # not every customer of the builder
     assert WebsitesSpider(domains="firm.be", pages_per_domain="3").pages_per_domain == 3
     with pytest.raises(SpiderError, match="at least 1"):
         WebsitesSpider(domains="firm.be", pages_per_domain="0")

@@ -163,6 +163,9 @@ def test_link_kind(text: str, url: str, kind: str | None) -> None:
 def test_same_site_and_root() -> None:
     assert same_site("https://shop.firm.be/contact", "https://www.firm.be/")
     assert not same_site("https://firm.com/contact", "https://www.firm.be/")
+    # on a site builder each customer's host is a site of its own
+    assert same_site("https://anna.wixsite.com/site/contact", "https://anna.wixsite.com/site")
+    assert not same_site("https://bob.wixsite.com/site", "https://anna.wixsite.com/site")
     root = site_root_of("http://127.0.0.1:8800/sites/abc/")
     assert root == "http://127.0.0.1:8800/sites/abc/"
     assert same_site("http://127.0.0.1:8800/sites/abc/colofon.html", root)
